@@ -1,0 +1,7 @@
+package dev.glyphsupervisor.probes;
+
+public interface Probe {
+    String name();
+
+    ProbeResult check();
+}

@@ -1,0 +1,3 @@
+package dev.glyphsupervisor.probes;
+
+public enum ProbeStatus { SUCCESS, FAILURE, UNKNOWN }

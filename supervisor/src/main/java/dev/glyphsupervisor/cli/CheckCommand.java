@@ -1,0 +1,63 @@
+package dev.glyphsupervisor.cli;
+
+import dev.glyphsupervisor.config.ConfigException;
+import dev.glyphsupervisor.config.ConfigLoader;
+import dev.glyphsupervisor.config.Preflight;
+import dev.glyphsupervisor.config.SupervisorConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code glyphctl check}: validate a config and show when the probes would run. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = "Validate a config file and print the next three probe times.")
+public final class CheckCommand implements Callable<Integer> {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS xxx");
+
+    @Mixin
+    ConfigOption configOption;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        SupervisorConfig config;
+        try {
+            config = ConfigLoader.load(configOption.resolve());
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            spec.commandLine().getErr().flush();
+            return Glyphctl.EXIT_USAGE;
+        }
+        List<String> problems = Preflight.check(config);
+        if (!problems.isEmpty()) {
+            problems.forEach(spec.commandLine().getErr()::println);
+            spec.commandLine().getErr().flush();
+            return Glyphctl.EXIT_USAGE;
+        }
+        ZoneId zone = ZoneId.systemDefault();
+        out.println(config.source() + ": OK");
+        out.println("  command:   " + config.runtime().command());
+        out.println("  workdir:   " + config.runtime().workdir());
+        out.println("  state_dir: " + config.stateDir());
+        out.println("  audit:     " + config.audit().path());
+        out.println("  probes:    " + config.probes().schedule().describe() + ", failure_threshold "
+                + config.probes().failureThreshold());
+        out.println("  next probe times:");
+        for (Instant t : config.probes().schedule().nextTimes(Instant.now(), 3, zone)) {
+            out.println("    " + TIME.format(t.atZone(zone)));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,51 @@
+package dev.glyphsupervisor.core;
+
+import dev.glyphsupervisor.probes.ProbeResult;
+
+import java.util.List;
+
+/**
+ * What happened. Events that concern one launch carry its generation; the state machine drops those
+ * from an older generation (a late exit callback or probe result of a server already replaced).
+ */
+public sealed interface Event {
+
+    /** The daemon is up and holds the lock: start supervising. */
+    record Start() implements Event {
+    }
+
+    /** The launch of {@code generation} succeeded. */
+    record Launched(long generation, long pid) implements Event {
+    }
+
+    /** The launch of {@code generation} did not happen (command failed to start, port held by another process). */
+    record LaunchFailed(long generation, String reason, String detail) implements Event {
+    }
+
+    /** The server's main process exited; {@code exitCode} is 128+N when signal N killed it. */
+    record Exited(long generation, int exitCode) implements Event {
+    }
+
+    /** One run of the probes. */
+    record ProbeCycle(long generation, ProbePhase phase, List<ProbeResult> results) implements Event {
+        public ProbeCycle {
+            results = List.copyOf(results);
+        }
+    }
+
+    /** The startup timeout of {@code generation} has passed. */
+    record StartupDeadline(long generation) implements Event {
+    }
+
+    /** The process tree of {@code generation} is stopped; {@code released} is false when it did not converge. */
+    record Stopped(long generation, boolean released, String detail) implements Event {
+    }
+
+    /** The backoff (or crash-loop retry) delay before the next launch is over. */
+    record RelaunchDue(long token) implements Event {
+    }
+
+    /** The daemon was asked to stop (SIGTERM/SIGINT): stop the server, then exit. */
+    record Shutdown(String reason) implements Event {
+    }
+}

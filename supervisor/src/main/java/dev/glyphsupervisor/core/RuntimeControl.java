@@ -1,0 +1,38 @@
+package dev.glyphsupervisor.core;
+
+import java.util.function.IntConsumer;
+
+/**
+ * What the supervisor does to the server, seen from the core. The adapter records the facts it
+ * observes (pid, what a stop killed, what caches it removed) in the audit log itself.
+ */
+public interface RuntimeControl {
+
+    /** Launches generation {@code generation}; {@code onExit} gets the exit code of its main process. */
+    long launch(long generation, IntConsumer onExit) throws LaunchRefusedException;
+
+    /** Stops the whole tree of {@code generation} and checks that what it held is released. */
+    StopOutcome stop(long generation, String reason);
+
+    /** Clears the configured caches before the next launch. */
+    void clearCaches(long generation);
+
+    /** The result of a stop: {@code released} is false when the tree or the port did not come free. */
+    record StopOutcome(boolean released, String detail) {
+    }
+
+    /** A launch that did not happen, with a machine-readable reason and a readable detail. */
+    final class LaunchRefusedException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final String reason;
+
+        public LaunchRefusedException(String reason, String detail) {
+            super(detail);
+            this.reason = reason;
+        }
+
+        public String reason() {
+            return reason;
+        }
+    }
+}

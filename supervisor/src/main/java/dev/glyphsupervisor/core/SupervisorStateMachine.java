@@ -1,0 +1,377 @@
+package dev.glyphsupervisor.core;
+
+import dev.glyphsupervisor.probes.ProbeResult;
+import dev.glyphsupervisor.probes.ProbeStatus;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The supervisor's decisions: {@code (state, event, now) → (state, actions)}. No I/O, no clock, no
+ * threads — the daemon feeds it events one at a time and carries out the actions in order, so every
+ * rule here is tested on a fake clock in microseconds.
+ *
+ * <p>Decisions are announced by {@link Action.Audit} records placed before the actions they announce.
+ * Facts observed while acting (pid of a launch, what a stop killed, what caches were removed) are
+ * recorded by the adapters that observe them.
+ */
+public final class SupervisorStateMachine {
+
+    private final CoreSettings settings;
+    private final RestartPolicy restartPolicy;
+
+    private State state = State.STOPPED;
+    private long generation;
+    private long pid = -1;
+    private Instant launchedAt;
+    private Instant healthySince;
+    private int consecutiveFailures;
+    private String lastStartupProblem = "no probe has answered yet";
+    private boolean shuttingDown;
+    private long relaunchToken;
+    private String lastRestartReason;
+    private Instant lastRestartAt;
+    private long restarts;
+
+    public SupervisorStateMachine(CoreSettings settings, DoubleSupplier random) {
+        this.settings = settings;
+        this.restartPolicy = new RestartPolicy(settings, random);
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public long generation() {
+        return generation;
+    }
+
+    /** Pid of the current generation's main process, or -1. */
+    public long pid() {
+        return state.hasProcess() ? pid : -1;
+    }
+
+    public long restarts() {
+        return restarts;
+    }
+
+    public String lastRestartReason() {
+        return lastRestartReason;
+    }
+
+    public Instant lastRestartAt() {
+        return lastRestartAt;
+    }
+
+    public int consecutiveFailures() {
+        return consecutiveFailures;
+    }
+
+    public boolean shuttingDown() {
+        return shuttingDown;
+    }
+
+    /** Which probing the current state wants. */
+    public ProbePhase probePhase() {
+        if (shuttingDown) {
+            return ProbePhase.NONE;
+        }
+        return switch (state) {
+            case STARTING -> ProbePhase.STARTUP;
+            case RUNNING, DEGRADED -> ProbePhase.LIVENESS;
+            default -> ProbePhase.NONE;
+        };
+    }
+
+    /** Handles one event and returns the actions to carry out, in order. */
+    public List<Action> handle(Event event, Instant now) {
+        List<Action> actions = new ArrayList<>();
+        if (event instanceof Event.Start) {
+            onStart(actions);
+        } else if (event instanceof Event.Launched e) {
+            onLaunched(e, now, actions);
+        } else if (event instanceof Event.LaunchFailed e) {
+            onLaunchFailed(e, now, actions);
+        } else if (event instanceof Event.Exited e) {
+            onExited(e, now, actions);
+        } else if (event instanceof Event.ProbeCycle e) {
+            onProbeCycle(e, now, actions);
+        } else if (event instanceof Event.StartupDeadline e) {
+            onStartupDeadline(e, now, actions);
+        } else if (event instanceof Event.Stopped e) {
+            onStopped(e, now, actions);
+        } else if (event instanceof Event.RelaunchDue e) {
+            onRelaunchDue(e, actions);
+        } else if (event instanceof Event.Shutdown e) {
+            onShutdown(e, actions);
+        }
+        return actions;
+    }
+
+    private void onStart(List<Action> actions) {
+        if (state == State.STOPPED && !shuttingDown && generation == 0) {
+            launch(actions);
+        }
+    }
+
+    private void onLaunched(Event.Launched e, Instant now, List<Action> actions) {
+        if (e.generation() != generation || state != State.STARTING) {
+            return;
+        }
+        pid = e.pid();
+        launchedAt = now;
+        consecutiveFailures = 0;
+        lastStartupProblem = "no probe has answered yet";
+        actions.add(new Action.Schedule(now.plus(settings.startupTimeout()), new Event.StartupDeadline(generation)));
+    }
+
+    private void onLaunchFailed(Event.LaunchFailed e, Instant now, List<Action> actions) {
+        if (e.generation() != generation || state != State.STARTING) {
+            return;
+        }
+        if (shuttingDown) {
+            finishShutdown(actions);
+            return;
+        }
+        // Nothing was started, so nothing to stop: go straight to the backoff, which counts toward a crash loop.
+        decideRestart(now, "launch_failed", fields("detail", e.detail(), "cause", e.reason()), actions);
+        scheduleRelaunch(now, actions);
+    }
+
+    private void onExited(Event.Exited e, Instant now, List<Action> actions) {
+        if (e.generation() != generation || !state.hasProcess()) {
+            return; // a stop in progress expects the exit; an older generation is history
+        }
+        Map<String, Object> exit = exitFields(e.exitCode());
+        if (launchedAt != null) {
+            exit.put("uptime_ms", Duration.between(launchedAt, now).toMillis());
+        }
+        actions.add(new Action.Audit("runtime_exited", generation, exit));
+        decideRestart(now, "exited", exit, actions);
+        stop("exited", actions);
+    }
+
+    private void onProbeCycle(Event.ProbeCycle e, Instant now, List<Action> actions) {
+        if (e.generation() != generation || shuttingDown) {
+            return;
+        }
+        ProbeStatus outcome = outcome(e.results());
+        if (state == State.STARTING && e.phase() == ProbePhase.STARTUP) {
+            if (outcome == ProbeStatus.SUCCESS) {
+                state = State.RUNNING;
+                healthySince = now;
+                actions.add(new Action.Audit("runtime_healthy", generation, fields(
+                        "pid", pid,
+                        "startup_ms", launchedAt == null ? null : Duration.between(launchedAt, now).toMillis())));
+            } else {
+                lastStartupProblem = summary(e.results());
+            }
+            return;
+        }
+        if ((state != State.RUNNING && state != State.DEGRADED) || e.phase() != ProbePhase.LIVENESS) {
+            return;
+        }
+        switch (outcome) {
+            case SUCCESS -> {
+                if (state == State.DEGRADED) {
+                    actions.add(new Action.Audit("runtime_recovered", generation, fields(
+                            "failures_before", consecutiveFailures)));
+                }
+                consecutiveFailures = 0;
+                state = State.RUNNING;
+            }
+            case UNKNOWN -> actions.add(new Action.Audit("probe_unknown", generation, fields(
+                    "results", describe(e.results()))));
+            case FAILURE -> {
+                consecutiveFailures++;
+                for (ProbeResult r : e.results()) {
+                    if (r.status() == ProbeStatus.FAILURE) {
+                        actions.add(new Action.Audit("probe_failed", generation, fields(
+                                "probe", r.probe(),
+                                "detail", r.detail(),
+                                "latency_ms", r.latency().toMillis(),
+                                "consecutive", consecutiveFailures,
+                                "threshold", settings.failureThreshold())));
+                    }
+                }
+                if (consecutiveFailures >= settings.failureThreshold()) {
+                    Map<String, Object> why = fields(
+                            "failures", consecutiveFailures,
+                            "threshold", settings.failureThreshold(),
+                            "results", describe(e.results()));
+                    decideRestart(now, "unhealthy", why, actions);
+                    stop("unhealthy", actions);
+                } else {
+                    state = State.DEGRADED;
+                }
+            }
+        }
+    }
+
+    private void onStartupDeadline(Event.StartupDeadline e, Instant now, List<Action> actions) {
+        if (e.generation() != generation || state != State.STARTING || shuttingDown) {
+            return;
+        }
+        decideRestart(now, "startup_timeout", fields(
+                "startup_timeout_ms", settings.startupTimeout().toMillis(),
+                "last_probe", lastStartupProblem), actions);
+        stop("startup_timeout", actions);
+    }
+
+    private void onStopped(Event.Stopped e, Instant now, List<Action> actions) {
+        if (e.generation() != generation || state != State.STOPPING) {
+            return;
+        }
+        if (shuttingDown) {
+            finishShutdown(actions);
+            return;
+        }
+        actions.add(new Action.ClearCaches(generation));
+        if (!e.released()) {
+            // The old tree or a foreign process still holds what the next launch needs: relaunching now
+            // would fail, so this counts like any failed restart and backs off toward a crash loop.
+            actions.add(new Action.Audit("release_failed", generation, fields("detail", e.detail())));
+        }
+        scheduleRelaunch(now, actions);
+    }
+
+    private void onRelaunchDue(Event.RelaunchDue e, List<Action> actions) {
+        if (e.token() != relaunchToken || (state != State.BACKOFF && state != State.FAILED) || shuttingDown) {
+            return;
+        }
+        launch(actions);
+    }
+
+    private void onShutdown(Event.Shutdown e, List<Action> actions) {
+        if (shuttingDown) {
+            return;
+        }
+        shuttingDown = true;
+        if (state.hasProcess()) {
+            actions.add(new Action.Audit("supervisor_stopping", generation, fields("reason", e.reason(), "pid", pid)));
+            stop("shutdown", actions);
+        } else if (state == State.STOPPING) {
+            // the stop in flight finishes first; its Stopped event ends the shutdown
+            actions.add(new Action.Audit("supervisor_stopping", generation, fields("reason", e.reason())));
+        } else {
+            actions.add(new Action.Audit("supervisor_stopping", generation, fields("reason", e.reason())));
+            finishShutdown(actions);
+        }
+    }
+
+    // --- helpers -------------------------------------------------------------------------------
+
+    private void launch(List<Action> actions) {
+        generation++;
+        state = State.STARTING;
+        pid = -1;
+        launchedAt = null;
+        actions.add(new Action.Launch(generation));
+    }
+
+    private void stop(String reason, List<Action> actions) {
+        state = State.STOPPING;
+        actions.add(new Action.Stop(generation, reason));
+    }
+
+    private void decideRestart(Instant now, String reason, Map<String, Object> values, List<Action> actions) {
+        if (healthySince != null && (state == State.RUNNING || state == State.DEGRADED)) {
+            restartPolicy.healthyFor(Duration.between(healthySince, now));
+        }
+        healthySince = null;
+        restarts++;
+        lastRestartReason = reason;
+        lastRestartAt = now;
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("reason", reason);
+        record.put("pid", pid);
+        record.putAll(values);
+        actions.add(new Action.Audit("restart_decided", generation, record));
+    }
+
+    private void scheduleRelaunch(Instant now, List<Action> actions) {
+        RestartPolicy.Decision d = restartPolicy.restart(now);
+        relaunchToken++;
+        if (d.crashLoop()) {
+            state = State.FAILED;
+            actions.add(new Action.Audit("crash_loop", generation, fields(
+                    "restarts_in_window", d.restartsInWindow(),
+                    "max_restarts", settings.crashLoopMaxRestarts(),
+                    "window_ms", settings.crashLoopWindow().toMillis(),
+                    "retry_in_ms", d.delay().toMillis())));
+            actions.add(new Action.Schedule(now.plus(d.delay()), new Event.RelaunchDue(relaunchToken)));
+            return;
+        }
+        if (d.delay().isZero()) {
+            launch(actions);
+            return;
+        }
+        state = State.BACKOFF;
+        actions.add(new Action.Audit("backoff", generation, fields(
+                "delay_ms", d.delay().toMillis(),
+                "attempt", d.attempt(),
+                "restarts_in_window", d.restartsInWindow())));
+        actions.add(new Action.Schedule(now.plus(d.delay()), new Event.RelaunchDue(relaunchToken)));
+    }
+
+    private void finishShutdown(List<Action> actions) {
+        state = State.STOPPED;
+        actions.add(new Action.Audit("supervisor_stopped", generation, fields("restarts", restarts)));
+        actions.add(new Action.Exit());
+    }
+
+    /** Any FAILURE fails the cycle; else any UNKNOWN makes it unknown; else it succeeded. */
+    static ProbeStatus outcome(List<ProbeResult> results) {
+        boolean unknown = false;
+        for (ProbeResult r : results) {
+            if (r.status() == ProbeStatus.FAILURE) {
+                return ProbeStatus.FAILURE;
+            }
+            unknown |= r.status() == ProbeStatus.UNKNOWN;
+        }
+        return unknown || results.isEmpty() ? ProbeStatus.UNKNOWN : ProbeStatus.SUCCESS;
+    }
+
+    private static List<Map<String, Object>> describe(List<ProbeResult> results) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ProbeResult r : results) {
+            out.add(fields("probe", r.probe(), "status", r.status().name(), "detail", r.detail(),
+                    "latency_ms", r.latency().toMillis()));
+        }
+        return out;
+    }
+
+    private static String summary(List<ProbeResult> results) {
+        StringBuilder sb = new StringBuilder();
+        for (ProbeResult r : results) {
+            if (r.status() != ProbeStatus.SUCCESS) {
+                if (sb.length() > 0) {
+                    sb.append("; ");
+                }
+                sb.append(r.probe()).append(": ").append(r.detail());
+            }
+        }
+        return sb.length() == 0 ? "no probe has answered yet" : sb.toString();
+    }
+
+    static Map<String, Object> exitFields(int exitCode) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("exit_code", exitCode);
+        m.put("signal", exitCode > 128 && exitCode < 128 + 65 ? SignalNames.name(exitCode - 128) : null);
+        return m;
+    }
+
+    /** An insertion-ordered map from alternating keys and values (nulls allowed, unlike Map.of). */
+    static Map<String, Object> fields(Object... keyValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return m;
+    }
+}

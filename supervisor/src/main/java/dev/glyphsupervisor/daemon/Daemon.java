@@ -1,0 +1,150 @@
+package dev.glyphsupervisor.daemon;
+
+import dev.glyphsupervisor.audit.JsonlAuditLog;
+import dev.glyphsupervisor.config.SupervisorConfig;
+import dev.glyphsupervisor.core.CoreSettings;
+import dev.glyphsupervisor.core.SupervisorStateMachine;
+import dev.glyphsupervisor.lock.LockHeldException;
+import dev.glyphsupervisor.lock.StateDirLock;
+import org.quartz.SchedulerException;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * {@code glyphctl daemon}: takes the lock, opens the audit log, starts supervising and the probe
+ * schedule, and on SIGTERM/SIGINT stops the server within its grace before releasing the lock.
+ * Each step that can fail does so before anything is started, with one clear message.
+ */
+public final class Daemon {
+
+    private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
+
+    /** A failure to start, with the message for the user; nothing is left running. */
+    public static final class StartFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public StartFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final SupervisorConfig config;
+    private final String version;
+
+    public Daemon(SupervisorConfig config, String version) {
+        this.config = config;
+        this.version = version;
+    }
+
+    /** Runs until a signal stops it; returns when the server is stopped and the lock released. */
+    public void run() throws StartFailure {
+        StateDirLock lock;
+        try {
+            lock = StateDirLock.acquire(config.stateDir());
+        } catch (LockHeldException e) {
+            throw new StartFailure(e.getMessage() + "; not starting a second supervisor", e);
+        } catch (IOException e) {
+            throw new StartFailure("cannot take the lock in state_dir " + config.stateDir() + ": " + e.getMessage(), e);
+        }
+        JsonlAuditLog audit = null;
+        QuartzProbeScheduler schedule = null;
+        Supervisor supervisor = null;
+        CountDownLatch released = new CountDownLatch(1);
+        try {
+            try {
+                audit = JsonlAuditLog.open(config.audit().path(), config.audit().maxBytes(), config.audit().keep(),
+                        Clock.systemUTC());
+            } catch (IOException e) {
+                throw new StartFailure("cannot open the audit log " + config.audit().path() + ": " + e.getMessage(), e);
+            }
+            audit.record("supervisor_started", 0, startedFields(audit));
+
+            ProcessRuntimeControl runtime = new ProcessRuntimeControl(config.runtime(), config.restart(), audit,
+                    Path.of(System.getProperty("user.home")));
+            ProbeSet probes = new ProbeSet(config.runtime(), config.probes(), runtime::current, runtime::rotateLog);
+            SupervisorStateMachine machine = new SupervisorStateMachine(settings(config),
+                    () -> ThreadLocalRandom.current().nextDouble());
+            supervisor = new Supervisor(machine, runtime, audit, Clock.systemUTC(), probes, config.probes().startupInterval());
+            try {
+                schedule = new QuartzProbeScheduler(config.probes().schedule(), supervisor::scheduledProbe);
+            } catch (SchedulerException e) {
+                throw new StartFailure("cannot set up the probe schedule " + config.probes().schedule().describe()
+                        + ": " + e.getMessage(), e);
+            }
+
+            Supervisor s = supervisor;
+            Thread hook = new Thread(() -> {
+                s.shutdown("signal");
+                awaitQuietly(released, stopBudget().plusSeconds(5));
+            }, "glyph-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+
+            supervisor.start();
+            schedule.start();
+            LOG.info(() -> "supervising " + config.runtime().command() + " (probes " + config.probes().schedule().describe()
+                    + ", state " + config.stateDir() + ")");
+            supervisor.finished().join();
+        } catch (SchedulerException e) {
+            throw new StartFailure("cannot start the probe schedule: " + e.getMessage(), e);
+        } finally {
+            if (schedule != null) {
+                schedule.close();
+            }
+            if (supervisor != null) {
+                supervisor.close();
+            }
+            if (audit != null) {
+                audit.close();
+            }
+            lock.close();
+            released.countDown();
+        }
+    }
+
+    /** How long a graceful stop may take: the grace, the kill wait and the release wait. */
+    private Duration stopBudget() {
+        return config.runtime().stopGrace().plus(config.restart().killTimeout()).plus(config.restart().releaseTimeout());
+    }
+
+    private Map<String, Object> startedFields(JsonlAuditLog audit) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("pid", ProcessHandle.current().pid());
+        fields.put("version", version);
+        fields.put("config", config.source().toString());
+        fields.put("user", System.getProperty("user.name"));
+        fields.put("command", config.runtime().command());
+        fields.put("schedule", config.probes().schedule().describe());
+        if (audit.recoveredTornLine()) {
+            fields.put("audit_torn_bytes", audit.tornBytes());
+        }
+        return fields;
+    }
+
+    static CoreSettings settings(SupervisorConfig config) {
+        return new CoreSettings(
+                config.runtime().startupTimeout(),
+                config.probes().failureThreshold(),
+                config.restart().backoffInitial(),
+                config.restart().backoffMax(),
+                config.restart().backoffReset(),
+                config.restart().crashLoop().maxRestarts(),
+                config.restart().crashLoop().window());
+    }
+
+    private static void awaitQuietly(CountDownLatch latch, Duration timeout) {
+        try {
+            latch.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

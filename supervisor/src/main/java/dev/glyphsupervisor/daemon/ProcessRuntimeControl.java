@@ -1,0 +1,155 @@
+package dev.glyphsupervisor.daemon;
+
+import dev.glyphsupervisor.audit.AuditSink;
+import dev.glyphsupervisor.config.RuntimeConfig;
+import dev.glyphsupervisor.config.RestartConfig;
+import dev.glyphsupervisor.core.RuntimeControl;
+import dev.glyphsupervisor.runtime.CacheCleaner;
+import dev.glyphsupervisor.runtime.CacheReport;
+import dev.glyphsupervisor.runtime.LaunchException;
+import dev.glyphsupervisor.runtime.LaunchSpec;
+import dev.glyphsupervisor.runtime.LaunchedProcess;
+import dev.glyphsupervisor.runtime.PortCheck;
+import dev.glyphsupervisor.runtime.PortHolder;
+import dev.glyphsupervisor.runtime.RuntimeLauncher;
+import dev.glyphsupervisor.runtime.RuntimeLog;
+import dev.glyphsupervisor.runtime.RuntimeStopper;
+import dev.glyphsupervisor.runtime.StopReport;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.IntConsumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** {@link RuntimeControl} over real processes: Commons Exec launch in a new session, group signals, release checks. */
+public final class ProcessRuntimeControl implements RuntimeControl {
+
+    private static final Logger LOG = Logger.getLogger(ProcessRuntimeControl.class.getName());
+
+    private final RuntimeConfig config;
+    private final RestartConfig restart;
+    private final AuditSink audit;
+    private final RuntimeLauncher launcher = new RuntimeLauncher();
+    private final RuntimeStopper stopper = new RuntimeStopper();
+    private final CacheCleaner cleaner;
+
+    private volatile LaunchedProcess current;
+    private volatile long currentGeneration;
+
+    public ProcessRuntimeControl(RuntimeConfig config, RestartConfig restart, AuditSink audit, Path home) {
+        this.config = config;
+        this.restart = restart;
+        this.audit = audit;
+        this.cleaner = new CacheCleaner(home);
+    }
+
+    /** The process of the current generation, or null. */
+    public LaunchedProcess current() {
+        return current;
+    }
+
+    @Override
+    public long launch(long generation, IntConsumer onExit) throws LaunchRefusedException {
+        if (config.port().isPresent() && !PortCheck.isFree(config.port().getAsInt())) {
+            // Someone else holds the port (nothing of ours runs now): name them, never kill them.
+            int port = config.port().getAsInt();
+            Optional<PortHolder> holder = PortCheck.holder(port);
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("port", port);
+            fields.put("holder_pid", holder.map(PortHolder::pid).orElse(-1L));
+            fields.put("holder_command", holder.map(PortHolder::command).orElse(null));
+            audit.record("port_in_use", generation, fields);
+            throw new LaunchRefusedException("port_in_use", "port " + port + " is held by "
+                    + holder.map(h -> "pid " + h.pid() + " (" + h.command() + ")").orElse("an unknown process"));
+        }
+        rotateLog();
+        LaunchSpec spec = new LaunchSpec(config.command(), config.workdir(), config.env(), config.log(), config.logMaxBytes());
+        try {
+            LaunchedProcess p = launcher.launch(spec, onExit::accept);
+            current = p;
+            currentGeneration = generation;
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("pid", p.pid());
+            fields.put("pgid", p.pgid());
+            fields.put("command", config.command());
+            fields.put("workdir", config.workdir().toString());
+            fields.put("log", config.log().toString());
+            audit.record("runtime_launched", generation, fields);
+            return p.pid();
+        } catch (LaunchException e) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("command", config.command());
+            fields.put("error", e.getMessage());
+            audit.record("launch_failed", generation, fields);
+            throw new LaunchRefusedException("launch_error", e.getMessage());
+        }
+    }
+
+    @Override
+    public StopOutcome stop(long generation, String reason) {
+        LaunchedProcess p = current;
+        if (p == null || currentGeneration != generation) {
+            return new StopOutcome(true, "nothing was running");
+        }
+        StopReport report = stopper.stop(p, config.stopGrace(), restart.killTimeout());
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("reason", reason);
+        fields.put("pid", p.pid());
+        fields.put("signal", report.signal());
+        fields.put("grace_ms", config.stopGrace().toMillis());
+        fields.put("elapsed_ms", report.elapsed().toMillis());
+        fields.put("termed", report.termed());
+        fields.put("survivors_killed", report.survivorsKilled());
+        fields.put("still_alive", report.stillAlive());
+        if (!report.converged()) {
+            audit.record("runtime_stopped", generation, fields);
+            return new StopOutcome(false, "pids " + report.stillAlive() + " of the old tree are still alive");
+        }
+        if (config.port().isPresent()) {
+            int port = config.port().getAsInt();
+            long start = System.nanoTime();
+            Optional<PortHolder> holder = PortCheck.awaitFree(port, restart.releaseTimeout());
+            fields.put("port", port);
+            fields.put("port_wait_ms", (System.nanoTime() - start) / 1_000_000);
+            if (holder.isPresent()) {
+                fields.put("port_holder_pid", holder.get().pid());
+                fields.put("port_holder_command", holder.get().command());
+                audit.record("runtime_stopped", generation, fields);
+                return new StopOutcome(false, "port " + port + " is still held by pid " + holder.get().pid()
+                        + " (" + holder.get().command() + ")");
+            }
+        }
+        audit.record("runtime_stopped", generation, fields);
+        current = null;
+        return new StopOutcome(true, "tree gone" + (config.port().isPresent() ? ", port free" : ""));
+    }
+
+    @Override
+    public void clearCaches(long generation) {
+        if (config.caches().isEmpty()) {
+            return;
+        }
+        CacheReport report = cleaner.clear(config.caches());
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("globs", config.caches());
+        fields.put("files", report.files());
+        fields.put("directories", report.directories());
+        fields.put("bytes", report.bytes());
+        fields.put("skipped", report.skipped());
+        fields.put("errors", report.errors());
+        audit.record("caches_cleared", generation, fields);
+    }
+
+    /** Keeps runtime.log within its bound; called at each launch and probe cycle. */
+    public void rotateLog() {
+        try {
+            RuntimeLog.rotateIfLarger(config.log(), config.logMaxBytes());
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot rotate " + config.log() + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package dev.glyphsupervisor.daemon;
+
+import dev.glyphsupervisor.audit.AuditSink;
+import dev.glyphsupervisor.core.Action;
+import dev.glyphsupervisor.core.Event;
+import dev.glyphsupervisor.core.ProbePhase;
+import dev.glyphsupervisor.core.RuntimeControl;
+import dev.glyphsupervisor.core.State;
+import dev.glyphsupervisor.core.SupervisorStateMachine;
+import dev.glyphsupervisor.probes.ProbeResult;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The event loop: one thread feeds events to the state machine and carries out its actions in order.
+ * Everything else (exit callbacks, probe schedules, timers, stops, signals) only posts events, so the
+ * machine is never touched by two threads and its decisions are in a single, audited order.
+ *
+ * <p>Stops run on their own thread (they wait up to the stop grace) so that the loop stays free to hear
+ * a shutdown meanwhile; launches and cache clearing are quick and run on the loop.
+ */
+public final class Supervisor {
+
+    private static final Logger LOG = Logger.getLogger(Supervisor.class.getName());
+
+    /** What other threads may read about the machine, published after every event. */
+    public record Snapshot(State state, long generation, long pid, ProbePhase phase, long restarts,
+                           String lastRestartReason, java.time.Instant lastRestartAt) {
+    }
+
+    private final SupervisorStateMachine machine;
+    private final RuntimeControl runtime;
+    private final AuditSink audit;
+    private final Clock clock;
+    private final Supplier<List<ProbeResult>> probes;
+    private final Duration startupInterval;
+
+    private final ExecutorService loop = Executors.newSingleThreadExecutor(named("glyph-loop"));
+    private final ExecutorService stopper = Executors.newSingleThreadExecutor(named("glyph-stop"));
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(named("glyph-timer"));
+    private final ScheduledExecutorService startupProber = Executors.newSingleThreadScheduledExecutor(named("glyph-startup-probe"));
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+
+    private volatile Snapshot snapshot;
+
+    public Supervisor(SupervisorStateMachine machine, RuntimeControl runtime, AuditSink audit, Clock clock,
+                      Supplier<List<ProbeResult>> probes, Duration startupInterval) {
+        this.machine = machine;
+        this.runtime = runtime;
+        this.audit = audit;
+        this.clock = clock;
+        this.probes = probes;
+        this.startupInterval = startupInterval;
+        publish();
+    }
+
+    /** Starts supervising: the first launch, and readiness polling while a launch is starting. */
+    public void start() {
+        long periodMs = Math.max(1, startupInterval.toMillis());
+        startupProber.scheduleWithFixedDelay(() -> probeIf(ProbePhase.STARTUP), periodMs, periodMs, TimeUnit.MILLISECONDS);
+        post(new Event.Start());
+    }
+
+    /** Called by the probe schedule (Quartz): runs the liveness probes if the state wants them. */
+    public void scheduledProbe() {
+        probeIf(ProbePhase.LIVENESS);
+    }
+
+    /** Asks for a graceful stop of the server and of the daemon. */
+    public void shutdown(String reason) {
+        post(new Event.Shutdown(reason));
+    }
+
+    /** Completes when the server is stopped after a shutdown. */
+    public CompletableFuture<Void> finished() {
+        return finished;
+    }
+
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    /** Stops the daemon's own threads; call after {@link #finished()}. */
+    public void close() {
+        startupProber.shutdownNow();
+        timers.shutdownNow();
+        stopper.shutdownNow();
+        loop.shutdown();
+    }
+
+    void post(Event event) {
+        try {
+            loop.execute(() -> handle(event));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            LOG.fine(() -> "event after close dropped: " + event);
+        }
+    }
+
+    private void probeIf(ProbePhase wanted) {
+        Snapshot s = snapshot;
+        if (s.phase() != wanted) {
+            return;
+        }
+        try {
+            List<ProbeResult> results = probes.get();
+            post(new Event.ProbeCycle(s.generation(), wanted, results));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "probe cycle failed", e);
+        }
+    }
+
+    private void handle(Event event) {
+        try {
+            List<Action> actions = machine.handle(event, clock.instant());
+            publish();
+            for (Action action : actions) {
+                execute(action);
+            }
+        } catch (RuntimeException e) {
+            // An audit write failing (disk full) must not kill the loop silently: say so, keep supervising.
+            LOG.log(Level.SEVERE, "failed to handle " + event, e);
+        }
+    }
+
+    private void execute(Action action) {
+        if (action instanceof Action.Audit a) {
+            audit.record(a.event(), a.generation(), a.fields());
+        } else if (action instanceof Action.Launch l) {
+            launch(l.generation());
+        } else if (action instanceof Action.Stop s) {
+            stopper.execute(() -> {
+                RuntimeControl.StopOutcome outcome = runtime.stop(s.generation(), s.reason());
+                post(new Event.Stopped(s.generation(), outcome.released(), outcome.detail()));
+            });
+        } else if (action instanceof Action.ClearCaches c) {
+            runtime.clearCaches(c.generation());
+        } else if (action instanceof Action.Schedule s) {
+            long delayMs = Math.max(0, Duration.between(clock.instant(), s.at()).toMillis());
+            timers.schedule(() -> post(s.event()), delayMs, TimeUnit.MILLISECONDS);
+        } else if (action instanceof Action.Exit) {
+            finished.complete(null);
+        }
+    }
+
+    private void launch(long generation) {
+        try {
+            long pid = runtime.launch(generation, exitCode -> post(new Event.Exited(generation, exitCode)));
+            post(new Event.Launched(generation, pid));
+        } catch (RuntimeControl.LaunchRefusedException e) {
+            post(new Event.LaunchFailed(generation, e.reason(), e.getMessage()));
+        }
+    }
+
+    private void publish() {
+        snapshot = new Snapshot(machine.state(), machine.generation(), machine.pid(), machine.probePhase(),
+                machine.restarts(), machine.lastRestartReason(), machine.lastRestartAt());
+    }
+
+    private static ThreadFactory named(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

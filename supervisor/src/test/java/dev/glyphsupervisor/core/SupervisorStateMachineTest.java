@@ -1,0 +1,363 @@
+package dev.glyphsupervisor.core;
+
+import dev.glyphsupervisor.probes.ProbeResult;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The state machine on a fake clock: every rule, no sleeps, no processes. */
+class SupervisorStateMachineTest {
+
+    private static final CoreSettings SETTINGS = new CoreSettings(
+            Duration.ofMinutes(10), 2,
+            Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMinutes(5),
+            5, Duration.ofMinutes(10));
+
+    private Instant now = Instant.parse("2026-11-26T12:00:00Z");
+    private SupervisorStateMachine machine;
+    private final List<Action> log = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        machine = new SupervisorStateMachine(SETTINGS, () -> 0.0);
+    }
+
+    private List<Action> send(Event e) {
+        List<Action> actions = machine.handle(e, now);
+        log.addAll(actions);
+        return actions;
+    }
+
+    private void advance(Duration d) {
+        now = now.plus(d);
+    }
+
+    private static ProbeResult ok(String probe) {
+        return ProbeResult.success(probe, "ok", Duration.ofMillis(3));
+    }
+
+    private static ProbeResult bad(String probe) {
+        return ProbeResult.failure(probe, "status 500 (expected 200)", Duration.ofMillis(4));
+    }
+
+    private static ProbeResult unknown(String probe) {
+        return ProbeResult.unknown(probe, "interrupted", Duration.ofMillis(1));
+    }
+
+    private static List<String> audits(List<Action> actions) {
+        return actions.stream().filter(a -> a instanceof Action.Audit)
+                .map(a -> ((Action.Audit) a).event()).collect(Collectors.toList());
+    }
+
+    private static Action.Audit audit(List<Action> actions, String event) {
+        return actions.stream().filter(a -> a instanceof Action.Audit au && au.event().equals(event))
+                .map(a -> (Action.Audit) a).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + event + " in " + actions));
+    }
+
+    /** Start, launch and report healthy: generation 1, RUNNING. */
+    private void startHealthy() {
+        send(new Event.Start());
+        send(new Event.Launched(machine.generation(), 100));
+        advance(Duration.ofSeconds(3));
+        send(new Event.ProbeCycle(machine.generation(), ProbePhase.STARTUP, List.of(ok("http"))));
+        assertEquals(State.RUNNING, machine.state());
+    }
+
+    @Test
+    void startLaunchesGenerationOneAndSchedulesTheStartupDeadline() {
+        List<Action> a = send(new Event.Start());
+        assertEquals(List.of(new Action.Launch(1)), a);
+        assertEquals(State.STARTING, machine.state());
+        assertEquals(ProbePhase.STARTUP, machine.probePhase());
+
+        List<Action> launched = send(new Event.Launched(1, 4242));
+        assertEquals(List.of(new Action.Schedule(now.plus(Duration.ofMinutes(10)), new Event.StartupDeadline(1))), launched);
+        assertEquals(4242, machine.pid());
+    }
+
+    @Test
+    void firstHealthyProbeEndsStartupAndReportsStartupTime() {
+        startHealthy();
+        Action.Audit healthy = audit(log, "runtime_healthy");
+        assertEquals(3000L, healthy.fields().get("startup_ms"));
+        assertEquals(ProbePhase.LIVENESS, machine.probePhase());
+    }
+
+    @Test
+    void failuresDuringStartupAreHeldBack() {
+        send(new Event.Start());
+        send(new Event.Launched(1, 100));
+        for (int i = 0; i < 10; i++) {
+            advance(Duration.ofSeconds(2));
+            List<Action> a = send(new Event.ProbeCycle(1, ProbePhase.STARTUP, List.of(bad("http"))));
+            assertTrue(a.isEmpty(), "startup failures must not act: " + a);
+        }
+        assertEquals(State.STARTING, machine.state());
+    }
+
+    @Test
+    void startupTimeoutRestartsWithTheLastProbeProblem() {
+        send(new Event.Start());
+        send(new Event.Launched(1, 100));
+        send(new Event.ProbeCycle(1, ProbePhase.STARTUP, List.of(bad("http"))));
+        advance(Duration.ofMinutes(10));
+        List<Action> a = send(new Event.StartupDeadline(1));
+        Action.Audit decided = audit(a, "restart_decided");
+        assertEquals("startup_timeout", decided.fields().get("reason"));
+        assertEquals("http: status 500 (expected 200)", decided.fields().get("last_probe"));
+        assertEquals(new Action.Stop(1, "startup_timeout"), a.get(a.size() - 1));
+        assertEquals(State.STOPPING, machine.state());
+    }
+
+    @Test
+    void startupDeadlineAfterHealthyIsIgnored() {
+        startHealthy();
+        assertTrue(send(new Event.StartupDeadline(1)).isEmpty());
+        assertEquals(State.RUNNING, machine.state());
+    }
+
+    @Test
+    void exitAuditsExitThenDecidesRestartThenStopsTheRestOfTheTree() {
+        startHealthy();
+        List<Action> a = send(new Event.Exited(1, 137));
+        assertEquals(List.of("runtime_exited", "restart_decided"), audits(a));
+        assertEquals("SIGKILL", audit(a, "runtime_exited").fields().get("signal"));
+        assertEquals("exited", audit(a, "restart_decided").fields().get("reason"));
+        assertEquals(new Action.Stop(1, "exited"), a.get(2));
+    }
+
+    @Test
+    void firstRestartIsImmediateAndClearsCachesBeforeTheLaunch() {
+        startHealthy();
+        send(new Event.Exited(1, 137));
+        List<Action> a = send(new Event.Stopped(1, true, "tree gone"));
+        assertEquals(List.of(new Action.ClearCaches(1), new Action.Launch(2)), a);
+        assertEquals(2, machine.generation());
+        assertEquals(State.STARTING, machine.state());
+    }
+
+    @Test
+    void repeatedFailuresBackOffExponentiallyUpToTheCap() {
+        CoreSettings s = new CoreSettings(Duration.ofMinutes(10), 2, Duration.ofSeconds(2), Duration.ofSeconds(10),
+                Duration.ofMinutes(5), 100, Duration.ofMinutes(10));
+        machine = new SupervisorStateMachine(s, () -> 0.0);
+        send(new Event.Start());
+        List<Long> delays = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            long gen = machine.generation();
+            send(new Event.Launched(gen, 100 + i));
+            send(new Event.Exited(gen, 1));
+            List<Action> a = send(new Event.Stopped(gen, true, ""));
+            if (a.stream().anyMatch(x -> x instanceof Action.Launch)) {
+                delays.add(0L);
+            } else {
+                Action.Schedule sch = (Action.Schedule) a.get(a.size() - 1);
+                delays.add(Duration.between(now, sch.at()).toMillis());
+                now = sch.at();
+                send(sch.event());
+            }
+        }
+        assertEquals(List.of(0L, 2000L, 4000L, 8000L, 10000L, 10000L), delays);
+    }
+
+    @Test
+    void jitterTakesAtMostTwentyPercentOff() {
+        machine = new SupervisorStateMachine(SETTINGS, () -> 0.999);
+        send(new Event.Start());
+        send(new Event.Exited(1, 1));
+        send(new Event.Stopped(1, true, ""));           // immediate
+        send(new Event.Exited(2, 1));
+        List<Action> a = send(new Event.Stopped(2, true, ""));
+        Action.Schedule sch = (Action.Schedule) a.get(a.size() - 1);
+        long ms = Duration.between(now, sch.at()).toMillis();
+        assertTrue(ms >= 1600 && ms < 2000, "2s less up to 20%: " + ms);
+        assertEquals(State.BACKOFF, machine.state());
+    }
+
+    @Test
+    void aHealthySpellResetsTheBackoff() {
+        send(new Event.Start());
+        send(new Event.Exited(1, 1));
+        send(new Event.Stopped(1, true, ""));           // immediate → gen 2
+        send(new Event.Launched(2, 101));
+        send(new Event.ProbeCycle(2, ProbePhase.STARTUP, List.of(ok("http"))));
+        advance(Duration.ofMinutes(6));                 // healthy longer than backoff_reset (5m)
+        send(new Event.Exited(2, 1));
+        List<Action> a = send(new Event.Stopped(2, true, ""));
+        assertEquals(new Action.Launch(3), a.get(a.size() - 1), "a healthy spell makes the next restart immediate");
+    }
+
+    @Test
+    void aShortHealthySpellDoesNotResetTheBackoff() {
+        send(new Event.Start());
+        send(new Event.Exited(1, 1));
+        send(new Event.Stopped(1, true, ""));           // immediate → gen 2
+        send(new Event.Launched(2, 101));
+        send(new Event.ProbeCycle(2, ProbePhase.STARTUP, List.of(ok("http"))));
+        advance(Duration.ofSeconds(30));
+        send(new Event.Exited(2, 1));
+        List<Action> a = send(new Event.Stopped(2, true, ""));
+        assertInstanceOf(Action.Schedule.class, a.get(a.size() - 1));
+        assertEquals(State.BACKOFF, machine.state());
+    }
+
+    @Test
+    void crashLoopGoesFailedAndKeepsASlowRetry() {
+        send(new Event.Start());
+        for (int i = 0; i < 5; i++) {                   // five restarts are allowed in the window
+            long gen = machine.generation();
+            send(new Event.Exited(gen, 1));
+            List<Action> a = send(new Event.Stopped(gen, true, ""));
+            if (machine.state() == State.BACKOFF) {
+                send(((Action.Schedule) a.get(a.size() - 1)).event());
+            }
+            assertEquals(State.STARTING, machine.state(), "restart " + (i + 1));
+            advance(Duration.ofSeconds(1));
+        }
+        long gen = machine.generation();
+        send(new Event.Exited(gen, 1));
+        List<Action> a = send(new Event.Stopped(gen, true, ""));
+        assertEquals(State.FAILED, machine.state());
+        Action.Audit loop = audit(a, "crash_loop");
+        assertEquals(6, loop.fields().get("restarts_in_window"));
+        Action.Schedule retry = (Action.Schedule) a.get(a.size() - 1);
+        assertEquals(now.plus(Duration.ofMinutes(5)), retry.at(), "slow retry at backoff_max");
+        assertEquals(ProbePhase.NONE, machine.probePhase());
+
+        now = retry.at();
+        List<Action> retried = send(retry.event());
+        assertEquals(List.of(new Action.Launch(gen + 1)), retried);
+    }
+
+    @Test
+    void failuresBelowThresholdDegradeThenASuccessRecovers() {
+        startHealthy();
+        List<Action> a = send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(ok("tcp"), bad("http"))));
+        assertEquals(List.of("probe_failed"), audits(a));
+        assertEquals(State.DEGRADED, machine.state());
+        a = send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(ok("tcp"), ok("http"))));
+        assertEquals(List.of("runtime_recovered"), audits(a));
+        assertEquals(State.RUNNING, machine.state());
+        assertEquals(0, machine.consecutiveFailures());
+    }
+
+    @Test
+    void failuresAtThresholdRestartWithTheValuesBehindIt() {
+        startHealthy();
+        send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(bad("http"))));
+        List<Action> a = send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(bad("http"))));
+        Action.Audit decided = audit(a, "restart_decided");
+        assertEquals("unhealthy", decided.fields().get("reason"));
+        assertEquals(2, decided.fields().get("failures"));
+        assertEquals(2, decided.fields().get("threshold"));
+        assertEquals(new Action.Stop(1, "unhealthy"), a.get(a.size() - 1));
+    }
+
+    @Test
+    void unknownResultsNeitherCountNorReset() {
+        startHealthy();
+        send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(bad("http"))));
+        List<Action> a = send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(unknown("http"))));
+        assertEquals(List.of("probe_unknown"), audits(a));
+        assertEquals(1, machine.consecutiveFailures());
+        assertEquals(State.DEGRADED, machine.state());
+        a = send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(bad("http"))));
+        assertEquals("unhealthy", audit(a, "restart_decided").fields().get("reason"));
+    }
+
+    @Test
+    void eventsOfAnOlderGenerationAreDropped() {
+        startHealthy();
+        send(new Event.Exited(1, 137));
+        send(new Event.Stopped(1, true, ""));
+        assertEquals(2, machine.generation());
+        assertTrue(send(new Event.Exited(1, 0)).isEmpty());
+        assertTrue(send(new Event.ProbeCycle(1, ProbePhase.STARTUP, List.of(ok("http")))).isEmpty());
+        assertTrue(send(new Event.StartupDeadline(1)).isEmpty());
+        assertEquals(State.STARTING, machine.state());
+    }
+
+    @Test
+    void probesDuringAStopAreIgnored() {
+        startHealthy();
+        send(new Event.Exited(1, 137));
+        assertEquals(ProbePhase.NONE, machine.probePhase());
+        assertTrue(send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(bad("http")))).isEmpty());
+    }
+
+    @Test
+    void launchFailureBacksOffWithoutAStop() {
+        send(new Event.Start());
+        List<Action> a = send(new Event.LaunchFailed(1, "port_in_use", "port 7860 held by pid 77 (nc)"));
+        assertEquals("launch_failed", audit(a, "restart_decided").fields().get("reason"));
+        assertTrue(a.stream().noneMatch(x -> x instanceof Action.Stop));
+        assertEquals(new Action.Launch(2), a.get(a.size() - 1), "first restart is immediate");
+        a = send(new Event.LaunchFailed(2, "port_in_use", "port 7860 held by pid 77 (nc)"));
+        assertEquals(State.BACKOFF, machine.state());
+    }
+
+    @Test
+    void releaseFailureIsAuditedAndBacksOff() {
+        startHealthy();
+        send(new Event.Exited(1, 137));
+        List<Action> a = send(new Event.Stopped(1, false, "pid 55 still holds port 7860"));
+        assertEquals("pid 55 still holds port 7860", audit(a, "release_failed").fields().get("detail"));
+    }
+
+    @Test
+    void shutdownWhileRunningStopsTheServerThenExits() {
+        startHealthy();
+        List<Action> a = send(new Event.Shutdown("SIGTERM"));
+        assertEquals(List.of("supervisor_stopping"), audits(a));
+        assertEquals(new Action.Stop(1, "shutdown"), a.get(1));
+        assertEquals(ProbePhase.NONE, machine.probePhase());
+        assertTrue(send(new Event.Exited(1, 143)).isEmpty(), "the exit during a stop is expected");
+        a = send(new Event.Stopped(1, true, ""));
+        assertEquals(List.of("supervisor_stopped"), audits(a));
+        assertEquals(new Action.Exit(), a.get(a.size() - 1));
+        assertTrue(a.stream().noneMatch(x -> x instanceof Action.Launch || x instanceof Action.ClearCaches));
+    }
+
+    @Test
+    void shutdownDuringARestartStopFinishesThatStopAndDoesNotRelaunch() {
+        startHealthy();
+        send(new Event.Exited(1, 137));
+        send(new Event.Shutdown("SIGTERM"));
+        List<Action> a = send(new Event.Stopped(1, true, ""));
+        assertEquals(new Action.Exit(), a.get(a.size() - 1));
+        assertTrue(a.stream().noneMatch(x -> x instanceof Action.Launch));
+    }
+
+    @Test
+    void shutdownDuringBackoffExitsAtOnceAndTheStaleRelaunchIsIgnored() {
+        send(new Event.Start());
+        send(new Event.Exited(1, 1));
+        send(new Event.Stopped(1, true, ""));
+        send(new Event.Exited(2, 1));
+        List<Action> b = send(new Event.Stopped(2, true, ""));
+        assertEquals(State.BACKOFF, machine.state());
+        List<Action> a = send(new Event.Shutdown("SIGINT"));
+        assertEquals(new Action.Exit(), a.get(a.size() - 1));
+        assertTrue(send(((Action.Schedule) b.get(b.size() - 1)).event()).isEmpty());
+    }
+
+    @Test
+    void outcomeIsFailureIfAnyFailsElseUnknownIfAnyUnknown() {
+        assertEquals(dev.glyphsupervisor.probes.ProbeStatus.FAILURE,
+                SupervisorStateMachine.outcome(List.of(ok("a"), unknown("b"), bad("c"))));
+        assertEquals(dev.glyphsupervisor.probes.ProbeStatus.UNKNOWN,
+                SupervisorStateMachine.outcome(List.of(ok("a"), unknown("b"))));
+        assertEquals(dev.glyphsupervisor.probes.ProbeStatus.SUCCESS,
+                SupervisorStateMachine.outcome(List.of(ok("a"), ok("b"))));
+    }
+}

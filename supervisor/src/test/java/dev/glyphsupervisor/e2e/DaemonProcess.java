@@ -1,0 +1,125 @@
+package dev.glyphsupervisor.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.glyphsupervisor.audit.AuditReader;
+import dev.glyphsupervisor.cli.Glyphctl;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/** A real {@code glyphctl daemon} in its own JVM, on a config the test wrote, with helpers to read its audit log. */
+final class DaemonProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path audit;
+    private final Path output;
+
+    private DaemonProcess(Process process, Path audit, Path output) {
+        this.process = process;
+        this.audit = audit;
+        this.output = output;
+    }
+
+    static DaemonProcess start(Path config, Path audit) throws IOException {
+        Path output = config.resolveSibling(config.getFileName() + ".daemon-" + System.nanoTime() + ".out");
+        return new DaemonProcess(launch(config, output), audit, output);
+    }
+
+    /** Runs {@code glyphctl daemon --config F} as a process (not in this JVM: signals and locks are per process). */
+    static Process launch(Path config, Path output) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                Glyphctl.class.getName(), "daemon", "--config", config.toString());
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    Process process() {
+        return process;
+    }
+
+    String output() {
+        try {
+            return Files.exists(output) ? Files.readString(output) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    List<JsonNode> events() {
+        try {
+            return Files.exists(audit) ? AuditReader.readAll(audit) : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    List<String> eventNames() {
+        return events().stream().map(e -> e.get("event").asText()).collect(Collectors.toList());
+    }
+
+    /** Waits for the first record matching {@code event} and {@code filter}; fails with the log so far. */
+    JsonNode await(String event, Predicate<JsonNode> filter, Duration timeout) {
+        Await.until(timeout, "audit event " + event, () -> find(event, filter).isPresent(), this::describe);
+        return find(event, filter).orElseThrow();
+    }
+
+    JsonNode await(String event, Duration timeout) {
+        return await(event, e -> true, timeout);
+    }
+
+    /** Waits until generation {@code generation} is healthy. */
+    JsonNode awaitHealthy(long generation, Duration timeout) {
+        return await("runtime_healthy", e -> e.get("generation").asLong() == generation, timeout);
+    }
+
+    Optional<JsonNode> find(String event, Predicate<JsonNode> filter) {
+        return events().stream().filter(e -> e.get("event").asText().equals(event)).filter(filter).findFirst();
+    }
+
+    List<JsonNode> all(String event) {
+        return events().stream().filter(e -> e.get("event").asText().equals(event)).collect(Collectors.toList());
+    }
+
+    String describe() {
+        List<String> lines = new ArrayList<>();
+        for (JsonNode e : events()) {
+            lines.add(e.toString());
+        }
+        return "\naudit:\n  " + String.join("\n  ", lines) + "\ndaemon output:\n" + output()
+                + (process.isAlive() ? "" : "\n(daemon exited " + process.exitValue() + ")");
+    }
+
+    void sigterm() {
+        process.destroy(); // SIGTERM
+    }
+
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("daemon did not exit within " + timeout + describe());
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}

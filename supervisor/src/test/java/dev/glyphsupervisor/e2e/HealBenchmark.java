@@ -1,0 +1,145 @@
+package dev.glyphsupervisor.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.glyphsupervisor.runtime.Signals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The heal-loop benchmark (a command that prints figures, not a test):
+ *
+ * <pre>./mvnw -B -q -Pbench -pl supervisor -am verify -DskipTests [-Dbench.kills=50] [-Dbench.idle=60]</pre>
+ *
+ * <ol>
+ *   <li>Death → relaunch: SIGKILL the server's main process N times; latency = the new launch's
+ *       {@code runtime_launched} time minus the kill time (both wall clock, ms), and death → noticed
+ *       ({@code runtime_exited}).</li>
+ *   <li>Hang detection: SIGSTOP the group; time to {@code restart_decided} vs the configured bound
+ *       (failure_threshold × interval + http timeout).</li>
+ *   <li>Idle: the daemon supervising a healthy server on the default once-a-minute cron for the given
+ *       seconds: RSS and CPU (utime+stime from /proc) of the daemon JVM.</li>
+ * </ol>
+ */
+public final class HealBenchmark {
+
+    private static final Duration T = Duration.ofSeconds(60);
+
+    public static void main(String[] args) throws Exception {
+        int kills = Integer.getInteger("bench.kills", 50);
+        int hangs = Integer.getInteger("bench.hangs", 5);
+        int idleSeconds = Integer.getInteger("bench.idle", 60);
+        Path dir = Files.createTempDirectory("glyph-bench");
+        System.out.println("glyph-supervisor heal benchmark");
+        System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cpus, java "
+                + System.getProperty("java.version") + ", " + System.getProperty("os.name") + " "
+                + System.getProperty("os.version"));
+        relaunchLatency(dir.resolve("relaunch"), kills);
+        hangDetection(dir.resolve("hang"), hangs);
+        idle(dir.resolve("idle"), idleSeconds);
+    }
+
+    private static void relaunchLatency(Path dir, int kills) throws Exception {
+        Files.createDirectories(dir);
+        int port = TestServer.freePort();
+        ConfigFile config = new ConfigFile(dir, port, TestServer.command(port, 0, 0, dir.resolve("control")))
+                .set("backoff_reset", "100ms").set("max_restarts", "100000").set("schedule", "0 * * * * ?")
+                .set("startup_interval", "50ms");
+        List<Long> relaunch = new ArrayList<>();
+        List<Long> noticed = new ArrayList<>();
+        try (DaemonProcess d = DaemonProcess.start(config.write(), config.audit())) {
+            for (int i = 1; i <= kills; i++) {
+                long gen = i;
+                JsonNode healthy = d.awaitHealthy(gen, T);
+                Instant healthyAt = Instant.parse(healthy.get("ts").asText());
+                // let the healthy spell pass backoff_reset, so that this restart is immediate by policy
+                Await.until(T, "healthy spell", () -> Instant.now().isAfter(healthyAt.plusMillis(150)));
+                long pid = healthy.get("pid").asLong();
+                long killedAt = System.currentTimeMillis();
+                Signals.kill(pid, Signals.SIGKILL);
+                JsonNode exited = d.await("runtime_exited", e -> e.get("generation").asLong() == gen, T);
+                JsonNode launched = d.await("runtime_launched", e -> e.get("generation").asLong() == gen + 1, T);
+                noticed.add(Instant.parse(exited.get("ts").asText()).toEpochMilli() - killedAt);
+                relaunch.add(Instant.parse(launched.get("ts").asText()).toEpochMilli() - killedAt);
+            }
+        }
+        System.out.printf("death -> noticed  (ms, n=%d): %s%n", kills, stats(noticed));
+        System.out.printf("death -> relaunch (ms, n=%d): %s%n", kills, stats(relaunch));
+    }
+
+    private static void hangDetection(Path dir, int hangs) throws Exception {
+        Files.createDirectories(dir);
+        int port = TestServer.freePort();
+        ConfigFile config = new ConfigFile(dir, port, TestServer.command(port, 2, 0, dir.resolve("control")))
+                .set("schedule", "1s").set("failure_threshold", "2").set("max_restarts", "1000")
+                .set("http", "{url: \"http://127.0.0.1:" + port + "/health\", timeout: 1s, expect_status: 200}");
+        long boundMs = 2 * 1000 + 1000;
+        List<Long> detection = new ArrayList<>();
+        try (DaemonProcess d = DaemonProcess.start(config.write(), config.audit())) {
+            for (int i = 1; i <= hangs; i++) {
+                long gen = i;
+                long pid = d.awaitHealthy(gen, T).get("pid").asLong();
+                long stoppedAt = System.currentTimeMillis();
+                Signals.killGroup(pid, Signals.SIGSTOP);
+                JsonNode decided = d.await("restart_decided", e -> e.get("generation").asLong() == gen, T);
+                detection.add(Instant.parse(decided.get("ts").asText()).toEpochMilli() - stoppedAt);
+            }
+        }
+        System.out.printf("hang detection (ms, n=%d, schedule 1s, threshold 2, http timeout 1s; bound %d ms + one interval of phase): %s%n",
+                hangs, boundMs, stats(detection));
+    }
+
+    private static void idle(Path dir, int seconds) throws Exception {
+        Files.createDirectories(dir);
+        int port = TestServer.freePort();
+        ConfigFile config = new ConfigFile(dir, port, TestServer.command(port, 0, 0, dir.resolve("control")))
+                .set("schedule", "0 * * * * ?");
+        try (DaemonProcess d = DaemonProcess.start(config.write(), config.audit())) {
+            d.awaitHealthy(1, T);
+            long pid = d.pid();
+            long ticksBefore = cpuTicks(pid);
+            long start = System.nanoTime();
+            Thread.sleep(seconds * 1000L); // the measurement window itself, not a wait for a condition
+            long ticks = cpuTicks(pid) - ticksBefore;
+            double wall = (System.nanoTime() - start) / 1e9;
+            double cpuPercent = 100.0 * (ticks / 100.0) / wall; // USER_HZ = 100 on Linux
+            System.out.printf("idle %ds (cron once a minute): daemon RSS %.1f MB, CPU %.3f %% of a core (%d ticks)%n",
+                    seconds, rssKb(pid) / 1024.0, cpuPercent, ticks);
+        }
+    }
+
+    private static long cpuTicks(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+    }
+
+    private static long rssKb(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return -1;
+    }
+
+    private static String stats(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return String.format("p50 %d, p99 %d, min %d, max %d", percentile(sorted, 50), percentile(sorted, 99),
+                sorted.get(0), sorted.get(sorted.size() - 1));
+    }
+
+    private static long percentile(List<Long> sorted, int p) {
+        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+    }
+
+    private HealBenchmark() {
+    }
+}

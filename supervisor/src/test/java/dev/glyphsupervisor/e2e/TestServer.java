@@ -1,0 +1,45 @@
+package dev.glyphsupervisor.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The uvicorn-like forking test server (model-runtime/control's test resource) and helpers around it. */
+final class TestServer {
+
+    /** Module basedir is the working directory of surefire; the script lives beside the code that kills it. */
+    static final Path SCRIPT = Path.of("..", "model-runtime", "control", "src", "test", "resources", "forking_server.py")
+            .toAbsolutePath().normalize();
+
+    private TestServer() {
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** YAML flow list for the server's command line. */
+    static String command(int port, int workers, double startupDelay, Path control) {
+        if (!Files.exists(SCRIPT)) {
+            throw new IllegalStateException("test server not found at " + SCRIPT);
+        }
+        return "[\"python3\", \"" + SCRIPT + "\", \"--port\", \"" + port + "\", \"--workers\", \"" + workers
+                + "\", \"--startup-delay\", \"" + startupDelay + "\", \"--control\", \"" + control + "\"]";
+    }
+
+    static void control(Path file, String mode) {
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, mode + "\n");
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
