@@ -46,6 +46,9 @@ public final class Preflight {
      * a bare name is looked up on the PATH the server will get, runtime.env's PATH when it sets one.
      */
     private static Optional<String> commandProblem(RuntimeConfig runtime) {
+        if (runtime.command().isEmpty()) {
+            return Optional.of("no command to run");
+        }
         String program = runtime.command().get(0);
         if (program.contains("/")) {
             Path path = runtime.workdir().resolve(program).normalize();

@@ -124,14 +124,14 @@ final class Section {
         if (text.isEmpty()) {
             return OptionalInt.empty();
         }
-        String range = min + ".." + max;
+        String bounds = max == Integer.MAX_VALUE ? "at least " + min : min + ".." + max;
         if (!INTEGER.matcher(text.get()).matches()) {
-            problem(key, "expected an integer " + range + ", got " + describeScalar(key));
+            problem(key, "expected an integer (" + bounds + "), got " + describeScalar(key));
             return OptionalInt.empty();
         }
         long value = Long.parseLong(text.get());
         if (value < min || value > max) {
-            problem(key, "must be " + range + ", got " + text.get());
+            problem(key, "must be " + bounds + ", got " + text.get());
             return OptionalInt.empty();
         }
         return OptionalInt.of((int) value);

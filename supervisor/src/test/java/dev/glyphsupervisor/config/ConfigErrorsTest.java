@@ -104,7 +104,7 @@ class ConfigErrorsTest {
                   port: "abc"
                 state_dir: /s
                 """,
-                "3:9: runtime.port: expected an integer 1..65535, got the string 'abc'");
+                "3:9: runtime.port: expected an integer (1..65535), got the string 'abc'");
     }
 
     @Test
@@ -200,7 +200,7 @@ class ConfigErrorsTest {
         assertProblems("runtime: {command: [x]}\nprobes: {failure_threshold: 0}\nstate_dir: /s\n",
                 "2:29: probes.failure_threshold: must be 1..100, got 0");
         assertProblems("runtime: {command: [x]}\nrestart: {crash_loop: {max_restarts: 0}}\nstate_dir: /s\n",
-                "2:38: restart.crash_loop.max_restarts: must be 1..2147483647, got 0");
+                "2:38: restart.crash_loop.max_restarts: must be at least 1, got 0");
     }
 
     @Test
