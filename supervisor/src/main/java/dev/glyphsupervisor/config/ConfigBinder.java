@@ -1,0 +1,247 @@
+package dev.glyphsupervisor.config;
+
+import dev.glyphsupervisor.runtime.CacheGlobs;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Turns the YAML tree into the config records: the key names, the defaults and the value rules live
+ * here, in the order of the documented config. Any problem is added to {@link Problems}; the result is
+ * only used when there were none.
+ */
+final class ConfigBinder {
+
+    static final List<String> TOP_KEYS = List.of("runtime", "probes", "restart", "state_dir", "audit");
+    static final List<String> RUNTIME_KEYS = List.of("command", "workdir", "env", "port", "startup_timeout",
+            "stop_grace", "log", "log_max_size", "caches");
+    static final List<String> PROBES_KEYS = List.of("schedule", "failure_threshold", "startup_interval", "tcp_timeout", "http");
+    static final List<String> HTTP_KEYS = List.of("url", "timeout", "expect_status", "expect_body");
+    static final List<String> RESTART_KEYS = List.of("backoff_initial", "backoff_max", "backoff_reset", "kill_timeout",
+            "release_timeout", "crash_loop");
+    static final List<String> CRASH_LOOP_KEYS = List.of("max_restarts", "window");
+    static final List<String> AUDIT_KEYS = List.of("path", "max_size", "keep");
+
+    static final String DEFAULT_SCHEDULE = "0 * * * * ?";
+    /** Faster probing than this is a busy loop against a server that is trying to serve. */
+    static final Duration SHORTEST_PROBE_INTERVAL = Duration.ofMillis(100);
+    static final long DEFAULT_MAX_BYTES = 64L << 20;
+    static final long SMALLEST_MAX_BYTES = 1L << 10;
+
+    private final Path file;
+    private final Problems problems;
+    private final ConfigPaths paths;
+
+    ConfigBinder(Path file, Problems problems) {
+        this.file = file;
+        this.problems = problems;
+        this.paths = new ConfigPaths(file);
+    }
+
+    /** The config, or empty when the top level is not a mapping (a problem is added). */
+    Optional<SupervisorConfig> bind(YamlNode root) {
+        if (!(root instanceof YamlNode.Mapping mapping)) {
+            problems.add(root.location(), "", "the top level must be a mapping with the keys "
+                    + String.join(", ", TOP_KEYS) + ", got " + root.describe());
+            return Optional.empty();
+        }
+        Section top = new Section(mapping, "", problems, TOP_KEYS);
+        Path stateDir = path(top, "state_dir").orElseGet(() -> {
+            if (top.value("state_dir").isEmpty()) {
+                top.missing("state_dir", "state_dir: /var/lib/glyph-supervisor");
+            }
+            return paths.configDir();
+        });
+        return Optional.of(new SupervisorConfig(file,
+                runtime(top.section("runtime", RUNTIME_KEYS), stateDir),
+                probes(top.section("probes", PROBES_KEYS)),
+                restart(top.section("restart", RESTART_KEYS)),
+                stateDir,
+                audit(top.section("audit", AUDIT_KEYS), stateDir),
+                ConfigLocations.of(file, locations(root))));
+    }
+
+    private RuntimeConfig runtime(Section runtime, Path stateDir) {
+        List<String> command = runtime.stringList("command").map(this::expandAll).orElse(List.of());
+        if (runtime.value("command").isEmpty()) {
+            runtime.missing("command", "command: [\"bash\", \"serve.sh\"]");
+        } else if (runtime.value("command").get() instanceof YamlNode.Sequence sequence && sequence.items().isEmpty()) {
+            runtime.problem("command", "must not be empty; name the program to run, e.g. [\"bash\", \"serve.sh\"]");
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        runtime.stringMap("env").forEach((name, value) -> {
+            if (name.isEmpty() || name.contains("=")) {
+                problems.add(runtime.locationOf("env"), runtime.keyPath("env") + "." + name,
+                        "'" + name + "' cannot be an environment variable name");
+            }
+            env.put(name, paths.expand(value));
+        });
+        OptionalInt port = runtime.optionalInteger("port", 1, 65535);
+        Duration startupTimeout = runtime.duration("startup_timeout", Duration.ofMinutes(10), Section.POSITIVE);
+        Duration stopGrace = runtime.duration("stop_grace", Duration.ofSeconds(20), Duration.ZERO);
+        Path workdir = path(runtime, "workdir").orElse(paths.configDir());
+        Path log = path(runtime, "log").orElse(stateDir.resolve("runtime.log"));
+        long logMaxBytes = runtime.size("log_max_size", DEFAULT_MAX_BYTES, SMALLEST_MAX_BYTES);
+        List<String> caches = caches(runtime);
+        return new RuntimeConfig(command, workdir, env, port, startupTimeout, stopGrace, log, logMaxBytes, caches);
+    }
+
+    /** Checked with the same rule the cache cleaner applies before it deletes anything. */
+    private List<String> caches(Section runtime) {
+        List<String> globs = runtime.stringList("caches").orElse(List.of());
+        Path home = Path.of(System.getProperty("user.home"));
+        List<String> safe = new ArrayList<>();
+        for (int i = 0; i < globs.size(); i++) {
+            String itemPath = "caches[" + i + "]";
+            Location location = itemLocation(runtime, "caches", i);
+            try {
+                String glob = paths.expandStrictly(globs.get(i));
+                Optional<String> unsafe = CacheGlobs.unsafeReason(glob, home);
+                if (unsafe.isPresent()) {
+                    problems.add(location, runtime.keyPath(itemPath), unsafe.get());
+                } else {
+                    safe.add(glob);
+                }
+            } catch (IllegalArgumentException bad) {
+                problems.add(location, runtime.keyPath(itemPath), bad.getMessage());
+            }
+        }
+        return safe;
+    }
+
+    private ProbesConfig probes(Section probes) {
+        ProbeSchedule schedule = schedule(probes);
+        int failureThreshold = probes.integer("failure_threshold", 2, 1, 100);
+        Duration startupInterval = probes.duration("startup_interval", Duration.ofSeconds(2), SHORTEST_PROBE_INTERVAL);
+        Duration tcpTimeout = probes.duration("tcp_timeout", Duration.ofSeconds(2), Section.POSITIVE);
+        Optional<HttpProbeConfig> http = probes.value("http").isPresent()
+                ? http(probes.section("http", HTTP_KEYS))
+                : Optional.empty();
+        return new ProbesConfig(schedule, failureThreshold, startupInterval, tcpTimeout, http);
+    }
+
+    private ProbeSchedule schedule(Section probes) {
+        ProbeSchedule fallback = new CronProbeSchedule(DEFAULT_SCHEDULE);
+        Optional<String> text = probes.text("schedule");
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        try {
+            ProbeSchedule schedule = ProbeSchedule.parse(text.get());
+            if (schedule instanceof IntervalProbeSchedule interval && interval.every().compareTo(SHORTEST_PROBE_INTERVAL) < 0) {
+                probes.problem("schedule", "an interval must be at least " + HumanDuration.format(SHORTEST_PROBE_INTERVAL)
+                        + ", got " + text.get());
+                return fallback;
+            }
+            return schedule;
+        } catch (IllegalArgumentException bad) {
+            probes.problem("schedule", bad.getMessage());
+            return fallback;
+        }
+    }
+
+    private Optional<HttpProbeConfig> http(Section http) {
+        Optional<URI> url = http.text("url").flatMap(text -> url(http, text));
+        if (http.value("url").isEmpty()) {
+            http.missing("url", "url: \"http://127.0.0.1:8000/health\"");
+        }
+        Duration timeout = http.duration("timeout", Duration.ofSeconds(10), Section.POSITIVE);
+        int expectStatus = http.integer("expect_status", 200, 100, 599);
+        Optional<String> expectBody = http.text("expect_body");
+        if (expectBody.isPresent() && expectBody.get().isEmpty()) {
+            http.problem("expect_body", "an empty expect_body matches every body; leave the key out instead");
+        }
+        return url.map(u -> new HttpProbeConfig(u, timeout, expectStatus, expectBody));
+    }
+
+    private static Optional<URI> url(Section http, String text) {
+        try {
+            URI url = new URI(text);
+            if (url.getScheme() == null) {
+                http.problem("url", "'" + text + "' has no scheme; write it as http://host:port/path");
+            } else if (!url.getScheme().equalsIgnoreCase("http") && !url.getScheme().equalsIgnoreCase("https")) {
+                http.problem("url", "'" + text + "' uses " + url.getScheme() + "; only http and https are probed");
+            } else if (url.getHost() == null) {
+                http.problem("url", "'" + text + "' has no host; write it as " + url.getScheme() + "://127.0.0.1:port/path");
+            } else {
+                return Optional.of(url);
+            }
+        } catch (URISyntaxException invalid) {
+            http.problem("url", "'" + text + "' is not a URI: " + invalid.getReason() + " at index " + invalid.getIndex());
+        }
+        return Optional.empty();
+    }
+
+    private RestartConfig restart(Section restart) {
+        int problemsBefore = problems.count();
+        Duration backoffInitial = restart.duration("backoff_initial", Duration.ofSeconds(2), Section.POSITIVE);
+        Duration backoffMax = restart.duration("backoff_max", Duration.ofMinutes(5), Section.POSITIVE);
+        // Compared only when both were read: a default standing in for a bad value would make a second, false complaint.
+        if (problems.count() == problemsBefore && backoffMax.compareTo(backoffInitial) < 0) {
+            restart.problem("backoff_max", "must be at least backoff_initial (" + HumanDuration.format(backoffInitial)
+                    + "), got " + HumanDuration.format(backoffMax));
+        }
+        Duration backoffReset = restart.duration("backoff_reset", Duration.ofMinutes(5), Section.POSITIVE);
+        Duration killTimeout = restart.duration("kill_timeout", Duration.ofSeconds(10), Section.POSITIVE);
+        Duration releaseTimeout = restart.duration("release_timeout", Duration.ofSeconds(30), Duration.ZERO);
+        Section crashLoop = restart.section("crash_loop", CRASH_LOOP_KEYS);
+        CrashLoopConfig crashLoopConfig = new CrashLoopConfig(
+                crashLoop.integer("max_restarts", 5, 1, Integer.MAX_VALUE),
+                crashLoop.duration("window", Duration.ofMinutes(10), Section.POSITIVE));
+        return new RestartConfig(backoffInitial, backoffMax, backoffReset, crashLoopConfig, killTimeout, releaseTimeout);
+    }
+
+    private AuditConfig audit(Section audit, Path stateDir) {
+        Path path = path(audit, "path").orElse(stateDir.resolve("audit.jsonl"));
+        long maxBytes = audit.size("max_size", DEFAULT_MAX_BYTES, SMALLEST_MAX_BYTES);
+        int keep = audit.integer("keep", 5, 1, 1000);
+        return new AuditConfig(path, maxBytes, keep);
+    }
+
+    private Optional<Path> path(Section section, String key) {
+        return section.text(key).flatMap(text -> {
+            try {
+                return Optional.of(paths.resolve(text));
+            } catch (IllegalArgumentException bad) {
+                section.problem(key, bad.getMessage());
+                return Optional.empty();
+            }
+        });
+    }
+
+    private List<String> expandAll(List<String> words) {
+        return words.stream().map(paths::expand).toList();
+    }
+
+    private static Location itemLocation(Section section, String key, int index) {
+        return section.value(key)
+                .filter(YamlNode.Sequence.class::isInstance)
+                .map(list -> ((YamlNode.Sequence) list).items().get(index).location())
+                .orElse(section.locationOf(key));
+    }
+
+    /** Every node's location by key path, for messages about the config after it has loaded. */
+    private static Map<String, Location> locations(YamlNode root) {
+        Map<String, Location> byPath = new LinkedHashMap<>();
+        collect(root, "", byPath);
+        return byPath;
+    }
+
+    private static void collect(YamlNode node, String path, Map<String, Location> byPath) {
+        byPath.put(path, node.location());
+        if (node instanceof YamlNode.Mapping mapping) {
+            mapping.entries().forEach((key, entry) -> collect(entry.value(), path.isEmpty() ? key : path + "." + key, byPath));
+        } else if (node instanceof YamlNode.Sequence sequence) {
+            for (int i = 0; i < sequence.items().size(); i++) {
+                collect(sequence.items().get(i), path + "[" + i + "]", byPath);
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.glyphsupervisor.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/** Collects every problem of one load, so the user fixes them all in one go, then reports them in file order. */
+final class Problems {
+
+    private record Problem(Location location, String text) {
+    }
+
+    private final String file;
+    private final List<Problem> found = new ArrayList<>();
+
+    Problems(Path file) {
+        this.file = file.toString();
+    }
+
+    /** A problem with a value: {@code FILE:LINE:COL: keyPath: message}. */
+    void add(Location location, String keyPath, String message) {
+        found.add(new Problem(location, file + ":" + location + ": " + (keyPath.isEmpty() ? "" : keyPath + ": ") + message));
+    }
+
+    /** A problem with the file as a whole, before any position is known: {@code FILE: message}. */
+    void addForFile(String message) {
+        found.add(new Problem(null, file + ": " + message));
+    }
+
+    int count() {
+        return found.size();
+    }
+
+    void throwIfAny() throws ConfigException {
+        if (!found.isEmpty()) {
+            List<String> lines = found.stream()
+                    .sorted(Comparator.comparing(Problem::location, Comparator.nullsFirst(Comparator.naturalOrder())))
+                    .map(Problem::text)
+                    .toList();
+            throw new ConfigException(lines);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.glyphsupervisor.config;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The whole validated config, as {@link ConfigLoader#load} returns it. Immutable.
+ *
+ * @param source    the config file, as the caller named it (messages quote it this way)
+ * @param stateDir  absolute, normalized
+ * @param locations where each key was written in {@code source}, so that later checks ({@link Preflight},
+ *                  the daemon) can point at the line; every {@code ConfigLocations} equals every other,
+ *                  so two configs with the same values are equal however their files were laid out
+ */
+public record SupervisorConfig(Path source, RuntimeConfig runtime, ProbesConfig probes, RestartConfig restart,
+        Path stateDir, AuditConfig audit, ConfigLocations locations) {
+
+    public SupervisorConfig {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(runtime, "runtime");
+        Objects.requireNonNull(probes, "probes");
+        Objects.requireNonNull(restart, "restart");
+        Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(audit, "audit");
+        Objects.requireNonNull(locations, "locations");
+    }
+
+    /** A config built in code: messages about it name the file but no line. */
+    public SupervisorConfig(Path source, RuntimeConfig runtime, ProbesConfig probes, RestartConfig restart,
+            Path stateDir, AuditConfig audit) {
+        this(source, runtime, probes, restart, stateDir, audit, ConfigLocations.unknown(source));
+    }
+}

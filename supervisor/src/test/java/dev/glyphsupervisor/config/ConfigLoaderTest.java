@@ -1,0 +1,153 @@
+package dev.glyphsupervisor.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsEveryKeyOfAFullConfig() throws ConfigException {
+        Path file = ConfigFiles.copyFixture(dir, "full.yaml");
+
+        SupervisorConfig config = ConfigLoader.load(file);
+
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True");
+        env.put("WORKERS", "4");
+        env.put("DEBUG", "true");
+        env.put("DATA", dir + "/data");
+        RuntimeConfig runtime = new RuntimeConfig(
+                List.of("bash", dir + "/serve.sh", "--port", "7861"),
+                dir.resolve("work"), env, OptionalInt.of(7861),
+                Duration.ofMinutes(15), Duration.ofSeconds(90), dir.resolve("logs/runtime.out"),
+                7L * (1L << 30) + (1L << 29), List.of("/tmp/glyph_*.png", dir + "/cache/*"));
+        ProbesConfig probes = new ProbesConfig(new IntervalProbeSchedule(Duration.ofSeconds(10)), 3,
+                Duration.ofMillis(500), Duration.ofSeconds(3),
+                Optional.of(new HttpProbeConfig(URI.create("https://127.0.0.1:7861/config"), Duration.ofSeconds(4), 204,
+                        Optional.of("ok"))));
+        RestartConfig restart = new RestartConfig(Duration.ofSeconds(1), Duration.ofMinutes(2), Duration.ofHours(1),
+                new CrashLoopConfig(3, Duration.ofDays(1)), Duration.ofSeconds(7), Duration.ofSeconds(45));
+        AuditConfig audit = new AuditConfig(Path.of("/var/tmp/glyph-audit.jsonl"), 10_000_000L, 9);
+        SupervisorConfig expected = new SupervisorConfig(file, runtime, probes, restart, dir.resolve("state"), audit);
+        assertEquals(expected, config);
+        assertEquals(List.copyOf(env.keySet()), List.copyOf(config.runtime().env().keySet()), "env keeps file order");
+    }
+
+    @Test
+    void fillsEveryDefault() throws ConfigException {
+        Path file = ConfigFiles.copyFixture(dir, "defaults.yaml");
+
+        SupervisorConfig config = ConfigLoader.load(file);
+
+        Path state = dir.resolve("state");
+        RuntimeConfig runtime = new RuntimeConfig(List.of("llama-server"), dir, Map.of(), OptionalInt.empty(),
+                Duration.ofMinutes(10), Duration.ofSeconds(20), state.resolve("runtime.log"), 64L << 20, List.of());
+        ProbesConfig probes = new ProbesConfig(new CronProbeSchedule("0 * * * * ?"), 2, Duration.ofSeconds(2),
+                Duration.ofSeconds(2), Optional.empty());
+        RestartConfig restart = new RestartConfig(Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMinutes(5),
+                new CrashLoopConfig(5, Duration.ofMinutes(10)), Duration.ofSeconds(10), Duration.ofSeconds(30));
+        AuditConfig audit = new AuditConfig(state.resolve("audit.jsonl"), 64L << 20, 5);
+        assertEquals(new SupervisorConfig(file, runtime, probes, restart, state, audit), config);
+    }
+
+    @Test
+    void httpProbeDefaultsApplyWhenOnlyTheUrlIsGiven() throws ConfigException {
+        Path file = ConfigFiles.write(dir, "c.yaml", """
+                runtime: {command: [x]}
+                probes: {http: {url: "http://localhost:8080/health"}}
+                state_dir: /var/lib/glyph-supervisor
+                """);
+
+        HttpProbeConfig http = ConfigLoader.load(file).probes().http().orElseThrow();
+
+        assertEquals(new HttpProbeConfig(URI.create("http://localhost:8080/health"), Duration.ofSeconds(10), 200,
+                Optional.empty()), http);
+    }
+
+    @Test
+    void expandsConfigDirAndResolvesRelativePathsAgainstTheConfigDirectory() throws ConfigException {
+        Path file = ConfigFiles.write(dir, "c.yaml", """
+                runtime:
+                  command: ["${config_dir}/bin/serve"]
+                  workdir: ./models/../models
+                  log: ${config_dir}/logs/server.log
+                  caches: ["${config_dir}/tmp/*.png"]
+                state_dir: ../state
+                audit: {path: audit/events.jsonl}
+                """);
+
+        SupervisorConfig config = ConfigLoader.load(file);
+
+        assertEquals(List.of(dir + "/bin/serve"), config.runtime().command());
+        assertEquals(dir.resolve("models"), config.runtime().workdir());
+        assertEquals(dir.resolve("logs/server.log"), config.runtime().log());
+        assertEquals(List.of(dir + "/tmp/*.png"), config.runtime().caches());
+        assertEquals(dir.getParent().resolve("state"), config.stateDir());
+        assertEquals(dir.resolve("audit/events.jsonl"), config.audit().path());
+    }
+
+    @Test
+    void relativePathsDoNotDependOnHowTheFileWasNamed() throws Exception {
+        ConfigFiles.write(dir, "c.yaml", "runtime: {command: [x]}\nstate_dir: state\n");
+        Files.createDirectory(dir.resolve("sub"));
+        Path roundabout = dir.resolve("sub/../c.yaml");
+
+        SupervisorConfig config = ConfigLoader.load(roundabout);
+
+        assertEquals(dir.resolve("state"), config.stateDir());
+        assertEquals(roundabout, config.source(), "source is the path as given");
+    }
+
+    @Test
+    void remembersWhereEachKeyWasWritten() throws ConfigException {
+        Path file = ConfigFiles.write(dir, "c.yaml", """
+                state_dir: /var/lib/g
+                runtime:
+                  command:
+                    - nosuchbin
+                """);
+
+        ConfigLocations at = ConfigLoader.load(file).locations();
+
+        assertEquals(file + ":4:7: runtime.command[0]: oops", at.problem("runtime.command[0]", "oops"));
+        assertEquals(file + ":1:12", at.where("state_dir"));
+        assertEquals(file + ":3:3", at.where("runtime.log"), "an unwritten key is placed at its nearest written ancestor");
+    }
+
+    @Test
+    void loadsEachExampleConfig() throws ConfigException {
+        for (String example : List.of("glyph.yaml", "vllm.yaml", "llama-cpp.yaml")) {
+            // Surefire runs in the module directory; the examples live at the repository root.
+            SupervisorConfig config = ConfigLoader.load(Path.of("..", "conf", "examples", example));
+            assertTrue(config.runtime().port().isPresent(), example);
+            assertTrue(config.probes().http().isPresent(), example);
+        }
+    }
+
+    @Test
+    void glyphExampleIsTheGlyphWebUi() throws ConfigException {
+        SupervisorConfig config = ConfigLoader.load(Path.of("..", "conf", "examples", "glyph.yaml"));
+
+        assertEquals(List.of("bash", "界面推理.sh"), config.runtime().command());
+        assertEquals(Path.of("/root"), config.runtime().workdir());
+        assertEquals(OptionalInt.of(7860), config.runtime().port());
+        assertEquals(URI.create("http://127.0.0.1:7860/config"), config.probes().http().orElseThrow().url());
+        assertEquals(List.of("/tmp/glyph_*.png", "/tmp/gradio/**"), config.runtime().caches());
+        assertEquals(Path.of("/var/lib/glyph-supervisor"), config.stateDir());
+    }
+}
