@@ -102,7 +102,12 @@ final class ConfigBinder {
             String itemPath = "caches[" + i + "]";
             Location location = itemLocation(runtime, "caches", i);
             try {
+                // Normalized after expansion, so that "${config_dir}/../run/cache/**" is judged (and cleared)
+                // as the directory it names, and "/tmp/../**" as the "/**" it is.
                 String glob = paths.expandStrictly(globs.get(i));
+                if (glob.startsWith("/")) {
+                    glob = Path.of(glob).normalize().toString();
+                }
                 Optional<String> unsafe = CacheGlobs.unsafeReason(glob, home);
                 if (unsafe.isPresent()) {
                     problems.add(location, runtime.keyPath(itemPath), unsafe.get());
