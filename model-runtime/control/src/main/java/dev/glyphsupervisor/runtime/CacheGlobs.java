@@ -1,8 +1,11 @@
 package dev.glyphsupervisor.runtime;
 
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Decides whether a cache glob is safe to clear. The config loader refuses unsafe globs at load time,
@@ -10,7 +13,8 @@ import java.util.Set;
  *
  * <p>A glob is split into its literal base directory (the segments before the first one holding a
  * wildcard) and its pattern. It is refused when it is relative, when its base is {@code /}, the home
- * directory or one of its parents, a kernel file system, or when a one-segment base such as
+ * directory or one of its parents, a kernel file system, when a wildcard can match the home directory or
+ * a parent of it by name ({@code /home/al*}), when it is not a valid glob, or when a one-segment base such as
  * {@code /tmp} is followed by nothing but wildcards ({@code /tmp/**} would clear everyone's files).
  */
 public final class CacheGlobs {
@@ -28,11 +32,17 @@ public final class CacheGlobs {
         if (!glob.startsWith("/")) {
             return Optional.of("'" + glob + "' is relative; cache globs must be absolute paths");
         }
-        if (glob.contains("/../") || glob.endsWith("/..") || glob.contains("/./")) {
+        if (glob.contains("/../") || glob.endsWith("/..") || glob.contains("/./") || glob.endsWith("/.")) {
             return Optional.of("'" + glob + "' contains '.' or '..' segments");
         }
+        PathMatcher matcher;
+        try {
+            matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
+        } catch (PatternSyntaxException e) {
+            return Optional.of("'" + glob + "' is not a valid glob: " + e.getDescription());
+        }
         Path base = baseDirectory(glob);
-        String pattern = glob.substring(Math.min(glob.length(), base.toString().length())).replaceFirst("^/", "");
+        String pattern = pattern(glob);
         if (base.getNameCount() == 0 && (pattern.isEmpty() || onlyWildcards(pattern))) {
             return Optional.of("'" + glob + "' would clear the whole file system");
         }
@@ -48,6 +58,9 @@ public final class CacheGlobs {
         Path normalizedHome = home == null ? null : home.toAbsolutePath().normalize();
         if (normalizedHome != null && !hasWildcard(glob) && normalizedHome.startsWith(Path.of(glob).normalize())) {
             return Optional.of("'" + glob + "' is the home directory " + normalizedHome + " or a parent of it");
+        }
+        if (normalizedHome != null && matchesHomeOrParent(matcher, normalizedHome)) {
+            return Optional.of("'" + glob + "' matches the home directory " + normalizedHome + " or a parent of it");
         }
         if (normalizedHome != null && normalizedHome.startsWith(base) && (pattern.isEmpty() || onlyWildcards(pattern))) {
             return Optional.of("'" + glob + "' would clear the home directory " + normalizedHome + " itself");
@@ -80,6 +93,29 @@ public final class CacheGlobs {
         return Path.of(base.length() == 0 ? "/" : base.toString());
     }
 
+    /**
+     * The part of the glob after its base directory, without a leading slash: what is matched against
+     * paths relative to the base. Empty segments ({@code //}) are dropped, as {@link #baseDirectory} does.
+     */
+    public static String pattern(String glob) {
+        int baseSegments = baseDirectory(glob).getNameCount();
+        StringBuilder pattern = new StringBuilder();
+        int seen = 0;
+        for (String segment : glob.split("/")) {
+            if (segment.isEmpty()) {
+                continue;
+            }
+            if (seen++ < baseSegments) {
+                continue;
+            }
+            if (pattern.length() > 0) {
+                pattern.append('/');
+            }
+            pattern.append(segment);
+        }
+        return pattern.toString();
+    }
+
     static boolean hasWildcard(String segment) {
         return segment.indexOf('*') >= 0 || segment.indexOf('?') >= 0 || segment.indexOf('[') >= 0
                 || segment.indexOf('{') >= 0;
@@ -87,6 +123,16 @@ public final class CacheGlobs {
 
     private static boolean onlyWildcards(String pattern) {
         return pattern.replace("/", "").replace("*", "").replace("?", "").isEmpty();
+    }
+
+    /** A wildcard can reach the home directory or a parent by name, as {@code /home/al*} does. */
+    private static boolean matchesHomeOrParent(PathMatcher matcher, Path home) {
+        for (Path p = home; p != null; p = p.getParent()) {
+            if (matcher.matches(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String firstSegment(String pattern) {

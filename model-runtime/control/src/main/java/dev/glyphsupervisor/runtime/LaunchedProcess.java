@@ -1,0 +1,20 @@
+package dev.glyphsupervisor.runtime;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A started server: the root of its process tree.
+ *
+ * @param pid        the server's pid (the {@code setsid} and shell wrappers exec in place, so it is the server)
+ * @param pgid       its process group, equal to pid: it leads its own session and group
+ * @param startTicks its start time from {@code /proc/<pid>/stat} (field 22), to tell a reused pid apart; -1
+ *                   when the process had already exited and been reaped before it could be read
+ * @param command    the command as given in the {@link LaunchSpec}, without the wrappers
+ */
+public record LaunchedProcess(long pid, long pgid, long startTicks, List<String> command, Instant launchedAt) {
+
+    public LaunchedProcess {
+        command = List.copyOf(command);
+    }
+}
