@@ -103,7 +103,11 @@ public final class Daemon {
                 supervisor.close();
             }
             if (audit != null) {
-                audit.close();
+                try {
+                    audit.close();
+                } catch (IOException e) {
+                    LOG.warning("closing the audit log: " + e.getMessage());
+                }
             }
             lock.close();
             released.countDown();
