@@ -29,6 +29,9 @@ final class JsonRouter implements HttpHandler {
     private record Route(String method, Function<byte[], Reply> handler) {
     }
 
+    /** How much of an oversized body is read and thrown away so its 413 can be delivered; past it, the client gets a reset. */
+    private static final long DRAIN_LIMIT_BYTES = 64L << 20;
+
     private final ObjectMapper json;
     private final long maxBodyBytes;
     private final PrintStream log;
@@ -96,29 +99,26 @@ final class JsonRouter implements HttpHandler {
     }
 
     private byte[] readBody(HttpExchange exchange) throws IOException {
-        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null && parseLength(declared) > maxBodyBytes) {
-            throw tooLarge();
-        }
         try (InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
             if (body.length > maxBodyBytes) {
-                throw tooLarge();
+                // Read on before answering: a reply while the client is still sending makes the kernel
+                // reset the connection, and the client sees "connection reset" instead of the 413.
+                discard(in, DRAIN_LIMIT_BYTES);
+                exchange.getResponseHeaders().set("Connection", "close");
+                throw new ApiException(413, "invalid_request_error", "request body is over " + maxBodyBytes + " bytes");
             }
             return body;
         }
     }
 
-    private static long parseLength(String declared) {
-        try {
-            return Long.parseLong(declared.trim());
-        } catch (NumberFormatException e) {
-            throw ApiException.invalid("Content-Length '" + declared + "' is not a number");
+    private static void discard(InputStream in, long limit) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long total = 0;
+        int n;
+        while (total < limit && (n = in.read(buffer)) > 0) {
+            total += n;
         }
-    }
-
-    private ApiException tooLarge() {
-        return new ApiException(413, "invalid_request_error", "request body is over " + maxBodyBytes + " bytes");
     }
 
     private static Reply error(ApiException e) {
