@@ -1,0 +1,135 @@
+package dev.glyphsupervisor.reference;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The command line, validated once. Every error names the flag and the value, because the first
+ * reader of it is usually a supervisor log, not the person who wrote the config.
+ *
+ * @param historyLimit how many requests the history keeps: {@link RequestHistory#OFF},
+ *                     {@link RequestHistory#UNBOUNDED}, or a positive count
+ */
+record ServerOptions(String host, int port, Optional<Path> cacheDir, int historyLimit, int threads,
+                     int maxInputs, int maxInputChars, boolean help) {
+
+    static final String USAGE = """
+            Usage: java -jar reference-runtime.jar [flags]
+
+            An OpenAI-compatible embeddings server around all-MiniLM-L6-v2 (quantized ONNX, 384 dimensions).
+
+              --port N               TCP port to listen on (default 8000; 0 picks a free one, logged at start)
+              --host ADDR            address to bind (default 127.0.0.1)
+              --cache-dir DIR        keep one file per embedded input under DIR and read it back on a hit
+                                     (default: no disk cache); DIR is created if missing
+              --history MODE         keep requests and their vectors in memory: off (default), unbounded,
+                                     or a count N of most recent requests to keep
+              --history-limit N      the same as --history N
+              --threads N            HTTP worker threads (default: the number of processors)
+              --max-inputs N         most inputs in one request (default 256)
+              --max-input-chars N    most characters in one input (default 8192)
+              --help                 print this and exit
+
+            Endpoints: GET /health, GET /v1/models, POST /v1/embeddings.
+            SIGTERM stops it gracefully (requests in flight finish; the JVM exits with 143).
+            Exit status 1: it could not start or the model failed to load; 2: a bad command line.
+            """;
+
+    static final int DEFAULT_PORT = 8000;
+    static final int DEFAULT_MAX_INPUTS = 256;
+    static final int DEFAULT_MAX_INPUT_CHARS = 8192;
+
+    static ServerOptions parse(String... args) throws UsageException {
+        String host = "127.0.0.1";
+        int port = DEFAULT_PORT;
+        Path cacheDir = null;
+        String historyFlag = null;
+        int historyLimit = RequestHistory.OFF;
+        int threads = Runtime.getRuntime().availableProcessors();
+        int maxInputs = DEFAULT_MAX_INPUTS;
+        int maxInputChars = DEFAULT_MAX_INPUT_CHARS;
+
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--help") || arg.equals("-h")) {
+                return new ServerOptions(host, port, Optional.empty(), historyLimit, threads, maxInputs,
+                        maxInputChars, true);
+            }
+            if (!arg.startsWith("--")) {
+                throw new UsageException("unexpected argument '" + arg + "' (flags start with --)");
+            }
+            // Both "--port 8000" and "--port=8000" are accepted.
+            String flag = arg;
+            String value;
+            int eq = arg.indexOf('=');
+            if (eq > 0) {
+                flag = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                value = args[++i];
+            } else {
+                value = null;
+            }
+            switch (flag) {
+                case "--host" -> host = nonBlank(flag, value);
+                case "--port" -> port = integer(flag, value, 0, 65_535);
+                case "--cache-dir" -> cacheDir = Path.of(nonBlank(flag, value));
+                case "--history", "--history-limit" -> {
+                    if (historyFlag != null) {
+                        throw new UsageException(flag + ": history already set by " + historyFlag
+                                + "; give one of --history or --history-limit, once");
+                    }
+                    historyFlag = flag;
+                    historyLimit = flag.equals("--history") ? historyMode(flag, value)
+                            : integer(flag, value, 1, Integer.MAX_VALUE);
+                }
+                case "--threads" -> threads = integer(flag, value, 1, 1024);
+                case "--max-inputs" -> maxInputs = integer(flag, value, 1, 100_000);
+                case "--max-input-chars" -> maxInputChars = integer(flag, value, 1, 10_000_000);
+                default -> throw new UsageException("unknown flag " + flag);
+            }
+        }
+        return new ServerOptions(host, port, Optional.ofNullable(cacheDir), historyLimit, threads, maxInputs,
+                maxInputChars, false);
+    }
+
+    private static String nonBlank(String flag, String value) throws UsageException {
+        if (value == null || value.isBlank()) {
+            throw new UsageException(flag + " needs a value");
+        }
+        return value;
+    }
+
+    private static int integer(String flag, String value, int min, int max) throws UsageException {
+        String text = nonBlank(flag, value);
+        try {
+            int n = Integer.parseInt(text.trim());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the accepted range
+        }
+        throw new UsageException(flag + ": expected an integer from " + min + " to " + max + ", got '" + text + "'");
+    }
+
+    private static int historyMode(String flag, String value) throws UsageException {
+        String text = nonBlank(flag, value);
+        return switch (text) {
+            case "off" -> RequestHistory.OFF;
+            case "unbounded" -> RequestHistory.UNBOUNDED;
+            default -> {
+                try {
+                    yield integer(flag, text, 1, Integer.MAX_VALUE);
+                } catch (UsageException e) {
+                    throw new UsageException(flag + ": expected off, unbounded or a positive count, got '" + text + "'");
+                }
+            }
+        };
+    }
+
+    /** The request body limit: room for every allowed request even if each character is a 6-byte \\u escape. */
+    long maxBodyBytes() {
+        return 6L * maxInputs * maxInputChars + 64 * 1024;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.glyphsupervisor.reference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ServerOptionsTest {
+
+    @Test
+    void defaults() throws Exception {
+        ServerOptions options = ServerOptions.parse();
+        assertEquals("127.0.0.1", options.host());
+        assertEquals(8000, options.port());
+        assertEquals(Optional.empty(), options.cacheDir());
+        assertEquals(RequestHistory.OFF, options.historyLimit());
+        assertEquals(Runtime.getRuntime().availableProcessors(), options.threads());
+        assertEquals(256, options.maxInputs());
+        assertEquals(8192, options.maxInputChars());
+        assertFalse(options.help());
+    }
+
+    @Test
+    void flagsTakeSeparateOrEqualsValues() throws Exception {
+        ServerOptions options = ServerOptions.parse("--port", "9100", "--host=0.0.0.0", "--cache-dir", "/var/tmp/c",
+                "--threads=3", "--max-inputs", "4", "--max-input-chars=50", "--history", "unbounded");
+        assertEquals(9100, options.port());
+        assertEquals("0.0.0.0", options.host());
+        assertEquals(Optional.of(Path.of("/var/tmp/c")), options.cacheDir());
+        assertEquals(3, options.threads());
+        assertEquals(4, options.maxInputs());
+        assertEquals(50, options.maxInputChars());
+        assertEquals(RequestHistory.UNBOUNDED, options.historyLimit());
+    }
+
+    @Test
+    void historyModes() throws Exception {
+        assertEquals(RequestHistory.OFF, ServerOptions.parse("--history", "off").historyLimit());
+        assertEquals(25, ServerOptions.parse("--history", "25").historyLimit());
+        assertEquals(25, ServerOptions.parse("--history-limit", "25").historyLimit());
+    }
+
+    @Test
+    void helpWins() throws Exception {
+        assertTrue(ServerOptions.parse("--port", "1", "--help").help());
+    }
+
+    @Test
+    void errorsNameTheFlagAndTheValue() {
+        assertError("unknown flag --model", "--model", "x");
+        assertError("--port: expected an integer from 0 to 65535, got 'http'", "--port", "http");
+        assertError("--port: expected an integer from 0 to 65535, got '70000'", "--port", "70000");
+        assertError("--port needs a value", "--port");
+        assertError("--port needs a value", "--port", "--host", "h");
+        assertError("--threads: expected an integer from 1 to 1024, got '0'", "--threads", "0");
+        assertError("--history-limit: expected an integer from 1 to 2147483647, got '0'", "--history-limit", "0");
+        assertError("--history: expected off, unbounded or a positive count, got 'forever'", "--history", "forever");
+        assertError("--history-limit: history already set by --history; give one of --history or --history-limit, once",
+                "--history", "unbounded", "--history-limit", "5");
+        assertError("--cache-dir needs a value", "--cache-dir=");
+        assertError("unexpected argument 'serve' (flags start with --)", "serve");
+    }
+
+    private static void assertError(String message, String... args) {
+        UsageException e = assertThrows(UsageException.class, () -> ServerOptions.parse(args));
+        assertEquals(message, e.getMessage());
+    }
+}
