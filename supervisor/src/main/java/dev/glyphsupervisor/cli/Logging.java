@@ -11,6 +11,10 @@ import java.util.logging.Logger;
 /** One line per log record on stderr (where journald picks it up); library chatter kept to warnings. */
 final class Logging {
 
+    /** Held strongly: java.util.logging keeps loggers weakly, and a collected logger forgets its level. */
+    private static final Logger QUARTZ = Logger.getLogger("org.quartz");
+    private static final Logger OSHI = Logger.getLogger("oshi");
+
     private Logging() {
     }
 
@@ -36,7 +40,7 @@ final class Logging {
         handler.setLevel(Level.ALL);
         root.addHandler(handler);
         root.setLevel(Level.INFO);
-        Logger.getLogger("org.quartz").setLevel(Level.WARNING);
-        Logger.getLogger("oshi").setLevel(Level.WARNING);
+        QUARTZ.setLevel(Level.WARNING);
+        OSHI.setLevel(Level.WARNING);
     }
 }

@@ -123,7 +123,7 @@ public final class Daemon {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("pid", ProcessHandle.current().pid());
         fields.put("version", version);
-        fields.put("config", config.source().toString());
+        fields.put("config", config.source().toAbsolutePath().normalize().toString());
         fields.put("user", System.getProperty("user.name"));
         fields.put("command", config.runtime().command());
         fields.put("schedule", config.probes().schedule().describe());
