@@ -49,7 +49,7 @@ public final class HealBenchmark {
         int port = TestServer.freePort();
         ConfigFile config = new ConfigFile(dir, port, TestServer.command(port, 0, 0, dir.resolve("control")))
                 .set("backoff_reset", "100ms").set("max_restarts", "100000").set("schedule", "0 * * * * ?")
-                .set("startup_interval", "50ms");
+                .set("startup_interval", "100ms");
         List<Long> relaunch = new ArrayList<>();
         List<Long> noticed = new ArrayList<>();
         try (DaemonProcess d = DaemonProcess.start(config.write(), config.audit())) {

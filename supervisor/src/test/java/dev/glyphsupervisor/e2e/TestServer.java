@@ -9,9 +9,9 @@ import java.nio.file.Path;
 /** The uvicorn-like forking test server (model-runtime/control's test resource) and helpers around it. */
 final class TestServer {
 
-    /** Module basedir is the working directory of surefire; the script lives beside the code that kills it. */
-    static final Path SCRIPT = Path.of("..", "model-runtime", "control", "src", "test", "resources", "forking_server.py")
-            .toAbsolutePath().normalize();
+    /** The script lives beside the code that kills it; "basedir" is this module's (set by surefire and the bench profile). */
+    static final Path SCRIPT = Path.of(System.getProperty("basedir", "."), "..", "model-runtime", "control", "src", "test",
+            "resources", "forking_server.py").toAbsolutePath().normalize();
 
     private TestServer() {
     }
