@@ -101,6 +101,11 @@ public final class ReferenceServer {
         if (address.isUnresolved()) {
             throw new IOException("cannot resolve host '" + options.host() + "'");
         }
+        // The JDK server writes a response's headers and body as separate segments; with Nagle's algorithm
+        // on, the body waits for the client's delayed ACK, adding ~40 ms to every keep-alive request
+        // (measured: 52 ms p50 for one sentence with java.net.http, 5 ms without). Read once, at the first
+        // server's creation.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         ObjectMapper json = new ObjectMapper();
         EmbeddingService service = new EmbeddingService(cache, new RequestHistory(options.historyLimit()));
         EmbeddingsRequest.Limits limits = new EmbeddingsRequest.Limits(MiniLmEmbedder.MODEL_ID,
