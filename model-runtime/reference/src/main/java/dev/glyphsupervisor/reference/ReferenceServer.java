@@ -35,15 +35,12 @@ public final class ReferenceServer {
     private final HttpServer http;
     private final ExecutorService workers;
     private final JsonRouter router;
-    private final ModelLoader loader;
     private final PrintStream log;
 
-    private ReferenceServer(HttpServer http, ExecutorService workers, JsonRouter router, ModelLoader loader,
-                            PrintStream log) {
+    private ReferenceServer(HttpServer http, ExecutorService workers, JsonRouter router, PrintStream log) {
         this.http = http;
         this.workers = workers;
         this.router = router;
-        this.loader = loader;
         this.log = log;
     }
 
@@ -129,15 +126,11 @@ public final class ReferenceServer {
         log.printf("reference-runtime listening on http://%s:%d (model %s loading; cache %s; history %s; threads %d)%n",
                 options.host(), http.getAddress().getPort(), limits.modelId(),
                 options.cacheDir().map(Object::toString).orElse("off"), service.history().mode(), options.threads());
-        return new ReferenceServer(http, workers, router, loader, log);
+        return new ReferenceServer(http, workers, router, log);
     }
 
     int port() {
         return http.getAddress().getPort();
-    }
-
-    ModelLoader loader() {
-        return loader;
     }
 
     /** Graceful stop: refuse new requests, let those in flight finish (bounded), then close the socket. */
