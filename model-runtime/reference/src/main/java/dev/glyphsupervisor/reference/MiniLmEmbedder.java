@@ -22,6 +22,8 @@ final class MiniLmEmbedder implements Embedder {
 
     /** Reads the weights and starts an ONNX Runtime session: the slow part of starting the server. */
     static MiniLmEmbedder load() {
+        OnnxNatives.useStableCopy().ifPresent(reason -> System.err.println(
+                "reference-runtime: ONNX Runtime will extract its libraries to a temporary directory: " + reason));
         // A caller-thread executor: each HTTP worker embeds its own request, so --threads bounds the
         // concurrency instead of langchain4j's own pool growing beside ours.
         MiniLmEmbedder embedder = new MiniLmEmbedder(new AllMiniLmL6V2QuantizedEmbeddingModel(Runnable::run));

@@ -35,15 +35,12 @@ public final class ReferenceServer {
     private final HttpServer http;
     private final ExecutorService workers;
     private final JsonRouter router;
-    private final ModelLoader loader;
     private final PrintStream log;
 
-    private ReferenceServer(HttpServer http, ExecutorService workers, JsonRouter router, ModelLoader loader,
-                            PrintStream log) {
+    private ReferenceServer(HttpServer http, ExecutorService workers, JsonRouter router, PrintStream log) {
         this.http = http;
         this.workers = workers;
         this.router = router;
-        this.loader = loader;
         this.log = log;
     }
 
@@ -101,6 +98,11 @@ public final class ReferenceServer {
         if (address.isUnresolved()) {
             throw new IOException("cannot resolve host '" + options.host() + "'");
         }
+        // The JDK server writes a response's headers and body as separate segments; with Nagle's algorithm
+        // on, the body waits for the client's delayed ACK, adding ~40 ms to every keep-alive request
+        // (measured: 52 ms p50 for one sentence with java.net.http, 5 ms without). Read once, at the first
+        // server's creation.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         ObjectMapper json = new ObjectMapper();
         EmbeddingService service = new EmbeddingService(cache, new RequestHistory(options.historyLimit()));
         EmbeddingsRequest.Limits limits = new EmbeddingsRequest.Limits(MiniLmEmbedder.MODEL_ID,
@@ -124,15 +126,11 @@ public final class ReferenceServer {
         log.printf("reference-runtime listening on http://%s:%d (model %s loading; cache %s; history %s; threads %d)%n",
                 options.host(), http.getAddress().getPort(), limits.modelId(),
                 options.cacheDir().map(Object::toString).orElse("off"), service.history().mode(), options.threads());
-        return new ReferenceServer(http, workers, router, loader, log);
+        return new ReferenceServer(http, workers, router, log);
     }
 
     int port() {
         return http.getAddress().getPort();
-    }
-
-    ModelLoader loader() {
-        return loader;
     }
 
     /** Graceful stop: refuse new requests, let those in flight finish (bounded), then close the socket. */

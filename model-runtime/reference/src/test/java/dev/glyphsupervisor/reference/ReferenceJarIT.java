@@ -76,6 +76,32 @@ class ReferenceJarIT {
         }
     }
 
+    @Test
+    void aKilledServerLeavesNoNativeLibrariesInTmp() throws Exception {
+        Path tmp = Files.createDirectories(work.resolve("tmp"));
+        Path xdg = work.resolve("xdg");
+        Path out = work.resolve("out.txt");
+        List<String> command = command(List.of("-Djava.io.tmpdir=" + tmp), "--port", "0");
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("XDG_CACHE_HOME", xdg.toString());
+        Process process = builder.start();
+        try {
+            new TestHttp(listeningPort(out)).await("/health", reply -> reply.status() == 200, LOAD_TIMEOUT);
+        } finally {
+            process.destroyForcibly(); // SIGKILL: no shutdown hooks, no deleteOnExit
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        }
+        assertEquals(List.of(), sharedObjects(tmp), "libraries left in java.io.tmpdir");
+        assertEquals(2, sharedObjects(xdg.resolve("glyph-reference-runtime")).size());
+    }
+
+    private static List<Path> sharedObjects(Path root) throws IOException {
+        try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+            return walk.filter(p -> p.toString().endsWith(".so")).toList();
+        }
+    }
+
     /**
      * Starts the jar with {@code historyFlags}, warms it up, then returns how much its RSS grew over
      * 100 more requests. Every request carries 128 copies of one 8,000-character text: after the first
