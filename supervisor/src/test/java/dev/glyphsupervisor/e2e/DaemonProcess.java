@@ -22,16 +22,29 @@ final class DaemonProcess implements AutoCloseable {
     private final Process process;
     private final Path audit;
     private final Path output;
+    private final long afterSeq;
 
-    private DaemonProcess(Process process, Path audit, Path output) {
+    private DaemonProcess(Process process, Path audit, Path output, long afterSeq) {
         this.process = process;
         this.audit = audit;
         this.output = output;
+        this.afterSeq = afterSeq;
     }
 
     static DaemonProcess start(Path config, Path audit) throws IOException {
         Path output = config.resolveSibling(config.getFileName() + ".daemon-" + System.nanoTime() + ".out");
-        return new DaemonProcess(launch(config, output), audit, output);
+        return new DaemonProcess(launch(config, output), audit, output, 0);
+    }
+
+    /** For an audit log that outlives the test (the default config's): only records written after this start count. */
+    static DaemonProcess startAppending(Path config, Path audit, Path output) throws IOException {
+        long last = 0;
+        if (Files.exists(audit)) {
+            for (JsonNode e : AuditReader.readAll(audit)) {
+                last = Math.max(last, e.get("seq").asLong());
+            }
+        }
+        return new DaemonProcess(launch(config, output), audit, output, last);
     }
 
     /** Runs {@code glyphctl daemon --config F} as a process (not in this JVM: signals and locks are per process). */
@@ -60,7 +73,11 @@ final class DaemonProcess implements AutoCloseable {
 
     List<JsonNode> events() {
         try {
-            return Files.exists(audit) ? AuditReader.readAll(audit) : List.of();
+            if (!Files.exists(audit)) {
+                return List.of();
+            }
+            return AuditReader.readAll(audit).stream().filter(e -> e.get("seq").asLong() > afterSeq)
+                    .collect(Collectors.toList());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
