@@ -6,6 +6,7 @@ import dev.glyphsupervisor.core.CoreSettings;
 import dev.glyphsupervisor.core.SupervisorStateMachine;
 import dev.glyphsupervisor.lock.LockHeldException;
 import dev.glyphsupervisor.lock.StateDirLock;
+import dev.glyphsupervisor.runtime.LaunchException;
 import org.quartz.SchedulerException;
 
 import java.io.IOException;
@@ -66,10 +67,15 @@ public final class Daemon {
             } catch (IOException e) {
                 throw new StartFailure("cannot open the audit log " + config.audit().path() + ": " + e.getMessage(), e);
             }
-            audit.record("supervisor_started", 0, startedFields(audit));
-
             ProcessRuntimeControl runtime = new ProcessRuntimeControl(config.runtime(), config.restart(), audit,
                     Path.of(System.getProperty("user.home")));
+            try {
+                runtime.selfTest();
+            } catch (LaunchException | java.util.concurrent.CompletionException e) {
+                throw new StartFailure("cannot launch processes in a new session here: " + e.getMessage(), e);
+            }
+            audit.record("supervisor_started", 0, startedFields(audit));
+
             ProbeSet probes = new ProbeSet(config.runtime(), config.probes(), runtime::current, runtime::rotateLog);
             SupervisorStateMachine machine = new SupervisorStateMachine(settings(config),
                     () -> ThreadLocalRandom.current().nextDouble());

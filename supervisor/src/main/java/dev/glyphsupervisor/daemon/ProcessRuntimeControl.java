@@ -47,6 +47,24 @@ public final class ProcessRuntimeControl implements RuntimeControl {
         this.cleaner = new CacheCleaner(home);
     }
 
+    /**
+     * Launches a no-op the way the server will be launched, and stops it the way the server will be
+     * stopped: a missing setsid or an unwritable log fails here, before anything is supervised, and the
+     * first real relaunch does not pay for loading the launch and stop path (it is measured in ms).
+     */
+    public void selfTest() throws LaunchException {
+        java.util.concurrent.CompletableFuture<Integer> exited = new java.util.concurrent.CompletableFuture<>();
+        LaunchedProcess p = launcher.launch(new LaunchSpec(java.util.List.of("/bin/sh", "-c", ":"), config.workdir(),
+                java.util.Map.of(), config.log(), config.logMaxBytes()), exited::complete);
+        int code = exited.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+        StopReport report = stopper.stop(p, java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1));
+        if (code != 0 || !report.converged()) {
+            throw new LaunchException("a test launch of /bin/sh -c : in a new session exited " + code
+                    + (report.converged() ? "" : " and left pids " + report.stillAlive()));
+        }
+        config.port().ifPresent(PortCheck::isFree);
+    }
+
     /** The process of the current generation, or null. */
     public LaunchedProcess current() {
         return current;

@@ -65,10 +65,8 @@ public final class Supervisor {
         publish();
     }
 
-    /** Starts supervising: the first launch, and readiness polling while a launch is starting. */
+    /** Starts supervising: the first launch. */
     public void start() {
-        long periodMs = Math.max(1, startupInterval.toMillis());
-        startupProber.scheduleWithFixedDelay(() -> probeIf(ProbePhase.STARTUP), periodMs, periodMs, TimeUnit.MILLISECONDS);
         post(new Event.Start());
     }
 
@@ -107,16 +105,40 @@ public final class Supervisor {
         }
     }
 
-    private void probeIf(ProbePhase wanted) {
+    /** Runs one probe cycle if the state wants this phase; true if it ran. */
+    private boolean probeIf(ProbePhase wanted) {
         Snapshot s = snapshot;
         if (s.phase() != wanted) {
-            return;
+            return false;
         }
         try {
             List<ProbeResult> results = probes.get();
             post(new Event.ProbeCycle(s.generation(), wanted, results));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "probe cycle failed", e);
+        }
+        return true;
+    }
+
+    /**
+     * Readiness polling for one launch: every startup_interval until the launch is healthy or replaced.
+     * It exists only while a launch is starting, so an idle daemon has no timer waking it up.
+     */
+    private void pollStartup(long generation) {
+        if (snapshot.generation() != generation) {
+            return;
+        }
+        if (probeIf(ProbePhase.STARTUP)) {
+            scheduleStartupPoll(generation);
+        }
+    }
+
+    private void scheduleStartupPoll(long generation) {
+        try {
+            startupProber.schedule(() -> pollStartup(generation), Math.max(1, startupInterval.toMillis()),
+                    TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // shutting down
         }
     }
 
@@ -157,6 +179,7 @@ public final class Supervisor {
         try {
             long pid = runtime.launch(generation, exitCode -> post(new Event.Exited(generation, exitCode)));
             post(new Event.Launched(generation, pid));
+            scheduleStartupPoll(generation);
         } catch (RuntimeControl.LaunchRefusedException e) {
             post(new Event.LaunchFailed(generation, e.reason(), e.getMessage()));
         }

@@ -55,6 +55,15 @@ final class DaemonProcess implements AutoCloseable {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
     }
 
+    /** As a user runs it: bin/glyphctl with its JVM flags and the shaded jar (built by `package`). */
+    static DaemonProcess startWithLauncher(Path config, Path audit) throws IOException {
+        Path launcher = Path.of(System.getProperty("basedir", "."), "..", "bin", "glyphctl").toAbsolutePath().normalize();
+        Path output = config.resolveSibling(config.getFileName() + ".daemon-" + System.nanoTime() + ".out");
+        Process p = new ProcessBuilder(launcher.toString(), "daemon", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        return new DaemonProcess(p, audit, output, 0);
+    }
+
     long pid() {
         return process.pid();
     }

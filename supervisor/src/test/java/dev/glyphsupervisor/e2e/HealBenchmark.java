@@ -16,6 +16,8 @@ import java.util.List;
  *
  * <pre>./mvnw -B -q -Pbench -pl supervisor -am verify -DskipTests [-Dbench.kills=50] [-Dbench.idle=60]</pre>
  *
+ * <p>The daemons are started by bin/glyphctl, with its JVM flags and the shaded jar, as a user runs them.
+ *
  * <ol>
  *   <li>Death → relaunch: SIGKILL the server's main process N times; latency = the new launch's
  *       {@code runtime_launched} time minus the kill time (both wall clock, ms), and death → noticed
@@ -52,7 +54,7 @@ public final class HealBenchmark {
                 .set("startup_interval", "100ms");
         List<Long> relaunch = new ArrayList<>();
         List<Long> noticed = new ArrayList<>();
-        try (DaemonProcess d = DaemonProcess.start(config.write(), config.audit())) {
+        try (DaemonProcess d = DaemonProcess.startWithLauncher(config.write(), config.audit())) {
             for (int i = 1; i <= kills; i++) {
                 long gen = i;
                 JsonNode healthy = d.awaitHealthy(gen, T);
@@ -80,7 +82,7 @@ public final class HealBenchmark {
                 .set("http", "{url: \"http://127.0.0.1:" + port + "/health\", timeout: 1s, expect_status: 200}");
         long boundMs = 2 * 1000 + 1000;
         List<Long> detection = new ArrayList<>();
-        try (DaemonProcess d = DaemonProcess.start(config.write(), config.audit())) {
+        try (DaemonProcess d = DaemonProcess.startWithLauncher(config.write(), config.audit())) {
             for (int i = 1; i <= hangs; i++) {
                 long gen = i;
                 long pid = d.awaitHealthy(gen, T).get("pid").asLong();
@@ -99,9 +101,10 @@ public final class HealBenchmark {
         int port = TestServer.freePort();
         ConfigFile config = new ConfigFile(dir, port, TestServer.command(port, 0, 0, dir.resolve("control")))
                 .set("schedule", "0 * * * * ?");
-        try (DaemonProcess d = DaemonProcess.start(config.write(), config.audit())) {
+        try (DaemonProcess d = DaemonProcess.startWithLauncher(config.write(), config.audit())) {
             d.awaitHealthy(1, T);
-            long pid = d.pid();
+            long pid = d.pid(); // bin/glyphctl execs java, so this is the daemon's JVM
+            Thread.sleep(10_000); // warm-up excluded from the window: class loading and JIT of the start
             long ticksBefore = cpuTicks(pid);
             long start = System.nanoTime();
             Thread.sleep(seconds * 1000L); // the measurement window itself, not a wait for a condition
