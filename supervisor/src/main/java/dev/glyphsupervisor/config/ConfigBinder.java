@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * Turns the YAML tree into the config records: the key names, the defaults and the value rules live
@@ -22,7 +23,11 @@ final class ConfigBinder {
     static final List<String> TOP_KEYS = List.of("runtime", "probes", "restart", "state_dir", "audit");
     static final List<String> RUNTIME_KEYS = List.of("command", "workdir", "env", "port", "startup_timeout",
             "stop_grace", "log", "log_max_size", "caches");
-    static final List<String> PROBES_KEYS = List.of("schedule", "failure_threshold", "startup_interval", "tcp_timeout", "http");
+    static final List<String> PROBES_KEYS = List.of("schedule", "failure_threshold", "startup_interval", "tcp_timeout", "http",
+            "gpu", "host", "trend_window", "early_restart");
+    static final List<String> GPU_KEYS = List.of("devices", "max_process_memory", "max_device_memory", "library",
+            "release_timeout", "release_margin");
+    static final List<String> HOST_KEYS = List.of("max_rss", "min_available");
     static final List<String> HTTP_KEYS = List.of("url", "timeout", "expect_status", "expect_body");
     static final List<String> RESTART_KEYS = List.of("backoff_initial", "backoff_max", "backoff_reset", "kill_timeout",
             "release_timeout", "crash_loop");
@@ -129,7 +134,44 @@ final class ConfigBinder {
         Optional<HttpProbeConfig> http = probes.value("http").isPresent()
                 ? http(probes.section("http", HTTP_KEYS))
                 : Optional.empty();
-        return new ProbesConfig(schedule, failureThreshold, startupInterval, tcpTimeout, http);
+        Optional<GpuProbeConfig> gpu = probes.value("gpu").isPresent()
+                ? Optional.of(gpu(probes.section("gpu", GPU_KEYS)))
+                : Optional.empty();
+        Optional<HostProbeConfig> host = probes.value("host").isPresent()
+                ? Optional.of(host(probes.section("host", HOST_KEYS)))
+                : Optional.empty();
+        Duration trendWindow = probes.duration("trend_window", ProbesConfig.DEFAULT_TREND_WINDOW, Duration.ofMinutes(1));
+        Optional<Duration> earlyRestart = probes.value("early_restart").isPresent()
+                ? Optional.of(probes.duration("early_restart", Duration.ZERO, Section.POSITIVE))
+                : Optional.empty();
+        return new ProbesConfig(schedule, failureThreshold, startupInterval, tcpTimeout, http, gpu, host, trendWindow,
+                earlyRestart);
+    }
+
+    private GpuProbeConfig gpu(Section gpu) {
+        List<String> devices = gpu.stringList("devices").orElse(List.of());
+        OptionalLong maxProcess = gpu.value("max_process_memory").isPresent()
+                ? OptionalLong.of(gpu.size("max_process_memory", 0, 1)) : OptionalLong.empty();
+        Optional<MemoryLimit> maxDevice = gpu.text("max_device_memory").flatMap(text -> {
+            try {
+                return Optional.of(MemoryLimit.parse(text));
+            } catch (IllegalArgumentException bad) {
+                gpu.problem("max_device_memory", bad.getMessage());
+                return Optional.empty();
+            }
+        });
+        Optional<Path> library = path(gpu, "library");
+        Duration releaseTimeout = gpu.duration("release_timeout", Duration.ofSeconds(60), Duration.ZERO);
+        long releaseMargin = gpu.size("release_margin", 512L << 20, 0);
+        return new GpuProbeConfig(devices, maxProcess, maxDevice, library, releaseTimeout, releaseMargin);
+    }
+
+    private HostProbeConfig host(Section host) {
+        OptionalLong maxRss = host.value("max_rss").isPresent()
+                ? OptionalLong.of(host.size("max_rss", 0, 1)) : OptionalLong.empty();
+        OptionalLong minAvailable = host.value("min_available").isPresent()
+                ? OptionalLong.of(host.size("min_available", 0, 1)) : OptionalLong.empty();
+        return new HostProbeConfig(maxRss, minAvailable);
     }
 
     private ProbeSchedule schedule(Section probes) {

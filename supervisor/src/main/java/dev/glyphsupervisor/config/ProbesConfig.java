@@ -11,14 +11,32 @@ import java.util.Optional;
  * @param startupInterval  how often readiness is polled while the server is STARTING
  * @param tcpTimeout       connect timeout of the TCP port probe
  * @param http             the HTTP health probe, when configured
+ * @param gpu              GPU memory limits and release checks (NVML), when configured
+ * @param host             host memory limits (tree RSS, MemAvailable), when configured
+ * @param trendWindow      how much memory history the growth rate is fitted over
+ * @param earlyRestart     restart as soon as a limit is projected to be hit within this, when set
  */
 public record ProbesConfig(ProbeSchedule schedule, int failureThreshold, Duration startupInterval, Duration tcpTimeout,
-        Optional<HttpProbeConfig> http) {
+        Optional<HttpProbeConfig> http, Optional<GpuProbeConfig> gpu, Optional<HostProbeConfig> host,
+        Duration trendWindow, Optional<Duration> earlyRestart) {
+
+    public static final Duration DEFAULT_TREND_WINDOW = Duration.ofMinutes(30);
 
     public ProbesConfig {
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(startupInterval, "startupInterval");
         Objects.requireNonNull(tcpTimeout, "tcpTimeout");
         Objects.requireNonNull(http, "http");
+        Objects.requireNonNull(gpu, "gpu");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(trendWindow, "trendWindow");
+        Objects.requireNonNull(earlyRestart, "earlyRestart");
+    }
+
+    /** Without memory limits. */
+    public ProbesConfig(ProbeSchedule schedule, int failureThreshold, Duration startupInterval, Duration tcpTimeout,
+            Optional<HttpProbeConfig> http) {
+        this(schedule, failureThreshold, startupInterval, tcpTimeout, http, Optional.empty(), Optional.empty(),
+                DEFAULT_TREND_WINDOW, Optional.empty());
     }
 }

@@ -26,10 +26,18 @@ public sealed interface Event {
     record Exited(long generation, int exitCode) implements Event {
     }
 
-    /** One run of the probes. */
-    record ProbeCycle(long generation, ProbePhase phase, List<ProbeResult> results) implements Event {
+    /**
+     * One run of the probes. With liveness probes also the memory verdict: a passed limit ({@code breach},
+     * or null) and why the GPU could not be read ({@code gpuUnknown}, or null).
+     */
+    record ProbeCycle(long generation, ProbePhase phase, List<ProbeResult> results, MemoryBreach breach,
+                      String gpuUnknown) implements Event {
         public ProbeCycle {
             results = List.copyOf(results);
+        }
+
+        public ProbeCycle(long generation, ProbePhase phase, List<ProbeResult> results) {
+            this(generation, phase, results, null, null);
         }
     }
 

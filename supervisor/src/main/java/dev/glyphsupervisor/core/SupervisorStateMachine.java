@@ -37,6 +37,7 @@ public final class SupervisorStateMachine {
     private String lastRestartReason;
     private Instant lastRestartAt;
     private long restarts;
+    private String gpuUnknown;
 
     public SupervisorStateMachine(CoreSettings settings, DoubleSupplier random) {
         this.settings = settings;
@@ -176,6 +177,13 @@ public final class SupervisorStateMachine {
         if ((state != State.RUNNING && state != State.DEGRADED) || e.phase() != ProbePhase.LIVENESS) {
             return;
         }
+        noteGpuReadability(e.gpuUnknown(), actions);
+        if (e.breach() != null) {
+            // A memory limit is a verdict of its own: one reading over it is enough (memory does not heal).
+            decideRestart(now, e.breach().reason(), e.breach().values(), actions);
+            stop(e.breach().reason(), actions);
+            return;
+        }
         switch (outcome) {
             case SUCCESS -> {
                 if (state == State.DEGRADED) {
@@ -211,6 +219,19 @@ public final class SupervisorStateMachine {
                 }
             }
         }
+    }
+
+    /** An unreadable GPU is worth one record when it starts and one when it ends, not one per cycle. */
+    private void noteGpuReadability(String unknown, List<Action> actions) {
+        if (java.util.Objects.equals(unknown, gpuUnknown)) {
+            return;
+        }
+        if (unknown != null) {
+            actions.add(new Action.Audit("gpu_unknown", generation, fields("reason", unknown)));
+        } else {
+            actions.add(new Action.Audit("gpu_readable", generation, fields("was", gpuUnknown)));
+        }
+        gpuUnknown = unknown;
     }
 
     private void onStartupDeadline(Event.StartupDeadline e, Instant now, List<Action> actions) {

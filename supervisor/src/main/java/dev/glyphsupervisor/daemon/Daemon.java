@@ -7,6 +7,14 @@ import dev.glyphsupervisor.core.SupervisorStateMachine;
 import dev.glyphsupervisor.lock.LockHeldException;
 import dev.glyphsupervisor.lock.StateDirLock;
 import dev.glyphsupervisor.runtime.LaunchException;
+import dev.glyphsupervisor.config.MemoryLimit;
+import dev.glyphsupervisor.core.MemoryLimits;
+import dev.glyphsupervisor.core.MemorySample;
+import dev.glyphsupervisor.core.MemoryWatch;
+import dev.glyphsupervisor.probes.gpu.GpuMemoryProbe;
+import dev.glyphsupervisor.probes.gpu.Nvml;
+import dev.glyphsupervisor.probes.host.HostMemoryProbe;
+import java.util.Optional;
 import org.quartz.SchedulerException;
 
 import java.io.IOException;
@@ -59,6 +67,7 @@ public final class Daemon {
         JsonlAuditLog audit = null;
         QuartzProbeScheduler schedule = null;
         Supervisor supervisor = null;
+        Nvml nvml = null;
         CountDownLatch released = new CountDownLatch(1);
         try {
             try {
@@ -67,8 +76,14 @@ public final class Daemon {
             } catch (IOException e) {
                 throw new StartFailure("cannot open the audit log " + config.audit().path() + ": " + e.getMessage(), e);
             }
+            // NVML is opened once for the daemon's life (lazily: the first reading loads and initialises it).
+            nvml = config.probes().gpu().map(g -> Nvml.open(g.library())).orElse(null);
+            Nvml gpuLibrary = nvml;
+            Optional<GpuMemoryProbe> gpuProbe = config.probes().gpu().map(g -> new GpuMemoryProbe(gpuLibrary, g.devices()));
+            Optional<GpuRelease> gpuRelease = config.probes().gpu().map(g ->
+                    new GpuRelease(gpuProbe.orElseThrow(), g.releaseTimeout(), g.releaseMargin()));
             ProcessRuntimeControl runtime = new ProcessRuntimeControl(config.runtime(), config.restart(), audit,
-                    Path.of(System.getProperty("user.home")));
+                    Path.of(System.getProperty("user.home")), gpuRelease);
             try {
                 runtime.selfTest();
             } catch (LaunchException | java.util.concurrent.CompletionException e) {
@@ -79,7 +94,8 @@ public final class Daemon {
             ProbeSet probes = new ProbeSet(config.runtime(), config.probes(), runtime::current, runtime::rotateLog);
             SupervisorStateMachine machine = new SupervisorStateMachine(settings(config),
                     () -> ThreadLocalRandom.current().nextDouble());
-            supervisor = new Supervisor(machine, runtime, audit, Clock.systemUTC(), probes, config.probes().startupInterval());
+            supervisor = new Supervisor(machine, runtime, audit, Clock.systemUTC(), probes, config.probes().startupInterval(),
+                    memoryCheck(runtime, gpuProbe));
             try {
                 schedule = new QuartzProbeScheduler(config.probes().schedule(), supervisor::scheduledProbe);
             } catch (SchedulerException e) {
@@ -108,6 +124,9 @@ public final class Daemon {
             if (supervisor != null) {
                 supervisor.close();
             }
+            if (nvml != null) {
+                nvml.close();
+            }
             if (audit != null) {
                 try {
                     audit.close();
@@ -118,6 +137,37 @@ public final class Daemon {
             lock.close();
             released.countDown();
         }
+    }
+
+    /** The memory side of the liveness cycle, or none when no memory limit is configured. */
+    private Supervisor.MemoryCheck memoryCheck(ProcessRuntimeControl runtime, Optional<GpuMemoryProbe> gpuProbe) {
+        Optional<HostMemoryProbe> hostProbe = config.probes().host().map(h -> new HostMemoryProbe());
+        if (gpuProbe.isEmpty() && hostProbe.isEmpty()) {
+            return Supervisor.MemoryCheck.NONE;
+        }
+        MemoryReader reader = new MemoryReader(gpuProbe, hostProbe, runtime::current, Clock.systemUTC());
+        MemoryWatch watch = new MemoryWatch(limits(config));
+        // Called from the probe schedule's single thread only (one cycle at a time), so the watch needs no lock.
+        return generation -> {
+            MemorySample sample = reader.read(generation);
+            runtime.noteTree(sample.gpuPerPid().keySet());
+            runtime.noteTree(sample.rssPerPid().keySet());
+            return new Supervisor.MemoryCheck.Verdict(watch.check(sample).orElse(null), sample.gpuUnknown());
+        };
+    }
+
+    static MemoryLimits limits(SupervisorConfig config) {
+        long maxTreeGpu = config.probes().gpu().flatMap(g -> g.maxProcessMemory().isPresent()
+                ? Optional.of(g.maxProcessMemory().getAsLong()) : Optional.empty()).orElse(-1L);
+        long maxDeviceBytes = config.probes().gpu().flatMap(g -> g.maxDeviceMemory()).map(MemoryLimit::bytes).orElse(-1L);
+        double maxDeviceFraction = config.probes().gpu().flatMap(g -> g.maxDeviceMemory()).map(MemoryLimit::fraction)
+                .orElse(-1.0);
+        long maxRss = config.probes().host().flatMap(h -> h.maxRss().isPresent()
+                ? Optional.of(h.maxRss().getAsLong()) : Optional.empty()).orElse(-1L);
+        long minAvailable = config.probes().host().flatMap(h -> h.minAvailable().isPresent()
+                ? Optional.of(h.minAvailable().getAsLong()) : Optional.empty()).orElse(-1L);
+        return new MemoryLimits(maxTreeGpu, maxDeviceBytes, maxDeviceFraction, maxRss, minAvailable,
+                config.probes().trendWindow(), config.probes().earlyRestart().orElse(null));
     }
 
     /** How long a graceful stop may take: the grace, the kill wait and the release wait. */

@@ -20,7 +20,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -37,14 +40,29 @@ public final class ProcessRuntimeControl implements RuntimeControl {
     private final RuntimeStopper stopper = new RuntimeStopper();
     private final CacheCleaner cleaner;
 
+    private final Optional<GpuRelease> gpuRelease;
+
     private volatile LaunchedProcess current;
     private volatile long currentGeneration;
+    /** Used memory of the watched GPUs just before the current launch: what a release must come back to. */
+    private volatile Map<Integer, Long> gpuBaseline = Map.of();
+    /** Every pid seen in the current tree, so that one that died early is still looked for in NVML's list. */
+    private final Set<Long> treeSeen = ConcurrentHashMap.newKeySet();
+    /** The old tree's pids while its GPU memory has not been seen released; no launch until it is. */
+    private volatile Set<Long> unreleased;
 
-    public ProcessRuntimeControl(RuntimeConfig config, RestartConfig restart, AuditSink audit, Path home) {
+    public ProcessRuntimeControl(RuntimeConfig config, RestartConfig restart, AuditSink audit, Path home,
+                                 Optional<GpuRelease> gpuRelease) {
         this.config = config;
         this.restart = restart;
         this.audit = audit;
         this.cleaner = new CacheCleaner(home);
+        this.gpuRelease = gpuRelease;
+    }
+
+    /** Called with the tree's pids at each memory reading. */
+    void noteTree(Set<Long> pids) {
+        treeSeen.addAll(pids);
     }
 
     /**
@@ -84,7 +102,21 @@ public final class ProcessRuntimeControl implements RuntimeControl {
             throw new LaunchRefusedException("port_in_use", "port " + port + " is held by "
                     + holder.map(h -> "pid " + h.pid() + " (" + h.command() + ")").orElse("an unknown process"));
         }
+        if (unreleased != null && gpuRelease.isPresent()) {
+            // The last stop did not see the GPU memory come back: look again rather than launch into an OOM.
+            GpuRelease.Result again = gpuRelease.get().check(unreleased, gpuBaseline);
+            if (!again.converged()) {
+                Map<String, Object> fields = new LinkedHashMap<>(again.values());
+                fields.put("old_pids", unreleased.stream().sorted().toList());
+                audit.record("gpu_release_failed", generation, fields);
+                throw new LaunchRefusedException("gpu_not_released", "the old tree's GPU memory is still held: "
+                        + again.values());
+            }
+            unreleased = null;
+        }
         rotateLog();
+        gpuRelease.ifPresent(g -> gpuBaseline = g.baseline());
+        treeSeen.clear();
         LaunchSpec spec = new LaunchSpec(config.command(), config.workdir(), config.env(), config.log(), config.logMaxBytes());
         try {
             LaunchedProcess p = launcher.launch(spec, onExit::accept);
@@ -113,7 +145,11 @@ public final class ProcessRuntimeControl implements RuntimeControl {
         if (p == null || currentGeneration != generation) {
             return new StopOutcome(true, "nothing was running");
         }
+        Set<Long> oldPids = new HashSet<>(treeSeen);
+        oldPids.add(p.pid());
         StopReport report = stopper.stop(p, config.stopGrace(), restart.killTimeout());
+        oldPids.addAll(report.termed());
+        oldPids.addAll(report.survivorsKilled());
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("reason", reason);
         fields.put("pid", p.pid());
@@ -142,8 +178,25 @@ public final class ProcessRuntimeControl implements RuntimeControl {
             }
         }
         audit.record("runtime_stopped", generation, fields);
+        if (gpuRelease.isPresent()) {
+            GpuRelease.Result released = gpuRelease.get().await(oldPids, gpuBaseline);
+            Map<String, Object> gpu = new LinkedHashMap<>();
+            gpu.put("waited_ms", released.waitedMs());
+            gpu.put("old_pids", oldPids.stream().sorted().toList());
+            gpu.put("baseline", gpuBaseline.entrySet().stream()
+                    .collect(java.util.stream.Collectors.toMap(e -> Integer.toString(e.getKey()), Map.Entry::getValue)));
+            gpu.putAll(released.values());
+            if (!released.converged()) {
+                unreleased = Set.copyOf(oldPids);
+                audit.record("gpu_release_failed", generation, gpu);
+                return new StopOutcome(false, "GPU memory of the old tree not released within "
+                        + released.waitedMs() + " ms: " + released.values());
+            }
+            audit.record(released.unknown() ? "gpu_release_unknown" : "gpu_released", generation, gpu);
+        }
         current = null;
-        return new StopOutcome(true, "tree gone" + (config.port().isPresent() ? ", port free" : ""));
+        return new StopOutcome(true, "tree gone" + (config.port().isPresent() ? ", port free" : "")
+                + (gpuRelease.isPresent() ? ", GPU memory released" : ""));
     }
 
     @Override

@@ -45,6 +45,7 @@ public final class Supervisor {
     private final Clock clock;
     private final Supplier<List<ProbeResult>> probes;
     private final Duration startupInterval;
+    private final MemoryCheck memory;
 
     private final ExecutorService loop = Executors.newSingleThreadExecutor(named("glyph-loop"));
     private final ExecutorService stopper = Executors.newSingleThreadExecutor(named("glyph-stop"));
@@ -54,14 +55,26 @@ public final class Supervisor {
 
     private volatile Snapshot snapshot;
 
+    /** The memory side of a liveness cycle: a reading checked against the limits. */
+    public interface MemoryCheck {
+        /** The breach (or null) and why the GPU could not be read (or null), for generation {@code generation}. */
+        Verdict check(long generation);
+
+        record Verdict(dev.glyphsupervisor.core.MemoryBreach breach, String gpuUnknown) {
+        }
+
+        MemoryCheck NONE = generation -> new Verdict(null, null);
+    }
+
     public Supervisor(SupervisorStateMachine machine, RuntimeControl runtime, AuditSink audit, Clock clock,
-                      Supplier<List<ProbeResult>> probes, Duration startupInterval) {
+                      Supplier<List<ProbeResult>> probes, Duration startupInterval, MemoryCheck memory) {
         this.machine = machine;
         this.runtime = runtime;
         this.audit = audit;
         this.clock = clock;
         this.probes = probes;
         this.startupInterval = startupInterval;
+        this.memory = memory;
         publish();
     }
 
@@ -113,7 +126,12 @@ public final class Supervisor {
         }
         try {
             List<ProbeResult> results = probes.get();
-            post(new Event.ProbeCycle(s.generation(), wanted, results));
+            if (wanted == ProbePhase.LIVENESS) {
+                MemoryCheck.Verdict v = memory.check(s.generation());
+                post(new Event.ProbeCycle(s.generation(), wanted, results, v.breach(), v.gpuUnknown()));
+            } else {
+                post(new Event.ProbeCycle(s.generation(), wanted, results));
+            }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "probe cycle failed", e);
         }

@@ -29,6 +29,7 @@ final class ConfigFile {
         values.put("backoff_reset", "1s");
         values.put("max_restarts", "10");
         values.put("window", "1m");
+        values.put("memory", "");
     }
 
     ConfigFile set(String key, String value) {
@@ -65,6 +66,7 @@ final class ConfigFile {
                 + "  failure_threshold: " + values.get("failure_threshold") + "\n"
                 + "  startup_interval: " + values.get("startup_interval") + "\n"
                 + "  http: " + values.get("http") + "\n"
+                + values.get("memory")
                 + "restart:\n"
                 + "  backoff_initial: " + values.get("backoff_initial") + "\n"
                 + "  backoff_max: " + values.get("backoff_max") + "\n"

@@ -32,8 +32,13 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     static DaemonProcess start(Path config, Path audit) throws IOException {
+        return start(config, audit, java.util.Map.of());
+    }
+
+    /** With extra environment variables for the daemon (e.g. the fake NVML's script). */
+    static DaemonProcess start(Path config, Path audit, java.util.Map<String, String> env) throws IOException {
         Path output = config.resolveSibling(config.getFileName() + ".daemon-" + System.nanoTime() + ".out");
-        return new DaemonProcess(launch(config, output), audit, output, 0);
+        return new DaemonProcess(launch(config, output, env), audit, output, 0);
     }
 
     /** For an audit log that outlives the test (the default config's): only records written after this start count. */
@@ -49,10 +54,16 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Runs {@code glyphctl daemon --config F} as a process (not in this JVM: signals and locks are per process). */
     static Process launch(Path config, Path output) throws IOException {
+        return launch(config, output, java.util.Map.of());
+    }
+
+    static Process launch(Path config, Path output, java.util.Map<String, String> env) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                 Glyphctl.class.getName(), "daemon", "--config", config.toString());
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     /** As a user runs it: bin/glyphctl with its JVM flags and the shaded jar (built by `package`). */
