@@ -352,6 +352,29 @@ class SupervisorStateMachineTest {
     }
 
     @Test
+    void aMemoryBreachRestartsAtOnceWithItsReasonAndValues() {
+        startHealthy();
+        MemoryBreach breach = new MemoryBreach("gpu_memory", java.util.Map.of("metric", "tree_gpu_memory", "value", 9L, "limit", 8L));
+        List<Action> a = send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(ok("http")), breach, null));
+        Action.Audit decided = audit(a, "restart_decided");
+        assertEquals("gpu_memory", decided.fields().get("reason"));
+        assertEquals(9L, decided.fields().get("value"));
+        assertEquals(8L, decided.fields().get("limit"));
+        assertEquals(new Action.Stop(1, "gpu_memory"), a.get(a.size() - 1));
+    }
+
+    @Test
+    void anUnreadableGpuIsRecordedWhenItStartsAndEndsNotEveryCycle() {
+        startHealthy();
+        List<Action> a = send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(ok("http")), null, "libnvidia-ml.so.1 not found"));
+        assertEquals(List.of("gpu_unknown"), audits(a));
+        assertTrue(send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(ok("http")), null, "libnvidia-ml.so.1 not found")).isEmpty());
+        a = send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(ok("http")), null, null));
+        assertEquals(List.of("gpu_readable"), audits(a));
+        assertEquals(State.RUNNING, machine.state(), "an unknown GPU is never a restart by itself");
+    }
+
+    @Test
     void outcomeIsFailureIfAnyFailsElseUnknownIfAnyUnknown() {
         assertEquals(dev.glyphsupervisor.probes.ProbeStatus.FAILURE,
                 SupervisorStateMachine.outcome(List.of(ok("a"), unknown("b"), bad("c"))));
