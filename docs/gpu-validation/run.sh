@@ -28,6 +28,16 @@ wait_for runtime_healthy 1 120
 
 # While it creeps: the same moment through three readers — nvidia-smi, pynvml, and our JNA binding.
 {
+  # First a frozen moment: the leaking worker is SIGSTOPped (the parent keeps answering /health), so the
+  # three readers see the same memory and must agree to the MiB; then it creeps on.
+  sleep 3
+  worker=$(nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader | sort -t, -k2 -n | tail -1 | cut -d, -f1)
+  kill -STOP "$worker"; sleep 0.5
+  echo "== frozen: worker $worker stopped"
+  echo "nvidia-smi:"; nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader
+  echo "pynvml:"; python3 -c 'import pynvml as n; n.nvmlInit(); h=n.nvmlDeviceGetHandleByIndex(0); [print(f"{p.pid}, {p.usedGpuMemory // 2**20} MiB ({p.usedGpuMemory} bytes)") for p in n.nvmlDeviceGetComputeRunningProcesses(h)]'
+  echo "glyph NvmlDump:"; dump --iterations 1 | grep -E "^ +pid|GpuMemoryProbe"
+  kill -CONT "$worker"
   echo "== per-pid GPU memory, sampled each second until the restart (MiB)"
   for i in $(seq 1 40); do
     grep -q '"event":"restart_decided"' "$audit" && break

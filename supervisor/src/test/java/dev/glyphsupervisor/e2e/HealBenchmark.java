@@ -102,8 +102,8 @@ public final class HealBenchmark {
                 detection.add(Instant.parse(decided.get("ts").asText()).toEpochMilli() - stoppedAt);
             }
         }
-        System.out.printf("hang detection (ms, n=%d, schedule 1s, threshold 2, http timeout 1s; bound %d ms + one interval of phase): %s%n",
-                hangs, boundMs, stats(detection));
+        System.out.printf("hang detection (ms, n=%d; schedule 1s, failure_threshold 2, http timeout 1s: bound %d ms"
+                + " = threshold x interval + the timeout): %s%n", hangs, boundMs, stats(detection));
     }
 
     private static void idle(Path dir, int seconds) throws Exception {
@@ -116,9 +116,19 @@ public final class HealBenchmark {
             long pid = d.pid(); // bin/glyphctl execs java, so this is the daemon's JVM
             Thread.sleep(10_000); // warm-up excluded from the window: class loading and JIT of the start
             long ticksBefore = cpuTicks(pid);
+            java.util.Map<String, Long> threadsBefore = threadTicks(pid);
             long start = System.nanoTime();
             Thread.sleep(seconds * 1000L); // the measurement window itself, not a wait for a condition
             long ticks = cpuTicks(pid) - ticksBefore;
+            java.util.Map<String, Long> threadsAfter = threadTicks(pid);
+            StringBuilder busiest = new StringBuilder();
+            threadsAfter.forEach((thread, t) -> {
+                long delta = t - threadsBefore.getOrDefault(thread, 0L);
+                if (delta > 0) {
+                    busiest.append(' ').append(thread).append('=').append(delta);
+                }
+            });
+            System.out.println("idle CPU ticks by thread:" + busiest);
             double wall = (System.nanoTime() - start) / 1e9;
             double cpuPercent = 100.0 * (ticks / 100.0) / wall; // USER_HZ = 100 on Linux
             System.out.printf("idle %ds (cron once a minute): daemon RSS %.1f MB, CPU %.3f %% of a core (%d ticks)%n",
@@ -130,6 +140,24 @@ public final class HealBenchmark {
         String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+    }
+
+    /** CPU ticks of each thread, keyed by "tid:name". */
+    private static java.util.Map<String, Long> threadTicks(long pid) throws Exception {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    m.put(task.getFileName() + ":" + name, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+                } catch (java.io.IOException gone) {
+                    // the thread ended
+                }
+            }
+        }
+        return m;
     }
 
     private static long rssKb(long pid) throws Exception {
