@@ -68,6 +68,10 @@ class BadConfigCliTest {
                 Arguments.of("command as a string", "runtime.command", (Case) t -> t.withState("", "", "").replaceFirst("command: \\[.*\\]", "command: \"bash run.sh\"")),
                 Arguments.of("missing state_dir", "state_dir", (Case) t -> t.valid("", "", "", "")),
                 Arguments.of("command not found", "runtime.command[0]", (Case) t -> t.withState("", "", "").replaceFirst("command: \\[.*\\]", "command: [\"/nonexistent/bin/server\"]")),
+                Arguments.of("gpu percentage over 100", "probes.gpu.max_device_memory", (Case) t -> t.withState("", "  gpu: {max_device_memory: 150%}\n", "")),
+                Arguments.of("gpu size with words", "probes.gpu.max_process_memory", (Case) t -> t.withState("", "  gpu: {max_process_memory: 7.5 gigs}\n", "")),
+                Arguments.of("unknown gpu key", "probes.gpu.max_memory", (Case) t -> t.withState("", "  gpu: {max_memory: 7GiB}\n", "")),
+                Arguments.of("host rss not a size", "probes.host.max_rss", (Case) t -> t.withState("", "  host: {max_rss: lots}\n", "")),
                 Arguments.of("yaml syntax", "", (Case) t -> t.withState("", "", "").replace("backoff_initial: 2s", "backoff_initial: [2s"))
         );
     }
