@@ -53,6 +53,22 @@ public sealed interface Event {
     record RelaunchDue(long token) implements Event {
     }
 
+    /** {@code glyphctl restart}: a graceful restart, asked by {@code by} (user name from SO_PEERCRED). */
+    record OperatorRestart(String reason, String by) implements Event {
+    }
+
+    /** {@code glyphctl stop}: stop the server and keep it stopped. */
+    record Pause(String by) implements Event {
+    }
+
+    /** {@code glyphctl start}: resume after a pause. */
+    record Resume(String by) implements Event {
+    }
+
+    /** The maintenance schedule fired: a planned restart unless the server restarted recently. */
+    record MaintenanceDue() implements Event {
+    }
+
     /** The daemon was asked to stop (SIGTERM/SIGINT): stop the server, then exit. */
     record Shutdown(String reason) implements Event {
     }

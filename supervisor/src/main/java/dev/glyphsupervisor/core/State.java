@@ -15,7 +15,9 @@ public enum State {
     /** Waiting out the backoff delay before the next launch. */
     BACKOFF,
     /** Crash loop: too many restarts in the window; only a slow retry remains. */
-    FAILED;
+    FAILED,
+    /** An operator stopped the server on purpose ({@code glyphctl stop}); nothing heals it until {@code start}. */
+    PAUSED;
 
     /** True while a server process of the current generation may be alive. */
     public boolean hasProcess() {

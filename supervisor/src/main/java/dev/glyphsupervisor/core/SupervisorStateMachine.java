@@ -38,6 +38,12 @@ public final class SupervisorStateMachine {
     private Instant lastRestartAt;
     private long restarts;
     private String gpuUnknown;
+    /** The stop in flight was asked by an operator or the maintenance schedule: relaunch at once, uncounted. */
+    private boolean plannedRestart;
+    /** The stop in flight ends in PAUSED ({@code glyphctl stop}). */
+    private boolean pausing;
+    private String pausedBy;
+    private Instant pausedAt;
 
     public SupervisorStateMachine(CoreSettings settings, DoubleSupplier random) {
         this.settings = settings;
@@ -77,6 +83,20 @@ public final class SupervisorStateMachine {
         return shuttingDown;
     }
 
+    /** Who paused the server ({@code glyphctl stop}), or null. */
+    public String pausedBy() {
+        return state == State.PAUSED || pausing ? pausedBy : null;
+    }
+
+    public Instant pausedAt() {
+        return state == State.PAUSED || pausing ? pausedAt : null;
+    }
+
+    /** When the current generation was launched, or null. */
+    public Instant launchedAt() {
+        return state.hasProcess() ? launchedAt : null;
+    }
+
     /** Which probing the current state wants. */
     public ProbePhase probePhase() {
         if (shuttingDown) {
@@ -108,6 +128,14 @@ public final class SupervisorStateMachine {
             onStopped(e, now, actions);
         } else if (event instanceof Event.RelaunchDue e) {
             onRelaunchDue(e, actions);
+        } else if (event instanceof Event.OperatorRestart e) {
+            onOperatorRestart(e, now, actions);
+        } else if (event instanceof Event.Pause e) {
+            onPause(e, now, actions);
+        } else if (event instanceof Event.Resume e) {
+            onResume(e, actions);
+        } else if (event instanceof Event.MaintenanceDue) {
+            onMaintenanceDue(now, actions);
         } else if (event instanceof Event.Shutdown e) {
             onShutdown(e, actions);
         }
@@ -252,7 +280,20 @@ public final class SupervisorStateMachine {
             finishShutdown(actions);
             return;
         }
+        if (pausing) {
+            pausing = false;
+            plannedRestart = false;
+            state = State.PAUSED;
+            return;
+        }
         actions.add(new Action.ClearCaches(generation));
+        if (plannedRestart && e.released()) {
+            // An operator's or the schedule's restart is not a failure: no backoff, not counted toward a crash loop.
+            plannedRestart = false;
+            launch(actions);
+            return;
+        }
+        plannedRestart = false;
         if (!e.released()) {
             // The old tree or a foreign process still holds what the next launch needs: relaunching now
             // would fail, so this counts like any failed restart and backs off toward a crash loop.
@@ -262,10 +303,90 @@ public final class SupervisorStateMachine {
     }
 
     private void onRelaunchDue(Event.RelaunchDue e, List<Action> actions) {
-        if (e.token() != relaunchToken || (state != State.BACKOFF && state != State.FAILED) || shuttingDown) {
+        if (e.token() != relaunchToken || (state != State.BACKOFF && state != State.FAILED) || shuttingDown || pausing) {
             return;
         }
         launch(actions);
+    }
+
+    private void onOperatorRestart(Event.OperatorRestart e, Instant now, List<Action> actions) {
+        if (shuttingDown || state == State.PAUSED || pausing) {
+            return; // paused: `glyphctl start` resumes; the control channel tells the caller
+        }
+        switch (state) {
+            case RUNNING, DEGRADED -> {
+                decideRestart(now, "operator", fields("requested_reason", e.reason(), "by", e.by()), actions);
+                plannedRestart = true;
+                stop("operator", actions);
+            }
+            case BACKOFF, FAILED, STOPPED -> {
+                actions.add(new Action.Audit("restart_decided", generation, fields(
+                        "reason", "operator", "requested_reason", e.reason(), "by", e.by(), "state", state.name())));
+                relaunchToken++; // the pending backoff or slow retry is replaced by this launch
+                launch(actions);
+            }
+            default -> {
+                // STARTING or STOPPING: a restart is already in flight; this request shares its outcome.
+                actions.add(new Action.Audit("restart_coalesced", generation, fields(
+                        "requested_reason", e.reason(), "by", e.by(), "state", state.name())));
+            }
+        }
+    }
+
+    private void onPause(Event.Pause e, Instant now, List<Action> actions) {
+        if (shuttingDown || state == State.PAUSED || pausing) {
+            return;
+        }
+        pausedBy = e.by();
+        pausedAt = now;
+        actions.add(new Action.Audit("paused", generation, fields("by", e.by(), "state", state.name(), "pid", pid())));
+        if (state.hasProcess()) {
+            pausing = true;
+            stop("operator_stop", actions);
+        } else if (state == State.STOPPING) {
+            pausing = true; // the stop in flight ends in PAUSED instead of a relaunch
+        } else {
+            relaunchToken++; // no backoff or slow retry may launch while paused
+            state = State.PAUSED;
+        }
+    }
+
+    private void onResume(Event.Resume e, List<Action> actions) {
+        if (shuttingDown) {
+            return;
+        }
+        if (pausing) {
+            pausing = false; // resumed before the pause's stop finished: the stop is then a restart
+            plannedRestart = true;
+            actions.add(new Action.Audit("resumed", generation, fields("by", e.by(), "paused_by", pausedBy)));
+            return;
+        }
+        if (state != State.PAUSED) {
+            return;
+        }
+        actions.add(new Action.Audit("resumed", generation, fields("by", e.by(), "paused_by", pausedBy)));
+        launch(actions);
+    }
+
+    private void onMaintenanceDue(Instant now, List<Action> actions) {
+        if (shuttingDown) {
+            return;
+        }
+        if (state != State.RUNNING && state != State.DEGRADED) {
+            actions.add(new Action.Audit("maintenance_skipped", generation, fields("why", "state " + state.name())));
+            return;
+        }
+        if (launchedAt != null && Duration.between(launchedAt, now).compareTo(settings.maintenanceSkipWithin()) < 0) {
+            actions.add(new Action.Audit("maintenance_skipped", generation, fields(
+                    "why", "restarted recently",
+                    "launched_at", launchedAt.toString(),
+                    "skip_within_ms", settings.maintenanceSkipWithin().toMillis())));
+            return;
+        }
+        decideRestart(now, "maintenance", fields("uptime_ms", launchedAt == null ? null
+                : Duration.between(launchedAt, now).toMillis()), actions);
+        plannedRestart = true;
+        stop("maintenance", actions);
     }
 
     private void onShutdown(Event.Shutdown e, List<Action> actions) {

@@ -375,6 +375,82 @@ class SupervisorStateMachineTest {
     }
 
     @Test
+    void anOperatorRestartStopsAndRelaunchesAtOnceWithoutCountingTowardACrashLoop() {
+        startHealthy();
+        for (int i = 0; i < 8; i++) {                   // more than crash_loop.max_restarts (5)
+            long gen = machine.generation();
+            List<Action> a = send(new Event.OperatorRestart("new weights", "alice"));
+            Action.Audit decided = audit(a, "restart_decided");
+            assertEquals("operator", decided.fields().get("reason"));
+            assertEquals("alice", decided.fields().get("by"));
+            assertEquals(new Action.Stop(gen, "operator"), a.get(a.size() - 1));
+            a = send(new Event.Stopped(gen, true, ""));
+            assertEquals(new Action.Launch(gen + 1), a.get(a.size() - 1), "immediate, no backoff");
+            send(new Event.Launched(gen + 1, 200 + i));
+            send(new Event.ProbeCycle(gen + 1, ProbePhase.STARTUP, List.of(ok("http"))));
+        }
+        assertEquals(State.RUNNING, machine.state());
+    }
+
+    @Test
+    void aSecondRestartWhileOneIsInFlightIsCoalesced() {
+        startHealthy();
+        send(new Event.OperatorRestart("one", "alice"));
+        List<Action> a = send(new Event.OperatorRestart("two", "bob"));
+        assertEquals(List.of("restart_coalesced"), audits(a));
+        assertTrue(a.stream().noneMatch(x -> x instanceof Action.Stop));
+        send(new Event.Stopped(1, true, ""));
+        a = send(new Event.OperatorRestart("three", "carol"));  // generation 2 is starting
+        assertEquals(List.of("restart_coalesced"), audits(a));
+        assertEquals(2, machine.generation());
+    }
+
+    @Test
+    void pauseStopsTheServerAndKeepsItStoppedUntilResumed() {
+        startHealthy();
+        List<Action> a = send(new Event.Pause("alice"));
+        assertEquals("alice", audit(a, "paused").fields().get("by"));
+        assertEquals(new Action.Stop(1, "operator_stop"), a.get(a.size() - 1));
+        a = send(new Event.Stopped(1, true, ""));
+        assertTrue(a.isEmpty(), "no relaunch, no cache clearing: " + a);
+        assertEquals(State.PAUSED, machine.state());
+        assertEquals("alice", machine.pausedBy());
+        assertEquals(ProbePhase.NONE, machine.probePhase());
+        assertTrue(send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(bad("http")))).isEmpty());
+        assertTrue(send(new Event.OperatorRestart("x", "bob")).isEmpty(), "restart does not unpause");
+
+        a = send(new Event.Resume("bob"));
+        assertEquals("bob", audit(a, "resumed").fields().get("by"));
+        assertEquals(new Action.Launch(2), a.get(a.size() - 1));
+        assertEquals(null, machine.pausedBy());
+    }
+
+    @Test
+    void pauseDuringABackoffCancelsThePendingRelaunch() {
+        send(new Event.Start());
+        send(new Event.Exited(1, 1));
+        send(new Event.Stopped(1, true, ""));
+        send(new Event.Exited(2, 1));
+        List<Action> b = send(new Event.Stopped(2, true, ""));
+        assertEquals(State.BACKOFF, machine.state());
+        send(new Event.Pause("alice"));
+        assertEquals(State.PAUSED, machine.state());
+        assertTrue(send(((Action.Schedule) b.get(b.size() - 1)).event()).isEmpty());
+    }
+
+    @Test
+    void maintenanceRestartsAnOldServerAndSkipsARecentOne() {
+        startHealthy();
+        List<Action> a = send(new Event.MaintenanceDue());
+        assertEquals(List.of("maintenance_skipped"), audits(a), "launched 3 s ago, within the skip period (1 h)");
+        advance(Duration.ofHours(2));
+        a = send(new Event.MaintenanceDue());
+        assertEquals("maintenance", audit(a, "restart_decided").fields().get("reason"));
+        a = send(new Event.Stopped(1, true, ""));
+        assertEquals(new Action.Launch(2), a.get(a.size() - 1));
+    }
+
+    @Test
     void outcomeIsFailureIfAnyFailsElseUnknownIfAnyUnknown() {
         assertEquals(dev.glyphsupervisor.probes.ProbeStatus.FAILURE,
                 SupervisorStateMachine.outcome(List.of(ok("a"), unknown("b"), bad("c"))));
