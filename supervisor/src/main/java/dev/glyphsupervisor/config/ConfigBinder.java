@@ -20,7 +20,8 @@ import java.util.OptionalLong;
  */
 final class ConfigBinder {
 
-    static final List<String> TOP_KEYS = List.of("runtime", "probes", "restart", "state_dir", "audit");
+    static final List<String> TOP_KEYS = List.of("runtime", "probes", "restart", "state_dir", "audit", "control");
+    static final List<String> CONTROL_KEYS = List.of("socket", "mode", "group");
     static final List<String> RUNTIME_KEYS = List.of("command", "workdir", "env", "port", "startup_timeout",
             "stop_grace", "log", "log_max_size", "caches");
     static final List<String> PROBES_KEYS = List.of("schedule", "failure_threshold", "startup_interval", "tcp_timeout", "http",
@@ -30,7 +31,7 @@ final class ConfigBinder {
     static final List<String> HOST_KEYS = List.of("max_rss", "min_available");
     static final List<String> HTTP_KEYS = List.of("url", "timeout", "expect_status", "expect_body");
     static final List<String> RESTART_KEYS = List.of("backoff_initial", "backoff_max", "backoff_reset", "kill_timeout",
-            "release_timeout", "crash_loop");
+            "release_timeout", "crash_loop", "maintenance", "maintenance_skip_within");
     static final List<String> CRASH_LOOP_KEYS = List.of("max_restarts", "window");
     static final List<String> AUDIT_KEYS = List.of("path", "max_size", "keep");
 
@@ -70,7 +71,8 @@ final class ConfigBinder {
                 restart(top.section("restart", RESTART_KEYS)),
                 stateDir,
                 audit(top.section("audit", AUDIT_KEYS), stateDir),
-                ConfigLocations.of(file, locations(root))));
+                ConfigLocations.of(file, locations(root)),
+                control(top, stateDir)));
     }
 
     private RuntimeConfig runtime(Section runtime, Path stateDir) {
@@ -146,6 +148,28 @@ final class ConfigBinder {
                 : Optional.empty();
         return new ProbesConfig(schedule, failureThreshold, startupInterval, tcpTimeout, http, gpu, host, trendWindow,
                 earlyRestart);
+    }
+
+    /** The control socket; a Unix socket path holds at most 107 bytes, so a longer one is refused here. */
+    private ControlConfig control(Section top, Path stateDir) {
+        if (top.value("control").isEmpty()) {
+            return ControlConfig.defaults(stateDir);
+        }
+        Section control = top.section("control", CONTROL_KEYS);
+        Path socket = path(control, "socket").orElse(stateDir.resolve(ControlConfig.DEFAULT_SOCKET_NAME));
+        if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
+            control.problem("socket", "'" + socket + "' is longer than the 107 bytes a Unix socket path may have");
+        }
+        int mode = ControlConfig.DEFAULT_MODE;
+        Optional<String> modeText = control.text("mode");
+        if (modeText.isPresent()) {
+            if (modeText.get().matches("0?[0-7]{3}")) {
+                mode = Integer.parseInt(modeText.get(), 8);
+            } else {
+                control.problem("mode", "expected octal permission bits like \"0660\", got " + modeText.get());
+            }
+        }
+        return new ControlConfig(socket, mode, control.text("group"));
     }
 
     private GpuProbeConfig gpu(Section gpu) {
@@ -242,7 +266,18 @@ final class ConfigBinder {
         CrashLoopConfig crashLoopConfig = new CrashLoopConfig(
                 crashLoop.integer("max_restarts", 5, 1, Integer.MAX_VALUE),
                 crashLoop.duration("window", Duration.ofMinutes(10), Section.POSITIVE));
-        return new RestartConfig(backoffInitial, backoffMax, backoffReset, crashLoopConfig, killTimeout, releaseTimeout);
+        Optional<CronProbeSchedule> maintenance = restart.text("maintenance").flatMap(text -> {
+            try {
+                return Optional.of(new CronProbeSchedule(text));
+            } catch (IllegalArgumentException bad) {
+                restart.problem("maintenance", bad.getMessage());
+                return Optional.empty();
+            }
+        });
+        Duration skipWithin = restart.duration("maintenance_skip_within", RestartConfig.DEFAULT_MAINTENANCE_SKIP_WITHIN,
+                Duration.ZERO);
+        return new RestartConfig(backoffInitial, backoffMax, backoffReset, crashLoopConfig, killTimeout, releaseTimeout,
+                maintenance, skipWithin);
     }
 
     private AuditConfig audit(Section audit, Path stateDir) {

@@ -2,6 +2,7 @@ package dev.glyphsupervisor.config;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How a failed server is brought back.
@@ -10,9 +11,21 @@ import java.util.Objects;
  * @param backoffReset   a healthy spell this long resets the delay to {@code backoffInitial}
  * @param killTimeout    after SIGKILL, how long to wait for the whole process tree to vanish
  * @param releaseTimeout after the stop, how long to wait for the port (and GPU memory) to be free
+ * @param maintenance    a Quartz cron for planned restarts, if any
+ * @param maintenanceSkipWithin a planned restart is skipped when the server was launched this recently
  */
 public record RestartConfig(Duration backoffInitial, Duration backoffMax, Duration backoffReset,
-        CrashLoopConfig crashLoop, Duration killTimeout, Duration releaseTimeout) {
+        CrashLoopConfig crashLoop, Duration killTimeout, Duration releaseTimeout, Optional<CronProbeSchedule> maintenance,
+        Duration maintenanceSkipWithin) {
+
+    public static final Duration DEFAULT_MAINTENANCE_SKIP_WITHIN = Duration.ofHours(1);
+
+    /** Without a maintenance schedule. */
+    public RestartConfig(Duration backoffInitial, Duration backoffMax, Duration backoffReset,
+            CrashLoopConfig crashLoop, Duration killTimeout, Duration releaseTimeout) {
+        this(backoffInitial, backoffMax, backoffReset, crashLoop, killTimeout, releaseTimeout, Optional.empty(),
+                DEFAULT_MAINTENANCE_SKIP_WITHIN);
+    }
 
     public RestartConfig {
         Objects.requireNonNull(backoffInitial, "backoffInitial");
@@ -21,5 +34,7 @@ public record RestartConfig(Duration backoffInitial, Duration backoffMax, Durati
         Objects.requireNonNull(crashLoop, "crashLoop");
         Objects.requireNonNull(killTimeout, "killTimeout");
         Objects.requireNonNull(releaseTimeout, "releaseTimeout");
+        Objects.requireNonNull(maintenance, "maintenance");
+        Objects.requireNonNull(maintenanceSkipWithin, "maintenanceSkipWithin");
     }
 }

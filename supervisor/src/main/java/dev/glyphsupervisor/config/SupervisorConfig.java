@@ -13,7 +13,7 @@ import java.util.Objects;
  *                  so two configs with the same values are equal however their files were laid out
  */
 public record SupervisorConfig(Path source, RuntimeConfig runtime, ProbesConfig probes, RestartConfig restart,
-        Path stateDir, AuditConfig audit, ConfigLocations locations) {
+        Path stateDir, AuditConfig audit, ConfigLocations locations, ControlConfig control) {
 
     public SupervisorConfig {
         Objects.requireNonNull(source, "source");
@@ -23,6 +23,13 @@ public record SupervisorConfig(Path source, RuntimeConfig runtime, ProbesConfig 
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(audit, "audit");
         Objects.requireNonNull(locations, "locations");
+        Objects.requireNonNull(control, "control");
+    }
+
+    /** With the default control socket under the state directory. */
+    public SupervisorConfig(Path source, RuntimeConfig runtime, ProbesConfig probes, RestartConfig restart,
+            Path stateDir, AuditConfig audit, ConfigLocations locations) {
+        this(source, runtime, probes, restart, stateDir, audit, locations, ControlConfig.defaults(stateDir));
     }
 
     /** A config built in code: messages about it name the file but no line. */

@@ -26,7 +26,7 @@ public final class MemoryWatch {
     }
 
     /** Records the sample and says whether a limit is passed (or, with early restart, about to be). */
-    public Optional<MemoryBreach> check(MemorySample s) {
+    public synchronized Optional<MemoryBreach> check(MemorySample s) {
         if (s.generation() != generation) {
             generation = s.generation();
             gpuTrend.clear();
@@ -82,7 +82,7 @@ public final class MemoryWatch {
     }
 
     /** Growth and projection of the tree's GPU memory and RSS, for status and audit records. */
-    public Map<String, Object> summary() {
+    public synchronized Map<String, Object> summary() {
         Map<String, Object> m = new LinkedHashMap<>();
         if (last == null) {
             return m;

@@ -8,6 +8,7 @@ import dev.glyphsupervisor.lock.LockHeldException;
 import dev.glyphsupervisor.lock.StateDirLock;
 import dev.glyphsupervisor.runtime.LaunchException;
 import dev.glyphsupervisor.config.MemoryLimit;
+import dev.glyphsupervisor.control.ControlServer;
 import dev.glyphsupervisor.core.MemoryLimits;
 import dev.glyphsupervisor.core.MemorySample;
 import dev.glyphsupervisor.core.MemoryWatch;
@@ -68,6 +69,7 @@ public final class Daemon {
         QuartzProbeScheduler schedule = null;
         Supervisor supervisor = null;
         Nvml nvml = null;
+        ControlServer control = null;
         CountDownLatch released = new CountDownLatch(1);
         try {
             try {
@@ -94,13 +96,24 @@ public final class Daemon {
             ProbeSet probes = new ProbeSet(config.runtime(), config.probes(), runtime::current, runtime::rotateLog);
             SupervisorStateMachine machine = new SupervisorStateMachine(settings(config),
                     () -> ThreadLocalRandom.current().nextDouble());
+            MemoryWatch watch = config.probes().gpu().isPresent() || config.probes().host().isPresent()
+                    ? new MemoryWatch(limits(config)) : null;
             supervisor = new Supervisor(machine, runtime, audit, Clock.systemUTC(), probes, config.probes().startupInterval(),
-                    memoryCheck(runtime, gpuProbe));
+                    memoryCheck(runtime, gpuProbe, watch));
             try {
-                schedule = new QuartzProbeScheduler(config.probes().schedule(), supervisor::scheduledProbe);
+                schedule = new QuartzProbeScheduler(config.probes().schedule(), supervisor::scheduledProbe,
+                        config.restart().maintenance(), supervisor::maintenanceDue);
             } catch (SchedulerException e) {
                 throw new StartFailure("cannot set up the probe schedule " + config.probes().schedule().describe()
                         + ": " + e.getMessage(), e);
+            }
+            QuartzProbeScheduler quartz = schedule;
+            try {
+                control = ControlServer.start(config.control().socket(), config.control().mode(), config.control().group(),
+                        new DaemonControl(supervisor, config, Clock.systemUTC(), watch, quartz::nextFireTime,
+                                quartz::nextMaintenanceTime));
+            } catch (IOException | RuntimeException e) {
+                throw new StartFailure("cannot open the control socket " + config.control().socket() + ": " + e, e);
             }
 
             Supervisor s = supervisor;
@@ -118,6 +131,9 @@ public final class Daemon {
         } catch (SchedulerException e) {
             throw new StartFailure("cannot start the probe schedule: " + e.getMessage(), e);
         } finally {
+            if (control != null) {
+                control.close();
+            }
             if (schedule != null) {
                 schedule.close();
             }
@@ -140,13 +156,13 @@ public final class Daemon {
     }
 
     /** The memory side of the liveness cycle, or none when no memory limit is configured. */
-    private Supervisor.MemoryCheck memoryCheck(ProcessRuntimeControl runtime, Optional<GpuMemoryProbe> gpuProbe) {
+    private Supervisor.MemoryCheck memoryCheck(ProcessRuntimeControl runtime, Optional<GpuMemoryProbe> gpuProbe,
+                                               MemoryWatch watch) {
         Optional<HostMemoryProbe> hostProbe = config.probes().host().map(h -> new HostMemoryProbe());
-        if (gpuProbe.isEmpty() && hostProbe.isEmpty()) {
+        if (watch == null) {
             return Supervisor.MemoryCheck.NONE;
         }
         MemoryReader reader = new MemoryReader(gpuProbe, hostProbe, runtime::current, Clock.systemUTC());
-        MemoryWatch watch = new MemoryWatch(limits(config));
         // Called from the probe schedule's single thread only (one cycle at a time), so the watch needs no lock.
         return generation -> {
             MemorySample sample = reader.read(generation);
@@ -197,7 +213,8 @@ public final class Daemon {
                 config.restart().backoffMax(),
                 config.restart().backoffReset(),
                 config.restart().crashLoop().maxRestarts(),
-                config.restart().crashLoop().window());
+                config.restart().crashLoop().window(),
+                config.restart().maintenanceSkipWithin());
     }
 
     private static void awaitQuietly(CountDownLatch latch, Duration timeout) {

@@ -30,7 +30,8 @@ public final class QuartzProbeScheduler implements Closeable {
 
     private final Scheduler scheduler;
 
-    public QuartzProbeScheduler(ProbeSchedule schedule, Runnable probe) throws SchedulerException {
+    public QuartzProbeScheduler(ProbeSchedule schedule, Runnable probe, java.util.Optional<CronProbeSchedule> maintenance,
+                                Runnable maintenanceDue) throws SchedulerException {
         Properties props = new Properties();
         props.setProperty("org.quartz.scheduler.instanceName", "glyph-supervisor");
         props.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
@@ -41,10 +42,30 @@ public final class QuartzProbeScheduler implements Closeable {
         props.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
         StdSchedulerFactory factory = new StdSchedulerFactory(props);
         scheduler = factory.getScheduler();
-        ProbeJob job = new ProbeJob(probe);
-        scheduler.setJobFactory((bundle, s) -> job);
-        JobDetail detail = JobBuilder.newJob(ProbeJob.class).withIdentity("probes").build();
-        scheduler.scheduleJob(detail, trigger(schedule));
+        ProbeJob probeJob = new ProbeJob(probe);
+        ProbeJob maintenanceJob = new ProbeJob(maintenanceDue);
+        // Two jobs, one class: the job's key says which thin call to make.
+        scheduler.setJobFactory((bundle, s) ->
+                bundle.getJobDetail().getKey().getName().equals("maintenance") ? maintenanceJob : probeJob);
+        scheduler.scheduleJob(JobBuilder.newJob(ProbeJob.class).withIdentity("probes").build(), trigger(schedule));
+        if (maintenance.isPresent()) {
+            Trigger t = TriggerBuilder.newTrigger().withIdentity("maintenance")
+                    .withSchedule(CronScheduleBuilder.cronSchedule(maintenance.get().expression())
+                            .inTimeZone(TimeZone.getDefault())
+                            .withMisfireHandlingInstructionDoNothing())
+                    .build();
+            scheduler.scheduleJob(JobBuilder.newJob(ProbeJob.class).withIdentity("maintenance").build(), t);
+        }
+    }
+
+    /** The next planned maintenance restart, or null. */
+    public Date nextMaintenanceTime() {
+        try {
+            Trigger t = scheduler.getTrigger(org.quartz.TriggerKey.triggerKey("maintenance"));
+            return t == null ? null : t.getNextFireTime();
+        } catch (SchedulerException e) {
+            return null;
+        }
     }
 
     public void start() throws SchedulerException {

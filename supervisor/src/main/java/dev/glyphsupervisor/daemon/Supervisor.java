@@ -36,7 +36,8 @@ public final class Supervisor {
 
     /** What other threads may read about the machine, published after every event. */
     public record Snapshot(State state, long generation, long pid, ProbePhase phase, long restarts,
-                           String lastRestartReason, java.time.Instant lastRestartAt) {
+                           String lastRestartReason, java.time.Instant lastRestartAt, java.time.Instant launchedAt,
+                           String pausedBy, java.time.Instant pausedAt, boolean shuttingDown) {
     }
 
     private final SupervisorStateMachine machine;
@@ -54,6 +55,10 @@ public final class Supervisor {
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
 
     private volatile Snapshot snapshot;
+    private volatile List<ProbeResult> lastProbes = List.of();
+    private final java.util.concurrent.ConcurrentLinkedDeque<java.time.Instant> restartTimes =
+            new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final Object changes = new Object();
 
     /** The memory side of a liveness cycle: a reading checked against the limits. */
     public interface MemoryCheck {
@@ -102,6 +107,51 @@ public final class Supervisor {
         return snapshot;
     }
 
+    /** The last cycle's probe results (startup or liveness). */
+    public List<ProbeResult> lastProbes() {
+        return lastProbes;
+    }
+
+    /** Restarts decided since {@code since}. */
+    public long restartsSince(java.time.Instant since) {
+        restartTimes.removeIf(t -> t.isBefore(since.minus(Duration.ofDays(1))));
+        return restartTimes.stream().filter(t -> !t.isBefore(since)).count();
+    }
+
+    public void requestRestart(String reason, String by) {
+        post(new Event.OperatorRestart(reason, by));
+    }
+
+    public void pause(String by) {
+        post(new Event.Pause(by));
+    }
+
+    public void resume(String by) {
+        post(new Event.Resume(by));
+    }
+
+    /** Called by the maintenance schedule. */
+    public void maintenanceDue() {
+        post(new Event.MaintenanceDue());
+    }
+
+    /** Waits until the state satisfies {@code done}, up to {@code timeout}; returns the last snapshot. */
+    public Snapshot await(java.util.function.Predicate<Snapshot> done, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (changes) {
+            Snapshot s = snapshot;
+            while (!done.test(s)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return s;
+                }
+                changes.wait(Math.max(1, left / 1_000_000));
+                s = snapshot;
+            }
+            return s;
+        }
+    }
+
     /** Stops the daemon's own threads; call after {@link #finished()}. */
     public void close() {
         startupProber.shutdownNow();
@@ -126,6 +176,7 @@ public final class Supervisor {
         }
         try {
             List<ProbeResult> results = probes.get();
+            lastProbes = results;
             if (wanted == ProbePhase.LIVENESS) {
                 MemoryCheck.Verdict v = memory.check(s.generation());
                 post(new Event.ProbeCycle(s.generation(), wanted, results, v.breach(), v.gpuUnknown()));
@@ -176,6 +227,9 @@ public final class Supervisor {
     private void execute(Action action) {
         if (action instanceof Action.Audit a) {
             audit.record(a.event(), a.generation(), a.fields());
+            if (a.event().equals("restart_decided")) {
+                restartTimes.add(clock.instant());
+            }
         } else if (action instanceof Action.Launch l) {
             launch(l.generation());
         } else if (action instanceof Action.Stop s) {
@@ -205,7 +259,11 @@ public final class Supervisor {
 
     private void publish() {
         snapshot = new Snapshot(machine.state(), machine.generation(), machine.pid(), machine.probePhase(),
-                machine.restarts(), machine.lastRestartReason(), machine.lastRestartAt());
+                machine.restarts(), machine.lastRestartReason(), machine.lastRestartAt(), machine.launchedAt(),
+                machine.pausedBy(), machine.pausedAt(), machine.shuttingDown());
+        synchronized (changes) {
+            changes.notifyAll();
+        }
     }
 
     private static ThreadFactory named(String name) {

@@ -1,0 +1,121 @@
+package dev.glyphsupervisor.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** glyphctl's end of the control channel: one request, one response, bounded in time. */
+public final class ControlClient {
+
+    /** The daemon is not running: no socket file, or nobody listening on it (LSB status 3). */
+    public static final class NotRunningException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        NotRunningException(String message) {
+            super(message);
+        }
+    }
+
+    /** The daemon could not be asked: permission, timeout, garbage (LSB status 4). */
+    public static final class UnreachableException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UnreachableException(String message) {
+            super(message);
+        }
+    }
+
+    private final Path socket;
+
+    public ControlClient(Path socket) {
+        this.socket = socket;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public JsonNode call(String command, Map<String, Object> args, Duration timeout)
+            throws NotRunningException, UnreachableException {
+        if (!Files.exists(socket)) {
+            throw new NotRunningException("no daemon: the control socket " + socket + " does not exist");
+        }
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("v", ControlProtocol.VERSION);
+        request.put("cmd", command);
+        request.putAll(args);
+        SocketChannel channel;
+        try {
+            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        } catch (IOException e) {
+            throw new UnreachableException("cannot open a Unix socket: " + e.getMessage());
+        }
+        // A blocking channel has no read timeout: the exchange runs on its own thread and is abandoned
+        // (the channel closed under it) when the daemon does not answer in time.
+        CompletableFuture<String> exchange = CompletableFuture.supplyAsync(() -> {
+            try {
+                channel.connect(UnixDomainSocketAddress.of(socket));
+                ByteBuffer out = ByteBuffer.wrap((ControlProtocol.JSON.writeValueAsString(request) + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                while (out.hasRemaining()) {
+                    channel.write(out);
+                }
+                ByteArrayOutputStream line = new ByteArrayOutputStream();
+                ByteBuffer in = ByteBuffer.allocate(8192);
+                while (channel.read(in.clear()) >= 0) {
+                    for (int i = 0; i < in.position(); i++) {
+                        if (in.get(i) == '\n') {
+                            return line.toString(StandardCharsets.UTF_8);
+                        }
+                        line.write(in.get(i));
+                    }
+                }
+                return line.toString(StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try {
+            String line = exchange.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (line.isBlank()) {
+                throw new UnreachableException("the daemon closed the connection without an answer");
+            }
+            return ControlProtocol.JSON.readTree(line);
+        } catch (TimeoutException e) {
+            throw new UnreachableException("no answer from " + socket + " within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+            String message = String.valueOf(cause.getMessage());
+            if (cause instanceof java.net.ConnectException || message.contains("Connection refused")) {
+                throw new NotRunningException("no daemon listening on " + socket + " (stale socket file)");
+            }
+            throw new UnreachableException("cannot talk to " + socket + ": " + message);
+        } catch (IOException e) {
+            throw new UnreachableException("unreadable answer from " + socket + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnreachableException("interrupted");
+        } finally {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // closing after the exchange
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package dev.glyphsupervisor.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.glyphsupervisor.config.SupervisorConfig;
+import dev.glyphsupervisor.control.ControlServer;
+import dev.glyphsupervisor.core.MemoryWatch;
+import dev.glyphsupervisor.core.State;
+import dev.glyphsupervisor.probes.ProbeResult;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * What the control channel's commands do in the daemon: report status, and turn restart / stop / start
+ * into events for the state machine (with the caller's user name, which the machine audits).
+ */
+final class DaemonControl implements ControlServer.Handler {
+
+    private final Supervisor supervisor;
+    private final SupervisorConfig config;
+    private final Clock clock;
+    private final Instant daemonStarted;
+    private final MemoryWatch memory;            // null without memory limits
+    private final Supplier<Date> nextProbe;
+    private final Supplier<Date> nextMaintenance;
+
+    DaemonControl(Supervisor supervisor, SupervisorConfig config, Clock clock, MemoryWatch memory,
+                  Supplier<Date> nextProbe, Supplier<Date> nextMaintenance) {
+        this.supervisor = supervisor;
+        this.config = config;
+        this.clock = clock;
+        this.daemonStarted = clock.instant();
+        this.memory = memory;
+        this.nextProbe = nextProbe;
+        this.nextMaintenance = nextMaintenance;
+    }
+
+    @Override
+    public Map<String, Object> handle(JsonNode request, String user) throws InterruptedException {
+        String command = request.path("cmd").asText("");
+        return switch (command) {
+            case "status" -> status();
+            case "restart" -> restart(request, user);
+            case "stop" -> stop(user);
+            case "start" -> start(user);
+            default -> throw new IllegalArgumentException("unknown command '" + command + "'");
+        };
+    }
+
+    private Map<String, Object> status() {
+        Supervisor.Snapshot s = supervisor.snapshot();
+        Instant now = clock.instant();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("state", s.state().name());
+        m.put("pid", s.pid() > 0 ? s.pid() : null);
+        m.put("pgid", s.pid() > 0 ? s.pid() : null); // launched with setsid: the group is led by the server
+        m.put("generation", s.generation());
+        m.put("uptime_s", s.launchedAt() == null ? null : Duration.between(s.launchedAt(), now).toSeconds());
+        m.put("daemon_pid", ProcessHandle.current().pid());
+        m.put("daemon_uptime_s", Duration.between(daemonStarted, now).toSeconds());
+        Map<String, Object> restarts = new LinkedHashMap<>();
+        restarts.put("total", s.restarts());
+        restarts.put("last_24h", supervisor.restartsSince(now.minus(Duration.ofDays(1))));
+        m.put("restarts", restarts);
+        Map<String, Object> last = new LinkedHashMap<>();
+        last.put("reason", s.lastRestartReason());
+        last.put("at", s.lastRestartAt() == null ? null : s.lastRestartAt().toString());
+        m.put("last_restart", last);
+        List<Map<String, Object>> probes = new ArrayList<>();
+        for (ProbeResult r : supervisor.lastProbes()) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("probe", r.probe());
+            p.put("status", r.status().name());
+            p.put("detail", r.detail());
+            p.put("latency_ms", r.latency().toNanos() / 1e6);
+            probes.add(p);
+        }
+        m.put("probes", probes);
+        Map<String, Object> summary = memory == null ? Map.of() : memory.summary();
+        Map<String, Object> gpu = new LinkedHashMap<>();
+        gpu.put("tree_bytes", summary.get("tree_gpu_memory"));
+        gpu.put("limit_bytes", config.probes().gpu().flatMap(g -> g.maxProcessMemory().isPresent()
+                ? java.util.Optional.of(g.maxProcessMemory().getAsLong()) : java.util.Optional.empty()).orElse(null));
+        gpu.put("growth_bytes_per_hour", summary.get("gpu_growth_bytes_per_hour"));
+        gpu.put("time_to_limit_s", summary.get("gpu_time_to_limit_s"));
+        m.put("gpu", gpu);
+        Map<String, Object> mem = new LinkedHashMap<>();
+        mem.put("tree_rss_bytes", summary.get("tree_rss"));
+        mem.put("limit_bytes", config.probes().host().flatMap(h -> h.maxRss().isPresent()
+                ? java.util.Optional.of(h.maxRss().getAsLong()) : java.util.Optional.empty()).orElse(null));
+        mem.put("growth_bytes_per_hour", summary.get("rss_growth_bytes_per_hour"));
+        mem.put("host_available_bytes", summary.get("host_available"));
+        m.put("memory", mem);
+        m.put("paused_by", s.pausedBy());
+        m.put("paused_at", s.pausedAt() == null ? null : s.pausedAt().toString());
+        Date probe = nextProbe.get();
+        Date maintenance = nextMaintenance.get();
+        m.put("next_probe", probe == null ? null : probe.toInstant().toString());
+        m.put("next_maintenance", maintenance == null ? null : maintenance.toInstant().toString());
+        m.put("config", config.source().toAbsolutePath().normalize().toString());
+        m.put("audit", config.audit().path().toString());
+        return m;
+    }
+
+    /**
+     * Asks for a restart and, unless told not to, waits until a later generation is healthy. A request that
+     * arrives while a restart is in flight is coalesced by the machine and waits for the same generation.
+     */
+    private Map<String, Object> restart(JsonNode request, String user) throws InterruptedException {
+        Supervisor.Snapshot before = supervisor.snapshot();
+        if (before.state() == State.PAUSED) {
+            throw new IllegalArgumentException("the server is paused (by " + before.pausedBy()
+                    + "); `glyphctl start` resumes it");
+        }
+        long target = before.state() == State.STARTING ? before.generation() : before.generation() + 1;
+        long started = System.nanoTime();
+        supervisor.requestRestart(request.path("reason").asText("operator"), user);
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (!request.path("wait").asBoolean(true)) {
+            m.put("requested", true);
+            return m;
+        }
+        Duration timeout = Duration.ofMillis(request.path("timeout_ms").asLong(config.runtime().startupTimeout()
+                .plus(config.runtime().stopGrace()).toMillis()));
+        Supervisor.Snapshot after = supervisor.await(s -> (s.state() == State.RUNNING && s.generation() >= target)
+                || s.state() == State.FAILED || s.state() == State.PAUSED || s.shuttingDown(), timeout);
+        boolean healthy = after.state() == State.RUNNING && after.generation() >= target;
+        m.put("healthy", healthy);
+        m.put("state", after.state().name());
+        m.put("generation", after.generation());
+        m.put("pid", after.pid() > 0 ? after.pid() : null);
+        m.put("took_ms", (System.nanoTime() - started) / 1_000_000);
+        return m;
+    }
+
+    private Map<String, Object> stop(String user) throws InterruptedException {
+        supervisor.pause(user);
+        Duration budget = config.runtime().stopGrace().plus(config.restart().killTimeout())
+                .plus(config.restart().releaseTimeout()).plusSeconds(5);
+        Supervisor.Snapshot after = supervisor.await(s -> s.state() == State.PAUSED || s.shuttingDown(), budget);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("state", after.state().name());
+        m.put("paused_by", after.pausedBy());
+        return m;
+    }
+
+    private Map<String, Object> start(String user) throws InterruptedException {
+        Supervisor.Snapshot before = supervisor.snapshot();
+        supervisor.resume(user);
+        Supervisor.Snapshot after = supervisor.await(s -> s.state() != State.PAUSED, Duration.ofSeconds(5));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("was", before.state().name());
+        m.put("state", after.state().name());
+        m.put("generation", after.generation());
+        return m;
+    }
+}
