@@ -1,5 +1,7 @@
 package dev.glyphsupervisor.metrics;
 
+import java.util.Objects;
+
 /**
  * One GPU device's memory as NVML reported it, for {@link SupervisorMetrics#memory}.
  *
@@ -11,8 +13,6 @@ package dev.glyphsupervisor.metrics;
 public record DeviceMemory(int index, String uuid, long used, long total) {
 
     public DeviceMemory {
-        if (uuid == null) {
-            throw new IllegalArgumentException("uuid must not be null; pass \"\" when NVML did not give one");
-        }
+        Objects.requireNonNull(uuid, "uuid (\"\" when NVML gave none)");
     }
 }
