@@ -20,7 +20,8 @@ import java.util.OptionalLong;
  */
 final class ConfigBinder {
 
-    static final List<String> TOP_KEYS = List.of("runtime", "probes", "restart", "state_dir", "audit", "control");
+    static final List<String> TOP_KEYS = List.of("runtime", "probes", "restart", "state_dir", "audit", "metrics",
+            "control");
     static final List<String> CONTROL_KEYS = List.of("socket", "mode", "group");
     static final List<String> RUNTIME_KEYS = List.of("command", "workdir", "env", "port", "startup_timeout",
             "stop_grace", "log", "log_max_size", "caches");
@@ -34,6 +35,7 @@ final class ConfigBinder {
             "release_timeout", "crash_loop", "maintenance", "maintenance_skip_within");
     static final List<String> CRASH_LOOP_KEYS = List.of("max_restarts", "window");
     static final List<String> AUDIT_KEYS = List.of("path", "max_size", "keep");
+    static final List<String> METRICS_KEYS = List.of("listen");
 
     static final String DEFAULT_SCHEDULE = "0 * * * * ?";
     /** Faster probing than this is a busy loop against a server that is trying to serve. */
@@ -71,6 +73,7 @@ final class ConfigBinder {
                 restart(top.section("restart", RESTART_KEYS)),
                 stateDir,
                 audit(top.section("audit", AUDIT_KEYS), stateDir),
+                top.value("metrics").isPresent() ? metrics(top.section("metrics", METRICS_KEYS)) : Optional.empty(),
                 ConfigLocations.of(file, locations(root)),
                 control(top, stateDir)));
     }
@@ -285,6 +288,22 @@ final class ConfigBinder {
         long maxBytes = audit.size("max_size", DEFAULT_MAX_BYTES, SMALLEST_MAX_BYTES);
         int keep = audit.integer("keep", 5, 1, 1000);
         return new AuditConfig(path, maxBytes, keep);
+    }
+
+    /** Off unless the section is there; once it is, {@code listen} is required, so a typo cannot silently mean "off". */
+    private static Optional<MetricsConfig> metrics(Section metrics) {
+        if (metrics.value("listen").isEmpty()) {
+            metrics.missing("listen", "listen: \"127.0.0.1:9464\"");
+            return Optional.empty();
+        }
+        return metrics.text("listen").flatMap(text -> {
+            try {
+                return Optional.of(MetricsConfig.parseListen(text));
+            } catch (IllegalArgumentException bad) {
+                metrics.problem("listen", bad.getMessage());
+                return Optional.empty();
+            }
+        });
     }
 
     private Optional<Path> path(Section section, String key) {

@@ -9,6 +9,9 @@ import dev.glyphsupervisor.lock.StateDirLock;
 import dev.glyphsupervisor.runtime.LaunchException;
 import dev.glyphsupervisor.config.MemoryLimit;
 import dev.glyphsupervisor.control.ControlServer;
+import dev.glyphsupervisor.metrics.DeviceMemory;
+import dev.glyphsupervisor.metrics.MetricsServer;
+import dev.glyphsupervisor.metrics.SupervisorMetrics;
 import dev.glyphsupervisor.core.MemoryLimits;
 import dev.glyphsupervisor.core.MemorySample;
 import dev.glyphsupervisor.core.MemoryWatch;
@@ -70,6 +73,7 @@ public final class Daemon {
         Supervisor supervisor = null;
         Nvml nvml = null;
         ControlServer control = null;
+        MetricsServer metricsServer = null;
         CountDownLatch released = new CountDownLatch(1);
         try {
             try {
@@ -98,8 +102,16 @@ public final class Daemon {
                     () -> ThreadLocalRandom.current().nextDouble());
             MemoryWatch watch = config.probes().gpu().isPresent() || config.probes().host().isPresent()
                     ? new MemoryWatch(limits(config)) : null;
+            SupervisorMetrics metrics = new SupervisorMetrics(Clock.systemUTC());
             supervisor = new Supervisor(machine, runtime, audit, Clock.systemUTC(), probes, config.probes().startupInterval(),
-                    memoryCheck(runtime, gpuProbe, watch));
+                    memoryCheck(runtime, gpuProbe, watch, metrics), metrics);
+            if (config.metrics().isPresent()) {
+                try {
+                    metricsServer = metrics.serve(config.metrics().get().host(), config.metrics().get().port());
+                } catch (IOException e) {
+                    throw new StartFailure(e.getMessage(), e);
+                }
+            }
             try {
                 schedule = new QuartzProbeScheduler(config.probes().schedule(), supervisor::scheduledProbe,
                         config.restart().maintenance(), supervisor::maintenanceDue);
@@ -131,6 +143,9 @@ public final class Daemon {
         } catch (SchedulerException e) {
             throw new StartFailure("cannot start the probe schedule: " + e.getMessage(), e);
         } finally {
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
             if (control != null) {
                 control.close();
             }
@@ -157,7 +172,7 @@ public final class Daemon {
 
     /** The memory side of the liveness cycle, or none when no memory limit is configured. */
     private Supervisor.MemoryCheck memoryCheck(ProcessRuntimeControl runtime, Optional<GpuMemoryProbe> gpuProbe,
-                                               MemoryWatch watch) {
+                                               MemoryWatch watch, SupervisorMetrics metrics) {
         Optional<HostMemoryProbe> hostProbe = config.probes().host().map(h -> new HostMemoryProbe());
         if (watch == null) {
             return Supervisor.MemoryCheck.NONE;
@@ -168,8 +183,18 @@ public final class Daemon {
             MemorySample sample = reader.read(generation);
             runtime.noteTree(sample.gpuPerPid().keySet());
             runtime.noteTree(sample.rssPerPid().keySet());
-            return new Supervisor.MemoryCheck.Verdict(watch.check(sample).orElse(null), sample.gpuUnknown());
+            Supervisor.MemoryCheck.Verdict verdict =
+                    new Supervisor.MemoryCheck.Verdict(watch.check(sample).orElse(null), sample.gpuUnknown());
+            metrics.memory(sample.treeGpu(), sample.devices().stream()
+                    .map(dev -> new DeviceMemory(dev.index(), dev.uuid(), dev.used(), dev.total())).toList(), sample.treeRss());
+            Map<String, Object> summary = watch.summary();
+            metrics.gpuProjection(number(summary.get("gpu_growth_bytes_per_hour")), number(summary.get("gpu_time_to_limit_s")));
+            return verdict;
         };
+    }
+
+    private static double number(Object value) {
+        return value instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
     static MemoryLimits limits(SupervisorConfig config) {

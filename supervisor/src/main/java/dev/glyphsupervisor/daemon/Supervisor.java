@@ -7,6 +7,7 @@ import dev.glyphsupervisor.core.ProbePhase;
 import dev.glyphsupervisor.core.RuntimeControl;
 import dev.glyphsupervisor.core.State;
 import dev.glyphsupervisor.core.SupervisorStateMachine;
+import dev.glyphsupervisor.metrics.SupervisorMetrics;
 import dev.glyphsupervisor.probes.ProbeResult;
 
 import java.time.Clock;
@@ -47,6 +48,7 @@ public final class Supervisor {
     private final Supplier<List<ProbeResult>> probes;
     private final Duration startupInterval;
     private final MemoryCheck memory;
+    private final SupervisorMetrics metrics;
 
     private final ExecutorService loop = Executors.newSingleThreadExecutor(named("glyph-loop"));
     private final ExecutorService stopper = Executors.newSingleThreadExecutor(named("glyph-stop"));
@@ -72,7 +74,8 @@ public final class Supervisor {
     }
 
     public Supervisor(SupervisorStateMachine machine, RuntimeControl runtime, AuditSink audit, Clock clock,
-                      Supplier<List<ProbeResult>> probes, Duration startupInterval, MemoryCheck memory) {
+                      Supplier<List<ProbeResult>> probes, Duration startupInterval, MemoryCheck memory,
+                      SupervisorMetrics metrics) {
         this.machine = machine;
         this.runtime = runtime;
         this.audit = audit;
@@ -80,6 +83,7 @@ public final class Supervisor {
         this.probes = probes;
         this.startupInterval = startupInterval;
         this.memory = memory;
+        this.metrics = metrics;
         publish();
     }
 
@@ -177,6 +181,9 @@ public final class Supervisor {
         try {
             List<ProbeResult> results = probes.get();
             lastProbes = results;
+            for (ProbeResult r : results) {
+                metrics.probe(r.probe(), r.status().name(), r.latency());
+            }
             if (wanted == ProbePhase.LIVENESS) {
                 MemoryCheck.Verdict v = memory.check(s.generation());
                 post(new Event.ProbeCycle(s.generation(), wanted, results, v.breach(), v.gpuUnknown()));
@@ -229,6 +236,7 @@ public final class Supervisor {
             audit.record(a.event(), a.generation(), a.fields());
             if (a.event().equals("restart_decided")) {
                 restartTimes.add(clock.instant());
+                metrics.restart(String.valueOf(a.fields().get("reason")), clock.instant());
             }
         } else if (action instanceof Action.Launch l) {
             launch(l.generation());
@@ -251,6 +259,7 @@ public final class Supervisor {
         try {
             long pid = runtime.launch(generation, exitCode -> post(new Event.Exited(generation, exitCode)));
             post(new Event.Launched(generation, pid));
+            metrics.launched(clock.instant());
             scheduleStartupPoll(generation);
         } catch (RuntimeControl.LaunchRefusedException e) {
             post(new Event.LaunchFailed(generation, e.reason(), e.getMessage()));
@@ -261,6 +270,10 @@ public final class Supervisor {
         snapshot = new Snapshot(machine.state(), machine.generation(), machine.pid(), machine.probePhase(),
                 machine.restarts(), machine.lastRestartReason(), machine.lastRestartAt(), machine.launchedAt(),
                 machine.pausedBy(), machine.pausedAt(), machine.shuttingDown());
+        metrics.state(snapshot.state().name());
+        if (!snapshot.state().hasProcess()) {
+            metrics.notRunning();
+        }
         synchronized (changes) {
             changes.notifyAll();
         }

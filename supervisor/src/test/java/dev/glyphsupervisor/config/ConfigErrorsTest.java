@@ -42,7 +42,7 @@ class ConfigErrorsTest {
     @Test
     void topLevelNotAMapping() {
         assertProblems("- runtime\n- state_dir\n",
-                "1:1: the top level must be a mapping with the keys runtime, probes, restart, state_dir, audit, got a list");
+                "1:1: the top level must be a mapping with the keys runtime, probes, restart, state_dir, audit, metrics, control, got a list");
     }
 
     @Test
@@ -81,7 +81,59 @@ class ConfigErrorsTest {
                 state_dir: /s
                 colour: red
                 """,
-                "3:1: colour: unknown key 'colour'; allowed keys here: runtime, probes, restart, state_dir, audit");
+                "3:1: colour: unknown key 'colour'; allowed keys here: runtime, probes, restart, state_dir, audit, metrics, control");
+    }
+
+    @Test
+    void metricsListenMustBeHostColonPort() {
+        assertProblems("""
+                runtime: {command: [x]}
+                state_dir: /s
+                metrics: {listen: 9464}
+                """,
+                "3:19: metrics.listen: '9464' has no port; write it as host:port, e.g. 127.0.0.1:9464");
+        assertProblems("""
+                runtime: {command: [x]}
+                state_dir: /s
+                metrics:
+                  listen: ":9464"
+                """,
+                "4:11: metrics.listen: ':9464' has no host; write 127.0.0.1:9464 for this machine only, "
+                        + "or 0.0.0.0:9464 for every interface");
+        assertProblems("""
+                runtime: {command: [x]}
+                state_dir: /s
+                metrics:
+                  listen: 127.0.0.1:99999
+                """,
+                "4:11: metrics.listen: '127.0.0.1:99999': the port must be 1..65535, got '99999'");
+        assertProblems("""
+                runtime: {command: [x]}
+                state_dir: /s
+                metrics:
+                  listen: http://127.0.0.1:9464/metrics
+                """,
+                "4:11: metrics.listen: 'http://127.0.0.1:9464/metrics' is not host:port; write it as host:port, "
+                        + "e.g. 127.0.0.1:9464 (the path is always /metrics)");
+        assertProblems("""
+                runtime: {command: [x]}
+                state_dir: /s
+                metrics:
+                  listen: ::1:9464
+                """,
+                "4:11: metrics.listen: '::1:9464': an IPv6 address needs brackets, e.g. [::1]:9464");
+    }
+
+    @Test
+    void metricsNeedsListenOnceTheSectionIsThere() {
+        assertProblems("""
+                runtime: {command: [x]}
+                state_dir: /s
+                metrics:
+                  listne: 127.0.0.1:9464
+                """,
+                "4:3: metrics.listne: unknown key 'listne'; did you mean 'listen'? allowed keys here: listen",
+                "4:3: metrics.listen: required key is missing (e.g. listen: \"127.0.0.1:9464\")");
     }
 
     @Test

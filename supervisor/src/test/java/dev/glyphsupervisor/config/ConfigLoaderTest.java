@@ -66,6 +66,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void metricsAreOffUnlessListenIsGiven() throws ConfigException {
+        Path off = ConfigFiles.write(dir, "off.yaml", "runtime: {command: [x]}\nstate_dir: /s\n");
+        assertEquals(Optional.empty(), ConfigLoader.load(off).metrics());
+
+        Path on = ConfigFiles.write(dir, "on.yaml", """
+                runtime: {command: [x]}
+                state_dir: /s
+                metrics:
+                  listen: 127.0.0.1:9464
+                """);
+        assertEquals(Optional.of(new MetricsConfig("127.0.0.1", 9464)), ConfigLoader.load(on).metrics());
+
+        Path ipv6 = ConfigFiles.write(dir, "ipv6.yaml", "runtime: {command: [x]}\nstate_dir: /s\nmetrics: {listen: \"[::1]:9100\"}\n");
+        assertEquals(Optional.of(new MetricsConfig("::1", 9100)), ConfigLoader.load(ipv6).metrics());
+    }
+
+    @Test
     void httpProbeDefaultsApplyWhenOnlyTheUrlIsGiven() throws ConfigException {
         Path file = ConfigFiles.write(dir, "c.yaml", """
                 runtime: {command: [x]}
