@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Runs and heals an AI inference server.",
-        subcommands = {DaemonCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DaemonCommand.class, CheckCommand.class, EventsCommand.class, ProbeCommand.class,
+                CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Glyphctl implements Runnable {
 
     /** Exit code for a usage error or an invalid config (picocli's and LSB's convention). */
