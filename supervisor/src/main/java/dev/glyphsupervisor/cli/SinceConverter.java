@@ -17,15 +17,7 @@ import java.time.LocalDateTime;
  */
 final class SinceConverter implements ITypeConverter<Instant> {
 
-    private final Clock clock;
-
-    SinceConverter() {
-        this(Clock.systemDefaultZone());
-    }
-
-    SinceConverter(Clock clock) {
-        this.clock = clock;
-    }
+    private final Clock clock = Clock.systemDefaultZone();
 
     @Override
     public Instant convert(String value) {

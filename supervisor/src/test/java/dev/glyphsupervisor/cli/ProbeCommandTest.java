@@ -12,12 +12,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ProbeCommandTest {
+
+    private static final long GIB = 1L << 30;
+    private static final Path FAKE_NVML = Path.of(System.getProperty("basedir", "."), "..", "probes", "target",
+            "fake-nvml", "current", "libnvidia-ml.so.1").toAbsolutePath().normalize();
 
     @TempDir
     Path dir;
@@ -97,6 +102,45 @@ class ProbeCommandTest {
         assertTrue(lineOf(run, "tcp").contains("SUCCESS"), run.out.toString());
         String gpu = lineOf(run, "gpu");
         assertTrue(gpu.contains("UNKNOWN") && gpu.endsWith(library + " not found"), gpu);
+    }
+
+    /**
+     * The GPU probe on the probes module's fake libnvidia-ml.so.1, in a forked glyphctl: the fake reads its
+     * script from an environment variable. The listener on the port is this JVM, so the fake charges GPU
+     * memory to this JVM's pid and the probe must sum it against max_process_memory.
+     */
+    @Test
+    void theGpuReadingIsJudgedAgainstTheLimits() throws Exception {
+        assertTrue(Files.exists(FAKE_NVML), "the probes module's build compiles " + FAKE_NVML);
+        int port = startHealthServer();
+        long me = ProcessHandle.current().pid();
+        Path script = Files.writeString(dir.resolve("nvml-script.txt"),
+                "device GPU-00000000-fake-0000-0000-000000000000 " + 80 * GIB + " " + 3 * GIB + " NVIDIA H100 80GB HBM3\n"
+                        + "process 0 " + me + " " + 2 * GIB + "\n" + "process 0 99999 " + GIB + "\n");
+
+        Forked ok = fork(config(port, "  gpu: {library: \"" + FAKE_NVML + "\", max_process_memory: 4GiB}\n"), script);
+        assertEquals(0, ok.exit, ok.output);
+        assertTrue(ok.output.contains("gpu   SUCCESS") && ok.output.contains("GPU 0 NVIDIA H100 80GB HBM3: 3.0 GiB of 80.0 GiB used, "
+                + "processes " + me + " (2.0 GiB), 99999 (1.0 GiB); server pids [" + me + "]: 2.0 GiB"), ok.output);
+
+        Forked over = fork(config(port, "  gpu: {library: \"" + FAKE_NVML + "\", max_process_memory: 1GiB}\n"), script);
+        assertEquals(1, over.exit, over.output);
+        assertTrue(over.output.contains("gpu   FAILURE") && over.output.contains("server 2.0 GiB > max_process_memory 1.0 GiB"),
+                over.output);
+    }
+
+    private record Forked(int exit, String output) {
+    }
+
+    private static Forked fork(Path config, Path script) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Glyphctl.class.getName(),
+                "probe", "--config", config.toString()).redirectErrorStream(true);
+        pb.environment().put("FAKE_NVML_SCRIPT", script.toString());
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "glyphctl probe ends");
+        return new Forked(p.exitValue(), output);
     }
 
     @Test
