@@ -20,6 +20,11 @@ public final class AuditReader {
     private AuditReader() {
     }
 
+    /** Where {@link JsonlAuditLog} rotates the log at {@code path} to: {@code path.1} is the newest rotated file. */
+    public static Path rotatedFile(Path path, int index) {
+        return path.resolveSibling(path.getFileName() + "." + index);
+    }
+
     public static List<JsonNode> readAll(Path path) throws IOException {
         List<JsonNode> records = new ArrayList<>();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(path))) {

@@ -240,6 +240,6 @@ public final class JsonlAuditLog implements AuditSink, Closeable {
     }
 
     private Path rotated(int index) {
-        return path.resolveSibling(path.getFileName() + "." + index);
+        return AuditReader.rotatedFile(path, index);
     }
 }

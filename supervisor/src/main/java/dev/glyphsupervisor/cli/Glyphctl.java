@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = "Runs and heals an AI inference server.",
         subcommands = {DaemonCommand.class, StatusCommand.class, RestartCommand.class, StopCommand.class, StartCommand.class,
-                CheckCommand.class, CommandLine.HelpCommand.class})
+                EventsCommand.class, CheckCommand.class, ProbeCommand.class, CompletionCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Glyphctl implements Runnable {
 
     /** Exit code for a usage error or an invalid config (picocli's and LSB's convention). */

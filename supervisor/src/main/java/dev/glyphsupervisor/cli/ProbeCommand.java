@@ -1,0 +1,109 @@
+package dev.glyphsupervisor.cli;
+
+import dev.glyphsupervisor.config.ConfigException;
+import dev.glyphsupervisor.config.ConfigLoader;
+import dev.glyphsupervisor.config.GpuProbeConfig;
+import dev.glyphsupervisor.config.HttpProbeConfig;
+import dev.glyphsupervisor.config.ProbesConfig;
+import dev.glyphsupervisor.config.SupervisorConfig;
+import dev.glyphsupervisor.probes.HttpHealthProbe;
+import dev.glyphsupervisor.probes.Probe;
+import dev.glyphsupervisor.probes.ProbeResult;
+import dev.glyphsupervisor.probes.ProbeStatus;
+import dev.glyphsupervisor.probes.TcpPortProbe;
+import dev.glyphsupervisor.probes.gpu.GpuMemoryProbe;
+import dev.glyphsupervisor.probes.gpu.Nvml;
+import dev.glyphsupervisor.probes.host.HostMemoryProbe;
+import dev.glyphsupervisor.runtime.PortCheck;
+import dev.glyphsupervisor.runtime.PortHolder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code glyphctl probe}: the configured probes, run once from here, with no daemon. Without a daemon there is
+ * no launched tree, so the memory probes look at whoever listens on the configured port.
+ */
+@Command(name = "probe", mixinStandardHelpOptions = true,
+        description = "Run the configured probes once, without a daemon: TCP port, HTTP health, GPU and host memory.",
+        footer = "%nExit codes: 0 every probe SUCCESS, 1 any FAILURE or UNKNOWN, 2 usage error or invalid config.")
+public final class ProbeCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOption configOption;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        SupervisorConfig config;
+        try {
+            config = ConfigLoader.load(configOption.resolve());
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            spec.commandLine().getErr().flush();
+            return Glyphctl.EXIT_USAGE;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Set<Long> serverPids = serverPids(config, out);
+        ProbesConfig probes = config.probes();
+        boolean allSucceeded = true;
+        // NVML is initialised on first use and shut down here, so a config without probes.gpu never loads it
+        try (Nvml nvml = Nvml.open(probes.gpu().flatMap(GpuProbeConfig::library))) {
+            List<Probe> list = new ArrayList<>();
+            config.runtime().port().ifPresent(port -> list.add(new TcpPortProbe("127.0.0.1", port, probes.tcpTimeout())));
+            probes.http().ifPresent(http -> list.add(httpProbe(http)));
+            probes.gpu().ifPresent(gpu -> list.add(new GpuCheck(new GpuMemoryProbe(nvml, gpu.devices()), gpu, serverPids)));
+            probes.host().ifPresent(host -> list.add(new HostCheck(new HostMemoryProbe(), host, serverPids)));
+            if (list.isEmpty()) {
+                out.println("no probes configured (no runtime.port, probes.http, probes.gpu or probes.host)");
+            }
+            for (Probe probe : list) {
+                ProbeResult r = probe.check();
+                out.println(line(r));
+                out.flush();
+                allSucceeded &= r.status() == ProbeStatus.SUCCESS;
+            }
+        }
+        return allSucceeded ? 0 : 1;
+    }
+
+    /** Who listens on the port now; the memory probes measure those pids. Announced, since it is a guess. */
+    private static Set<Long> serverPids(SupervisorConfig config, PrintWriter out) {
+        if (config.runtime().port().isEmpty()) {
+            out.println("server: no runtime.port configured, so no server pids to measure");
+            return Set.of();
+        }
+        int port = config.runtime().port().getAsInt();
+        Optional<PortHolder> holder = PortCheck.holder(port);
+        if (holder.isEmpty()) {
+            out.println("server: nothing listens on port " + port);
+            return Set.of();
+        }
+        if (holder.get().pid() <= 0) {
+            out.println("server: port " + port + " is held by a process whose pid we may not see");
+            return Set.of();
+        }
+        out.println("server: pid " + holder.get().pid() + " listens on port " + port + " (" + holder.get().command() + ")");
+        return Set.of(holder.get().pid());
+    }
+
+    private static Probe httpProbe(HttpProbeConfig http) {
+        return new HttpHealthProbe(http.url(), http.timeout(), http.expectStatus(), http.expectBody().orElse(null));
+    }
+
+    static String line(ProbeResult r) {
+        return String.format(Locale.ROOT, "%-4s  %-7s  %8.1f ms  %s", r.probe(), r.status(),
+                r.latency().toNanos() / 1e6, r.detail());
+    }
+}
