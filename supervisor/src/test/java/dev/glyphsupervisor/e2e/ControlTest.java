@@ -63,12 +63,14 @@ class ControlTest {
     private ConfigFile config;
 
     private DaemonProcess start(String extraRestart) throws Exception {
+        return start(extraRestart, "");
+    }
+
+    private DaemonProcess start(String extraRestart, String extraTopLevel) throws Exception {
         int port = TestServer.freePort();
         config = new ConfigFile(dir, port, TestServer.command(port, 1, 0, dir.resolve("control")));
         Path file = config.write();
-        if (!extraRestart.isEmpty()) {
-            Files.writeString(file, Files.readString(file).replace("restart:\n", "restart:\n" + extraRestart));
-        }
+        Files.writeString(file, Files.readString(file).replace("restart:\n", "restart:\n" + extraRestart) + extraTopLevel);
         DaemonProcess d = DaemonProcess.start(file, config.audit());
         daemons.add(d);
         return d;
@@ -153,6 +155,29 @@ class ControlTest {
         JsonNode decided = d.await("restart_decided", e -> e.get("reason").asText().equals("maintenance"), T);
         assertTrue(decided.get("uptime_ms").asLong() >= 3000, decided.toString());
         d.awaitHealthy(2, T);
+    }
+
+    @Test
+    void theDaemonServesPrometheusMetricsWhenAsked() throws Exception {
+        int metricsPort = TestServer.freePort();
+        DaemonProcess d = start("", "metrics: {listen: \"127.0.0.1:" + metricsPort + "\"}\n");
+        long pid = d.awaitHealthy(1, T).get("pid").asLong();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Supplier<String> scrape = () -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            } catch (Exception e) {
+                return "";
+            }
+        };
+        Await.until(T, "state RUNNING in the metrics", () -> scrape.get().contains("glyph_supervisor_state{state=\"RUNNING\"} 1"),
+                scrape);
+        Signals.kill(pid, Signals.SIGKILL);
+        Await.until(T, "one restart for reason exited", () -> scrape.get().contains(
+                "glyph_supervisor_restarts_total{reason=\"exited\"} 1"), scrape);
+        assertTrue(scrape.get().contains("glyph_supervisor_probe_duration_seconds"), scrape.get());
     }
 
     @Test
