@@ -24,6 +24,8 @@ def main():
     parser.add_argument("--startup-delay", type=float, default=0.0)
     parser.add_argument("--control", default=None)
     parser.add_argument("--pidfile", default=None)
+    parser.add_argument("--term-delay", type=float, default=0.0,
+                        help="on SIGTERM, keep running this many seconds first (a slow graceful stop)")
     args = parser.parse_args()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -76,6 +78,8 @@ def main():
         return
 
     def stop(signum, frame):
+        if args.term_delay > 0:
+            time.sleep(args.term_delay)
         for child in children:
             try:
                 os.kill(child, signal.SIGTERM)

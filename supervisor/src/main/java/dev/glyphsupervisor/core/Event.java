@@ -10,8 +10,18 @@ import java.util.List;
  */
 public sealed interface Event {
 
-    /** The daemon is up and holds the lock: start supervising. */
-    record Start() implements Event {
+    /**
+     * The daemon is up and holds the lock: start supervising. Generations continue from the last one a
+     * previous daemon recorded, so that the audit log's story stays one story across daemon restarts.
+     */
+    record Start(long previousGeneration) implements Event {
+        public Start() {
+            this(0);
+        }
+    }
+
+    /** A previous daemon's server, found alive and healthy: supervise it as generation {@code generation}. */
+    record Adopt(long generation, long pid) implements Event {
     }
 
     /** The launch of {@code generation} succeeded. */

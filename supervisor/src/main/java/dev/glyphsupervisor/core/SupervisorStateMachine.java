@@ -112,8 +112,10 @@ public final class SupervisorStateMachine {
     /** Handles one event and returns the actions to carry out, in order. */
     public List<Action> handle(Event event, Instant now) {
         List<Action> actions = new ArrayList<>();
-        if (event instanceof Event.Start) {
-            onStart(actions);
+        if (event instanceof Event.Start e) {
+            onStart(e, actions);
+        } else if (event instanceof Event.Adopt e) {
+            onAdopt(e, now, actions);
         } else if (event instanceof Event.Launched e) {
             onLaunched(e, now, actions);
         } else if (event instanceof Event.LaunchFailed e) {
@@ -142,10 +144,24 @@ public final class SupervisorStateMachine {
         return actions;
     }
 
-    private void onStart(List<Action> actions) {
+    private void onStart(Event.Start e, List<Action> actions) {
         if (state == State.STOPPED && !shuttingDown && generation == 0) {
+            generation = e.previousGeneration();
             launch(actions);
         }
+    }
+
+    private void onAdopt(Event.Adopt e, Instant now, List<Action> actions) {
+        if (state != State.STOPPED || shuttingDown || generation != 0) {
+            return;
+        }
+        generation = e.generation();
+        pid = e.pid();
+        launchedAt = now;
+        healthySince = now;
+        consecutiveFailures = 0;
+        state = State.RUNNING;
+        actions.add(new Action.Audit("runtime_adopted", generation, fields("pid", e.pid())));
     }
 
     private void onLaunched(Event.Launched e, Instant now, List<Action> actions) {

@@ -89,7 +89,7 @@ public final class Daemon {
             Optional<GpuRelease> gpuRelease = config.probes().gpu().map(g ->
                     new GpuRelease(gpuProbe.orElseThrow(), g.releaseTimeout(), g.releaseMargin()));
             ProcessRuntimeControl runtime = new ProcessRuntimeControl(config.runtime(), config.restart(), audit,
-                    Path.of(System.getProperty("user.home")), gpuRelease);
+                    Path.of(System.getProperty("user.home")), gpuRelease, config.stateDir());
             try {
                 runtime.selfTest();
             } catch (LaunchException | java.util.concurrent.CompletionException e) {
@@ -135,13 +135,23 @@ public final class Daemon {
             }, "glyph-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
 
-            supervisor.start();
+            // A previous daemon's server (it was SIGKILLed and we are its replacement): adopt it if it is the
+            // recorded one and healthy, stop every other tree of this state directory. Never two, never an orphan.
+            Recovery.Outcome recovered = new Recovery(config.stateDir(), audit, config.runtime().stopGrace(),
+                    config.restart().killTimeout()).recover(runtime::install, probes);
+            if (recovered.adopted().isPresent()) {
+                supervisor.adopt(recovered.adopted().get(), runtime);
+            } else {
+                supervisor.start(recovered.lastGeneration());
+            }
             schedule.start();
             LOG.info(() -> "supervising " + config.runtime().command() + " (probes " + config.probes().schedule().describe()
                     + ", state " + config.stateDir() + ")");
             supervisor.finished().join();
         } catch (SchedulerException e) {
             throw new StartFailure("cannot start the probe schedule: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new StartFailure("cannot recover the previous daemon's server: " + e.getMessage(), e);
         } finally {
             if (metricsServer != null) {
                 metricsServer.close();

@@ -51,13 +51,47 @@ public final class ProcessRuntimeControl implements RuntimeControl {
     /** The old tree's pids while its GPU memory has not been seen released; no launch until it is. */
     private volatile Set<Long> unreleased;
 
+    private final Path stateDir;
+
     public ProcessRuntimeControl(RuntimeConfig config, RestartConfig restart, AuditSink audit, Path home,
-                                 Optional<GpuRelease> gpuRelease) {
+                                 Optional<GpuRelease> gpuRelease, Path stateDir) {
+        this.stateDir = stateDir;
         this.config = config;
         this.restart = restart;
         this.audit = audit;
         this.cleaner = new CacheCleaner(home);
         this.gpuRelease = gpuRelease;
+    }
+
+    /** Makes a previous daemon's server the current one (for probes and stops), as {@code generation}. */
+    void install(ServerRecord r) {
+        current = r.process();
+        currentGeneration = r.generation();
+    }
+
+    /**
+     * Supervises an adopted server: not our child, so its exit is noticed through ProcessHandle.onExit
+     * (which polls for a non-child) and its exit status is unknown (-1).
+     */
+    void watchAdopted(ServerRecord r, IntConsumer onExit) {
+        install(r);
+        ProcessHandle.of(r.pid()).ifPresentOrElse(h -> h.onExit().thenRun(() -> onExit.accept(-1)), () -> onExit.accept(-1));
+    }
+
+    private void writeRecord(ServerRecord r) {
+        try {
+            r.write(stateDir);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot record the server in " + stateDir + ": " + e.getMessage());
+        }
+    }
+
+    private void deleteRecord() {
+        try {
+            ServerRecord.delete(stateDir);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot remove the server record in " + stateDir + ": " + e.getMessage());
+        }
     }
 
     /** Called with the tree's pids at each memory reading. */
@@ -117,11 +151,14 @@ public final class ProcessRuntimeControl implements RuntimeControl {
         rotateLog();
         gpuRelease.ifPresent(g -> gpuBaseline = g.baseline());
         treeSeen.clear();
-        LaunchSpec spec = new LaunchSpec(config.command(), config.workdir(), config.env(), config.log(), config.logMaxBytes());
+        Map<String, String> env = new LinkedHashMap<>(config.env());
+        env.put(ServerRecord.MARKER, stateDir.toString());
+        LaunchSpec spec = new LaunchSpec(config.command(), config.workdir(), env, config.log(), config.logMaxBytes());
         try {
             LaunchedProcess p = launcher.launch(spec, onExit::accept);
             current = p;
             currentGeneration = generation;
+            writeRecord(ServerRecord.of(generation, p));
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("pid", p.pid());
             fields.put("pgid", p.pgid());
@@ -195,6 +232,7 @@ public final class ProcessRuntimeControl implements RuntimeControl {
             audit.record(released.unknown() ? "gpu_release_unknown" : "gpu_released", generation, gpu);
         }
         current = null;
+        deleteRecord();
         return new StopOutcome(true, "tree gone" + (config.port().isPresent() ? ", port free" : "")
                 + (gpuRelease.isPresent() ? ", GPU memory released" : ""));
     }

@@ -87,9 +87,16 @@ public final class Supervisor {
         publish();
     }
 
-    /** Starts supervising: the first launch. */
-    public void start() {
-        post(new Event.Start());
+    /** Starts supervising: the first launch, numbered after {@code previousGeneration}. */
+    public void start(long previousGeneration) {
+        post(new Event.Start(previousGeneration));
+    }
+
+    /** Supervises a previous daemon's server, healthy and recorded, instead of launching one. */
+    void adopt(ServerRecord r, ProcessRuntimeControl runtime) {
+        post(new Event.Adopt(r.generation(), r.pid()));
+        runtime.watchAdopted(r, code -> post(new Event.Exited(r.generation(), code)));
+        metrics.launched(r.launchedAt());
     }
 
     /** Called by the probe schedule (Quartz): runs the liveness probes if the state wants them. */
