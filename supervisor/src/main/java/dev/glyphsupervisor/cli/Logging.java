@@ -18,29 +18,58 @@ final class Logging {
     private Logging() {
     }
 
+    /**
+     * Under systemd (JOURNAL_STREAM is set when stderr goes to the journal) each line starts with its
+     * sd-daemon priority, {@code <3>} error, {@code <4>} warning, {@code <6>} info, {@code <7>} debug,
+     * so journald files it at the right level; the timestamp is then journald's own.
+     */
     static void configure() {
+        configure(System.getenv("JOURNAL_STREAM") != null);
+    }
+
+    static String priority(Level level) {
+        int v = level.intValue();
+        if (v >= Level.SEVERE.intValue()) {
+            return "<3>";
+        }
+        if (v >= Level.WARNING.intValue()) {
+            return "<4>";
+        }
+        return v >= Level.INFO.intValue() ? "<6>" : "<7>";
+    }
+
+    static void configure(boolean journal) {
         LogManager.getLogManager().reset();
         Logger root = Logger.getLogger("");
         ConsoleHandler handler = new ConsoleHandler();
-        handler.setFormatter(new Formatter() {
+        handler.setFormatter(formatter(journal));
+        handler.setLevel(Level.ALL);
+        root.addHandler(handler);
+        root.setLevel(Level.INFO);
+        QUARTZ.setLevel(Level.WARNING);
+        OSHI.setLevel(Level.WARNING);
+    }
+
+    static Formatter formatter(boolean journal) {
+        return new Formatter() {
             @Override
             public String format(LogRecord r) {
-                StringBuilder sb = new StringBuilder()
-                        .append(Instant.ofEpochMilli(r.getMillis())).append(' ')
-                        .append(r.getLevel().getName()).append(' ')
+                StringBuilder sb = new StringBuilder();
+                if (journal) {
+                    sb.append(priority(r.getLevel()));
+                } else {
+                    sb.append(Instant.ofEpochMilli(r.getMillis())).append(' ');
+                }
+                sb.append(r.getLevel().getName()).append(' ')
                         .append(r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1)).append(": ")
                         .append(formatMessage(r));
                 if (r.getThrown() != null) {
                     // one entry per record: the cause on the same line, not a multi-line trace
                     sb.append(" (").append(r.getThrown()).append(')');
                 }
-                return sb.append(System.lineSeparator()).toString();
+                // One record, one line: a message with newlines would become several journal entries.
+                return sb.toString().replace('\n', ' ') + System.lineSeparator();
             }
-        });
-        handler.setLevel(Level.ALL);
-        root.addHandler(handler);
-        root.setLevel(Level.INFO);
-        QUARTZ.setLevel(Level.WARNING);
-        OSHI.setLevel(Level.WARNING);
+        };
     }
 }
