@@ -31,7 +31,8 @@ if [ -n "$root" ]; then
   [ -d "$root" ] || { echo "$prog: --root $root: no such directory" >&2; exit 2; }
   root=$(cd "$root" && pwd)
   [ "$root" != / ] || root=""
-elif [ "$(id -u)" -ne 0 ]; then
+fi
+if [ -z "$root" ] && [ "$(id -u)" -ne 0 ]; then
   echo "$prog: must run as root to install into the system (sudo $0), or stage with --root DIR" >&2
   exit 1
 fi
