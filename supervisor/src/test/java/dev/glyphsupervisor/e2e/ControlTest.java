@@ -39,10 +39,7 @@ class ControlTest {
     @AfterEach
     void cleanUp() throws InterruptedException {
         for (DaemonProcess d : daemons) {
-            d.close();
-            for (JsonNode launched : d.all("runtime_launched")) {
-                Signals.killGroup(launched.get("pgid").asLong(), Signals.SIGKILL);
-            }
+            d.closeWithServers();
         }
     }
 

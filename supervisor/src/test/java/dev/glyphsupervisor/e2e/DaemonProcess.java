@@ -150,6 +150,17 @@ final class DaemonProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /**
+     * Stops the daemon, then ends every server session it ever launched: a daemon that failed its test
+     * may have left its server behind, and the next test must not find it.
+     */
+    void closeWithServers() throws InterruptedException {
+        close();
+        for (JsonNode launched : all("runtime_launched")) {
+            dev.glyphsupervisor.runtime.Signals.killGroup(launched.get("pgid").asLong(), dev.glyphsupervisor.runtime.Signals.SIGKILL);
+        }
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {

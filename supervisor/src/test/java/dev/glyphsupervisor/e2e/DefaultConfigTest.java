@@ -38,10 +38,7 @@ class DefaultConfigTest {
     @AfterEach
     void stop() throws InterruptedException {
         if (daemon != null) {
-            daemon.close();
-            for (JsonNode launched : daemon.all("runtime_launched")) {
-                Signals.killGroup(launched.get("pgid").asLong(), Signals.SIGKILL);
-            }
+            daemon.closeWithServers();
         }
     }
 

@@ -48,10 +48,7 @@ class GpuMemoryTest {
     @AfterEach
     void cleanUp() throws InterruptedException {
         for (DaemonProcess d : daemons) {
-            d.close();
-            for (JsonNode launched : d.all("runtime_launched")) {
-                Signals.killGroup(launched.get("pgid").asLong(), Signals.SIGKILL);
-            }
+            d.closeWithServers();
         }
     }
 

@@ -43,11 +43,7 @@ class HealLoopTest {
     @AfterEach
     void cleanUp() throws InterruptedException {
         for (DaemonProcess d : daemons) {
-            d.close();
-            // A daemon that failed its test may leave its server behind: end every session it launched.
-            for (JsonNode launched : d.all("runtime_launched")) {
-                Signals.killGroup(launched.get("pgid").asLong(), Signals.SIGKILL);
-            }
+            d.closeWithServers();
         }
     }
 

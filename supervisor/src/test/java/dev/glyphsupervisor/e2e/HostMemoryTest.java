@@ -42,10 +42,7 @@ class HostMemoryTest {
     @AfterEach
     void cleanUp() throws InterruptedException {
         if (daemon != null) {
-            daemon.close();
-            for (JsonNode launched : daemon.all("runtime_launched")) {
-                Signals.killGroup(launched.get("pgid").asLong(), Signals.SIGKILL);
-            }
+            daemon.closeWithServers();
         }
     }
 
