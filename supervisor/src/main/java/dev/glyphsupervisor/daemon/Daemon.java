@@ -9,6 +9,8 @@ import dev.glyphsupervisor.lock.StateDirLock;
 import dev.glyphsupervisor.runtime.LaunchException;
 import dev.glyphsupervisor.config.MemoryLimit;
 import dev.glyphsupervisor.control.ControlServer;
+import dev.glyphsupervisor.systemd.ServiceNotifier;
+import dev.glyphsupervisor.systemd.WatchdogTicker;
 import dev.glyphsupervisor.metrics.DeviceMemory;
 import dev.glyphsupervisor.metrics.MetricsServer;
 import dev.glyphsupervisor.metrics.SupervisorMetrics;
@@ -74,6 +76,8 @@ public final class Daemon {
         Nvml nvml = null;
         ControlServer control = null;
         MetricsServer metricsServer = null;
+        ServiceNotifier notifier = ServiceNotifier.fromEnvironment(System.getenv());
+        WatchdogTicker ticker = null;
         CountDownLatch released = new CountDownLatch(1);
         try {
             try {
@@ -129,7 +133,9 @@ public final class Daemon {
             }
 
             Supervisor s = supervisor;
+            ServiceNotifier notify = notifier;
             Thread hook = new Thread(() -> {
+                notify.stopping("stopping the server (" + s.statusLine() + ")");
                 s.shutdown("signal");
                 awaitQuietly(released, stopBudget().plusSeconds(5));
             }, "glyph-shutdown");
@@ -145,6 +151,17 @@ public final class Daemon {
                 supervisor.start(recovered.lastGeneration());
             }
             schedule.start();
+            // READY only now: the lock is held, the config valid, the control socket bound, the first launch
+            // issued (or a running server adopted). From here on systemd also hears every state change.
+            supervisor.drain(Duration.ofSeconds(30));
+            supervisor.notifyTo(notifier);
+            notifier.ready(supervisor.statusLine());
+            Supervisor watched = supervisor;
+            ticker = notifier.watchdogInterval().map(interval -> {
+                WatchdogTicker t = new WatchdogTicker(notifier, interval, () -> watched.loopAnswered(interval.multipliedBy(2)));
+                t.start();
+                return t;
+            }).orElse(null);
             LOG.info(() -> "supervising " + config.runtime().command() + " (probes " + config.probes().schedule().describe()
                     + ", state " + config.stateDir() + ")");
             supervisor.finished().join();
@@ -152,7 +169,13 @@ public final class Daemon {
             throw new StartFailure("cannot start the probe schedule: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new StartFailure("cannot recover the previous daemon's server: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartFailure("interrupted while starting", e);
         } finally {
+            if (ticker != null) {
+                ticker.close();
+            }
             if (metricsServer != null) {
                 metricsServer.close();
             }

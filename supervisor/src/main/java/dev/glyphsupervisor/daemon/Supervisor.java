@@ -9,6 +9,7 @@ import dev.glyphsupervisor.core.State;
 import dev.glyphsupervisor.core.SupervisorStateMachine;
 import dev.glyphsupervisor.metrics.SupervisorMetrics;
 import dev.glyphsupervisor.probes.ProbeResult;
+import dev.glyphsupervisor.systemd.ServiceNotifier;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -49,6 +50,9 @@ public final class Supervisor {
     private final Duration startupInterval;
     private final MemoryCheck memory;
     private final SupervisorMetrics metrics;
+    private volatile ServiceNotifier notifier = ServiceNotifier.NONE;
+    private volatile long lastBeatNanos = System.nanoTime();
+    private String lastStatusLine = "";
 
     private final ExecutorService loop = Executors.newSingleThreadExecutor(named("glyph-loop"));
     private final ExecutorService stopper = Executors.newSingleThreadExecutor(named("glyph-stop"));
@@ -85,6 +89,41 @@ public final class Supervisor {
         this.memory = memory;
         this.metrics = metrics;
         publish();
+    }
+
+    /** Tells systemd about state changes (STATUS=) from now on. */
+    public void notifyTo(ServiceNotifier notifier) {
+        this.notifier = notifier;
+    }
+
+    /** The line systemd shows: state, generation, restarts. */
+    public String statusLine() {
+        Snapshot s = snapshot;
+        return s.state() + (s.pid() > 0 ? ", pid " + s.pid() : "") + ", generation " + s.generation() + ", "
+                + s.restarts() + " restarts" + (s.lastRestartReason() == null ? "" : " (last: " + s.lastRestartReason() + ")");
+    }
+
+    /**
+     * The watchdog's question: has the event loop done work lately? Each call queues a heartbeat behind
+     * whatever the loop is doing, and answers from the last one that ran: a stuck loop stops the pings,
+     * and systemd restarts the daemon.
+     */
+    public boolean loopAnswered(Duration within) {
+        try {
+            loop.execute(() -> lastBeatNanos = System.nanoTime());
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            return false;
+        }
+        return System.nanoTime() - lastBeatNanos < within.toNanos();
+    }
+
+    /** Waits until the loop has handled everything posted before this call (e.g. the first launch). */
+    public void drain(Duration timeout) throws InterruptedException {
+        try {
+            loop.submit(() -> { }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warning("the event loop did not drain within " + timeout + ": " + e);
+        }
     }
 
     /** Starts supervising: the first launch, numbered after {@code previousGeneration}. */
@@ -278,6 +317,11 @@ public final class Supervisor {
                 machine.restarts(), machine.lastRestartReason(), machine.lastRestartAt(), machine.launchedAt(),
                 machine.pausedBy(), machine.pausedAt(), machine.shuttingDown());
         metrics.state(snapshot.state().name());
+        String line = statusLine();
+        if (!line.equals(lastStatusLine)) { // only the loop thread publishes after construction
+            lastStatusLine = line;
+            notifier.status(line);
+        }
         if (!snapshot.state().hasProcess()) {
             metrics.notRunning();
         }

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * prints each datagram as one JSON string per line, since the messages themselves contain newlines, and
  * exits when its stdin closes, so that it cannot outlive a killed test JVM.
  */
-final class DatagramSink implements AutoCloseable {
+public final class DatagramSink implements AutoCloseable {
 
     static final Duration DEADLINE = Duration.ofSeconds(5);
 
@@ -57,7 +57,7 @@ final class DatagramSink implements AutoCloseable {
     }
 
     /** Binds the socket at {@code path}; returns once it is bound. */
-    static DatagramSink bind(Path path) throws Exception {
+    public static DatagramSink bind(Path path) throws Exception {
         DatagramSink sink = new DatagramSink(path);
         try {
             sink.bound.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
@@ -68,19 +68,19 @@ final class DatagramSink implements AutoCloseable {
         return sink;
     }
 
-    Map<String, String> env() {
+    public Map<String, String> env() {
         return Map.of("NOTIFY_SOCKET", path.toString());
     }
 
     /** The next datagram, failing the test when none comes before the deadline. */
-    String next() throws InterruptedException {
+    public String next() throws InterruptedException {
         String message = received.poll(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
         assertNotNull(message, "no datagram within " + DEADLINE);
         return message;
     }
 
     /** Every datagram before {@code marker}, which must come before the deadline. */
-    List<String> receivedUntil(String marker) throws InterruptedException {
+    public List<String> receivedUntil(String marker) throws InterruptedException {
         List<String> before = new ArrayList<>();
         for (String message = next(); !message.equals(marker); message = next()) {
             before.add(message);

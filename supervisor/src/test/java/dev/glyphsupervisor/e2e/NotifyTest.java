@@ -1,0 +1,75 @@
+package dev.glyphsupervisor.e2e;
+
+import dev.glyphsupervisor.systemd.DatagramSink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The daemon tells systemd the truth: a real Unix datagram socket as NOTIFY_SOCKET, a real daemon JVM.
+ * READY=1 comes only once the control socket is bound and the first launch is issued; STATUS= follows the
+ * state; WATCHDOG=1 keeps coming while the event loop works; STOPPING=1 comes on SIGTERM.
+ */
+class NotifyTest {
+
+    private static final Duration T = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private DaemonProcess daemon;
+    private DatagramSink sink;
+
+    @AfterEach
+    void cleanUp() throws InterruptedException {
+        if (daemon != null) {
+            daemon.closeWithServers();
+        }
+        if (sink != null) {
+            sink.close();
+        }
+    }
+
+    @Test
+    void readyStatusWatchdogAndStoppingArriveAtTheRightMoments() throws Exception {
+        sink = DatagramSink.bind(dir.resolve("notify.sock"));
+        int port = TestServer.freePort();
+        ConfigFile config = new ConfigFile(dir, port, TestServer.command(port, 0, 0, dir.resolve("control")));
+        Map<String, String> env = new HashMap<>(sink.env());
+        env.put("WATCHDOG_USEC", "1000000"); // 1 s: the daemon pings every 0.5 s
+        daemon = DaemonProcess.start(config.write(), config.audit(), env);
+
+        String first = sink.next();
+        assertTrue(first.startsWith("READY=1\nSTATUS="), first);
+        assertTrue(Files.exists(config.stateDir().resolve("control.sock")), "the control socket is bound before READY");
+        assertTrue(daemon.find("runtime_launched", e -> true).isPresent(), "the first launch is issued before READY");
+
+        int watchdogs = 0;
+        boolean sawRunning = false;
+        while (watchdogs < 3 || !sawRunning) {
+            String message = sink.next();
+            if (message.equals("WATCHDOG=1")) {
+                watchdogs++;
+            } else if (message.startsWith("STATUS=RUNNING")) {
+                sawRunning = true;
+            }
+        }
+
+        daemon.sigterm();
+        String message;
+        do {
+            message = sink.next();
+        } while (!message.startsWith("STOPPING=1"));
+        assertTrue(message.contains("STATUS=stopping the server"), message);
+        assertEquals(143, daemon.awaitExit(T));
+    }
+}
