@@ -33,7 +33,7 @@ class ProcessTreeTest {
         Spawner.Run run = spawner.launch("sh", "-c", "sleep 100 & sleep 100 & wait");
         long root = run.process().pid();
         List<ProcInfo> members = Spawner.await("root and two sleeps", () -> ProcessTree.members(run.process()),
-                m -> m.size() == 3);
+                m -> m.size() == 3 && m.stream().filter(p -> p.comm().equals("sleep")).count() == 2);
         assertTrue(members.stream().anyMatch(p -> p.pid() == root));
         assertEquals(2, members.stream().filter(p -> p.ppid() == root && p.comm().equals("sleep")).count());
     }
@@ -42,7 +42,9 @@ class ProcessTreeTest {
     void orphansAreStillFoundThroughTheSessionAfterTheRootDies() throws Exception {
         Spawner.Run run = spawner.launch("sh", "-c", "sleep 100 & sleep 100 & wait");
         long root = run.process().pid();
-        Spawner.await("root and two sleeps", () -> ProcessTree.members(run.process()), m -> m.size() == 3);
+        // Wait for the children to have exec'd sleep (a forked child is "sh" until then).
+        Spawner.await("root and two sleeps", () -> ProcessTree.members(run.process()),
+                m -> m.size() == 3 && m.stream().filter(p -> p.comm().equals("sleep")).count() == 2);
         Signals.kill(root, Signals.SIGKILL);
         assertEquals(137, run.exit().get(10, TimeUnit.SECONDS));
 
