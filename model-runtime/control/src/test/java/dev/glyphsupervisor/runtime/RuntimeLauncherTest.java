@@ -128,9 +128,10 @@ class RuntimeLauncherTest {
     void theCallbackFiresWhileOrphanedGrandchildrenStillRun() throws Exception {
         Spawner.Run run = spawner.launch("sh", "-c", "sleep 100 & sleep 100 & exit 5");
         assertEquals(5, run.exit().get(10, TimeUnit.SECONDS));
-        List<ProcInfo> orphans = ProcessTree.members(run.process());
-        assertEquals(2, orphans.size(), orphans.toString());
-        assertTrue(orphans.stream().allMatch(p -> p.comm().equals("sleep") && p.sid() == run.process().pid()));
+        // The orphans live on; a forked child shows as "sh" until it has exec'd sleep, so wait for that.
+        List<ProcInfo> orphans = Spawner.await("two orphaned sleeps", () -> ProcessTree.members(run.process()),
+                m -> m.size() == 2 && m.stream().allMatch(p -> p.comm().equals("sleep")));
+        assertTrue(orphans.stream().allMatch(p -> p.sid() == run.process().pid()), orphans.toString());
     }
 
     @Test
