@@ -16,9 +16,10 @@ import java.nio.file.Path;
 
 /**
  * Build-time only (not a glyphctl command): the training run for the CLI's AppCDS archive. The build runs it
- * once with {@code -XX:ArchiveClassesAtExit=target/glyphctl.jsa}, so that the classes a {@code glyphctl status}
- * loads (picocli, the config's YAML stack, the control client, Jackson's tree) end up in the archive without a
- * daemon: a canned status answer comes from a throwaway socket of its own. Usage: {@code CdsTraining CONFIG}.
+ * once with {@code -XX:DumpLoadedClassList}, then makes a static archive from that list, so that the classes a
+ * {@code glyphctl status} loads (picocli, the config's YAML stack, the control client, Jackson's tree) are in the
+ * archive without a daemon: a canned status answer comes from a throwaway socket of its own.
+ * Usage: {@code CdsTraining CONFIG}.
  */
 public final class CdsTraining {
 
