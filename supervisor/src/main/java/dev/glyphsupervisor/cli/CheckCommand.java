@@ -1,8 +1,5 @@
 package dev.glyphsupervisor.cli;
 
-import dev.glyphsupervisor.config.ConfigException;
-import dev.glyphsupervisor.config.ConfigLoader;
-import dev.glyphsupervisor.config.Preflight;
 import dev.glyphsupervisor.config.SupervisorConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +11,6 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code glyphctl check}: validate a config and show when the probes would run. */
@@ -38,18 +34,8 @@ public final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        SupervisorConfig config;
-        try {
-            config = ConfigLoader.load(configOption.resolve());
-        } catch (ConfigException e) {
-            spec.commandLine().getErr().println(e.getMessage());
-            spec.commandLine().getErr().flush();
-            return Glyphctl.EXIT_USAGE;
-        }
-        List<String> problems = syntaxOnly ? List.of() : Preflight.check(config);
-        if (!problems.isEmpty()) {
-            problems.forEach(spec.commandLine().getErr()::println);
-            spec.commandLine().getErr().flush();
+        SupervisorConfig config = configOption.loadOrReport(spec, !syntaxOnly);
+        if (config == null) {
             return Glyphctl.EXIT_USAGE;
         }
         ZoneId zone = ZoneId.systemDefault();

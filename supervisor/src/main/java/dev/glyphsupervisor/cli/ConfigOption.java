@@ -2,8 +2,16 @@ package dev.glyphsupervisor.cli;
 
 import picocli.CommandLine.Option;
 
+import dev.glyphsupervisor.config.ConfigException;
+import dev.glyphsupervisor.config.ConfigLoader;
+import dev.glyphsupervisor.config.Preflight;
+import dev.glyphsupervisor.config.SupervisorConfig;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * {@code --config F}, shared by the commands. Without it: /etc/glyph-supervisor/supervisor.yaml when
@@ -17,6 +25,26 @@ public final class ConfigOption {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file (default: ${DEFAULT-VALUE}).",
             defaultValue = "")
     Path config;
+
+    /**
+     * The config, loaded and (with {@code preflight}) checked against this machine; or null after printing
+     * every problem to the command's error stream, when the caller should exit with {@link Glyphctl#EXIT_USAGE}.
+     */
+    SupervisorConfig loadOrReport(CommandSpec spec, boolean preflight) {
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            SupervisorConfig config = ConfigLoader.load(resolve());
+            List<String> problems = preflight ? Preflight.check(config) : List.of();
+            if (problems.isEmpty()) {
+                return config;
+            }
+            problems.forEach(err::println);
+        } catch (ConfigException e) {
+            err.println(e.getMessage());
+        }
+        err.flush();
+        return null;
+    }
 
     Path resolve() {
         if (config != null && !config.toString().isEmpty()) {

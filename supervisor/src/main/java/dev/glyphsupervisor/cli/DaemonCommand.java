@@ -1,8 +1,5 @@
 package dev.glyphsupervisor.cli;
 
-import dev.glyphsupervisor.config.ConfigException;
-import dev.glyphsupervisor.config.ConfigLoader;
-import dev.glyphsupervisor.config.Preflight;
 import dev.glyphsupervisor.config.SupervisorConfig;
 import dev.glyphsupervisor.daemon.Daemon;
 import picocli.CommandLine.Command;
@@ -10,7 +7,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code glyphctl daemon}: supervise in the foreground (what systemd starts). */
@@ -27,18 +23,8 @@ public final class DaemonCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Logging.configure();
-        SupervisorConfig config;
-        try {
-            config = ConfigLoader.load(configOption.resolve());
-        } catch (ConfigException e) {
-            spec.commandLine().getErr().println(e.getMessage());
-            spec.commandLine().getErr().flush();
-            return Glyphctl.EXIT_USAGE;
-        }
-        List<String> problems = Preflight.check(config);
-        if (!problems.isEmpty()) {
-            problems.forEach(spec.commandLine().getErr()::println);
-            spec.commandLine().getErr().flush();
+        SupervisorConfig config = configOption.loadOrReport(spec, true);
+        if (config == null) {
             return Glyphctl.EXIT_USAGE;
         }
         try {

@@ -1,7 +1,5 @@
 package dev.glyphsupervisor.cli;
 
-import dev.glyphsupervisor.config.ConfigException;
-import dev.glyphsupervisor.config.ConfigLoader;
 import dev.glyphsupervisor.config.GpuProbeConfig;
 import dev.glyphsupervisor.config.HttpProbeConfig;
 import dev.glyphsupervisor.config.ProbesConfig;
@@ -46,12 +44,8 @@ public final class ProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SupervisorConfig config;
-        try {
-            config = ConfigLoader.load(configOption.resolve());
-        } catch (ConfigException e) {
-            spec.commandLine().getErr().println(e.getMessage());
-            spec.commandLine().getErr().flush();
+        SupervisorConfig config = configOption.loadOrReport(spec, false);
+        if (config == null) {
             return Glyphctl.EXIT_USAGE;
         }
         PrintWriter out = spec.commandLine().getOut();
