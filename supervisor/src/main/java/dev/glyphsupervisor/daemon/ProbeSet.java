@@ -33,10 +33,6 @@ final class ProbeSet implements Supplier<List<ProbeResult>> {
         this.beforeEachCycle = beforeEachCycle;
     }
 
-    List<String> names() {
-        return probes.stream().map(Probe::name).toList();
-    }
-
     @Override
     public List<ProbeResult> get() {
         beforeEachCycle.run();
