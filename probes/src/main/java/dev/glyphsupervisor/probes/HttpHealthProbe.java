@@ -1,39 +1,40 @@
 package dev.glyphsupervisor.probes;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * GETs a health URL and checks the status code and, optionally, that the body contains a string.
  *
- * <p>Bounded in time: the connect and the whole exchange (headers and body) must finish within the
- * timeout. {@link HttpRequest#timeout} alone would not do: in Java 17 it stops at the response headers,
- * so a server that sends headers and then stalls the body would hang the probe. So we also wait on the
- * future with the remaining time and cancel it when that runs out. A server that accepts the connection
- * but never answers (a SIGSTOPped process: the kernel completes the handshake from the listen backlog)
- * therefore gives FAILURE after the timeout.
+ * <p>Through {@link HttpURLConnection}, not {@code java.net.http.HttpClient}: the daemon makes one small GET
+ * a minute, and HttpClient brought ~600 classes, four threads and the CA certificates (built even for
+ * plain http) into a daemon that is meant to stay small (about 8 MB of its RSS).
  *
- * <p>Bounded in resources across thousands of calls: each probe owns one {@link HttpClient}, so its
- * selector thread and worker pool are shared by all its checks (the pool's idle threads exit on their
- * own; the selector thread ends when the probe is garbage). A healthy exchange reads its body to the end
- * and the connection goes back to the client's keep-alive pool and is reused by the next check. An
- * exchange we give up on (timeout, body over {@value #MAX_BODY_BYTES} bytes, interrupt) is cancelled,
+ * <p>Bounded in time: the connect and the whole exchange (headers and body) must finish within the
+ * timeout. The connect and read timeouts bound each step, and a deadline on a shared timer thread
+ * disconnects the exchange when the whole has run out, so neither a server that drips its headers or its
+ * body nor one that accepts the connection and never answers (a SIGSTOPped process: the kernel completes
+ * the handshake from the listen backlog) holds the probe beyond the timeout.
+ *
+ * <p>Bounded in resources across thousands of calls: a healthy exchange reads its body to the end and
+ * closes the stream, so the connection goes back to the JDK's keep-alive cache and is reused by the next
+ * check. An exchange we give up on (timeout, body over {@value #MAX_BODY_BYTES} bytes) is disconnected,
  * which closes its connection rather than pooling a half-read one. Redirects are never followed, so a
- * check talks to exactly one server.
+ * check talks to exactly one server, and no proxy is used: the health URL is the server's own.
+ * Blocking socket I/O does not see interrupts: a caller interrupted before the check gets UNKNOWN at once;
+ * one interrupted during it waits at most the timeout.
  */
 public final class HttpHealthProbe implements Probe {
 
@@ -41,12 +42,14 @@ public final class HttpHealthProbe implements Probe {
     static final int MAX_BODY_BYTES = 64 * 1024;
     private static final int EXCERPT_CHARS = 200;
 
+    /** Disconnects exchanges that outlive their deadline; one thread for all probes, idle between checks. */
+    private static final ScheduledThreadPoolExecutor DEADLINES = deadlineTimer();
+
     private final URI url;
+    private final URL target;
     private final Duration timeout;
     private final int expectStatus;
     private final String expectBody;
-    private final HttpClient client;
-    private final HttpRequest request;
 
     /**
      * @param expectBodyOrNull a string the body must contain (compared with the body decoded as UTF-8,
@@ -58,18 +61,27 @@ public final class HttpHealthProbe implements Probe {
         if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
             throw new IllegalArgumentException("health url must be http or https, got " + url);
         }
+        try {
+            this.target = url.toURL();
+        } catch (java.net.MalformedURLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("health url " + url + " is not a URL: " + e.getMessage(), e);
+        }
         this.timeout = Durations.requirePositive(timeout, "http probe timeout");
         if (expectStatus < 100 || expectStatus > 599) {
             throw new IllegalArgumentException("expected status must be 100..599, got " + expectStatus);
         }
         this.expectStatus = expectStatus;
         this.expectBody = expectBodyOrNull;
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(timeout)
-                .build();
-        this.request = HttpRequest.newBuilder(url).GET().timeout(timeout).build();
+    }
+
+    private static ScheduledThreadPoolExecutor deadlineTimer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "glyph-http-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true); // a check that finishes in time leaves nothing queued
+        return timer;
     }
 
     @Override
@@ -80,42 +92,87 @@ public final class HttpHealthProbe implements Probe {
     @Override
     public ProbeResult check() {
         long start = System.nanoTime();
-        // Set from the client's thread when the headers arrive, so a timeout can tell "no response" from
-        // "headers came, body stalled".
-        AtomicInteger headersStatus = new AtomicInteger(-1);
-        CompletableFuture<HttpResponse<LimitedBodySubscriber.Body>> future;
-        try {
-            future = client.sendAsync(request, info -> {
-                headersStatus.set(info.statusCode());
-                return new LimitedBodySubscriber(MAX_BODY_BYTES);
-            });
-        } catch (RuntimeException e) {
-            return ProbeResult.unknown(name(), "probe error: " + e, Durations.since(start));
-        }
-        try {
-            HttpResponse<LimitedBodySubscriber.Body> response = future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            return judge(response, Durations.since(start));
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            return ProbeResult.failure(name(), noResponseDetail(headersStatus.get()), Durations.since(start));
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            Thread.currentThread().interrupt();
+        if (Thread.currentThread().isInterrupted()) {
             return ProbeResult.unknown(name(), "interrupted while probing " + url, Durations.since(start));
-        } catch (ExecutionException e) {
-            return fromError(e.getCause(), headersStatus.get(), Durations.since(start));
+        }
+        Exchange exchange = new Exchange();
+        ScheduledFuture<?> deadline = null;
+        try {
+            HttpURLConnection connection = (HttpURLConnection) target.openConnection(Proxy.NO_PROXY);
+            exchange.connection = connection;
+            int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+            connection.setConnectTimeout(millis);
+            connection.setReadTimeout(millis);
+            connection.setInstanceFollowRedirects(false);
+            connection.setUseCaches(false);
+            deadline = DEADLINES.schedule(exchange::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            int status = connection.getResponseCode();
+            exchange.status = status;
+            Body body = read(connection, status);
+            deadline.cancel(false);
+            if (exchange.expired) {
+                return ProbeResult.failure(name(), noResponseDetail(exchange.status), Durations.since(start));
+            }
+            if (body.truncated()) {
+                connection.disconnect(); // not back to the keep-alive cache with unread bytes in it
+            }
+            return judge(status, body, connection.getHeaderField("Location"), Durations.since(start));
+        } catch (IOException e) {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            if (exchange.connection != null) {
+                exchange.connection.disconnect();
+            }
+            return fromError(e, exchange, Durations.since(start));
+        } catch (RuntimeException e) {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            return ProbeResult.unknown(name(), "probe error: " + e, Durations.since(start));
         }
     }
 
-    private ProbeResult judge(HttpResponse<LimitedBodySubscriber.Body> response, Duration latency) {
-        int status = response.statusCode();
-        String body = new String(response.body().bytes(), StandardCharsets.UTF_8);
+    /** One check's connection, what it got so far, and whether the deadline cut it off. */
+    private static final class Exchange {
+        volatile HttpURLConnection connection;
+        volatile int status = -1;
+        volatile boolean expired;
+
+        void expire() {
+            expired = true;
+            HttpURLConnection c = connection;
+            if (c != null) {
+                c.disconnect(); // closes the socket under a blocked read, which then fails at once
+            }
+        }
+    }
+
+    /** The bytes read, and whether the body went on beyond them. */
+    record Body(byte[] bytes, boolean truncated) {
+    }
+
+    /** At most {@value #MAX_BODY_BYTES} bytes of the body (the error stream for a 4xx/5xx), then one more to tell if there was more. */
+    private static Body read(HttpURLConnection connection, int status) throws IOException {
+        InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
+        if (in == null) {
+            return new Body(new byte[0], false);
+        }
+        byte[] bytes = in.readNBytes(MAX_BODY_BYTES);
+        boolean truncated = bytes.length == MAX_BODY_BYTES && in.read() != -1;
+        if (!truncated) {
+            in.close(); // the whole body was read: the connection may be reused
+        }
+        return new Body(bytes, truncated);
+    }
+
+    private ProbeResult judge(int status, Body response, String location, Duration latency) {
+        String body = new String(response.bytes(), StandardCharsets.UTF_8);
         if (status != expectStatus) {
             StringBuilder detail = new StringBuilder()
                     .append("status ").append(status).append(" (expected ").append(expectStatus).append(')');
             if (status >= 300 && status < 400) {
-                String location = response.headers().firstValue("Location").orElse("?");
-                detail.append("; redirect to ").append(sanitize(location)).append(" not followed");
+                detail.append("; redirect to ").append(sanitize(location == null ? "?" : location)).append(" not followed");
             }
             if (!body.isBlank()) {
                 detail.append("; body: ").append(excerpt(body));
@@ -123,29 +180,30 @@ public final class HttpHealthProbe implements Probe {
             return ProbeResult.failure(name(), detail.toString(), latency);
         }
         if (expectBody != null && !body.contains(expectBody)) {
-            String within = response.body().truncated() ? " (in the first " + MAX_BODY_BYTES + " bytes)" : "";
+            String within = response.truncated() ? " (in the first " + MAX_BODY_BYTES + " bytes)" : "";
             return ProbeResult.failure(name(), "body does not contain \"" + sanitize(expectBody) + "\"" + within
                     + "; body: " + excerpt(body), latency);
         }
         return ProbeResult.success(name(), "status " + status, latency);
     }
 
-    private ProbeResult fromError(Throwable cause, int headersStatus, Duration latency) {
-        if (cause instanceof HttpConnectTimeoutException) {
-            return ProbeResult.failure(name(), "no connection to " + authority() + " within " + Durations.human(timeout),
-                    latency);
+    private ProbeResult fromError(IOException cause, Exchange exchange, Duration latency) {
+        if (exchange.expired) {
+            return ProbeResult.failure(name(), noResponseDetail(exchange.status), latency);
         }
-        if (cause instanceof HttpTimeoutException) {
-            return ProbeResult.failure(name(), noResponseDetail(headersStatus), latency);
+        if (cause instanceof SocketTimeoutException) {
+            // The JDK's message tells which step: "connect timed out" or "Read timed out".
+            if (String.valueOf(cause.getMessage()).toLowerCase(java.util.Locale.ROOT).startsWith("connect")) {
+                return ProbeResult.failure(name(), "no connection to " + authority() + " within " + Durations.human(timeout),
+                        latency);
+            }
+            return ProbeResult.failure(name(), noResponseDetail(exchange.status), latency);
         }
         if (cause instanceof ConnectException) {
             return ProbeResult.failure(name(), "connection refused: " + authority(), latency);
         }
-        if (cause instanceof IOException) {
-            // Reset, closed without a response, malformed response, TLS failure: the server misbehaved.
-            return ProbeResult.failure(name(), "request to " + url + " failed: " + cause, latency);
-        }
-        return ProbeResult.unknown(name(), "probe error: " + cause, latency);
+        // Reset, closed without a response, malformed response, TLS failure: the server misbehaved.
+        return ProbeResult.failure(name(), "request to " + url + " failed: " + cause, latency);
     }
 
     private String noResponseDetail(int headersStatus) {

@@ -13,6 +13,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * Build-time only (not a glyphctl command): the training run for the CLI's AppCDS archive. The build runs it
@@ -35,15 +36,22 @@ public final class CdsTraining {
     }
 
     public static void main(String[] args) throws Exception {
-        ConfigLoader.load(Path.of(args[0])); // the YAML stack and the config model, as status --config loads them
+        ConfigLoader.load(Path.of(args[0])); // the YAML stack and the config model, as check and daemon load them
+        ConfigLoader.loadControl(Path.of(args[0])); // the part the daemon commands read
         Path dir = Files.createTempDirectory("glyphctl-cds");
         Path socket = dir.resolve("control.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
-            Thread daemon = new Thread(() -> answer(server, 2), "cds-training-daemon");
+            Thread daemon = new Thread(() -> answer(server, 4), "cds-training-daemon");
             daemon.setDaemon(true);
             daemon.start();
             PrintWriter none = new PrintWriter(Writer.nullWriter());
+            DaemonAddress address = new DaemonAddress();
+            address.socket = socket;
+            for (boolean json : new boolean[] {false, true}) { // QuickStatus's path
+                StatusCommand.status(address, json, Duration.ofSeconds(3), none, none);
+            }
+            QuickStatus.writer(System.out, "sun.stdout.encoding");
             for (String[] call : new String[][] {{"status", "--socket", socket.toString()},
                     {"status", "--json", "--socket", socket.toString()}, {"--version"}}) {
                 var cli = Glyphctl.commandLine(call);

@@ -8,7 +8,10 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
-/** How a command finds its daemon: {@code --socket PATH}, else the control socket named by the config. */
+/**
+ * How a command finds its daemon: {@code --socket PATH}, else the control socket named by the config (only its
+ * {@code state_dir} and {@code control} keys are read: the daemon checked the rest when it started).
+ */
 public final class DaemonAddress {
 
     @Option(names = "--socket", paramLabel = "PATH", description = "The daemon's control socket (default: from the config).")
@@ -21,6 +24,6 @@ public final class DaemonAddress {
         if (socket != null) {
             return new ControlClient(socket);
         }
-        return new ControlClient(ConfigLoader.load(configOption.resolve()).control().socket());
+        return new ControlClient(ConfigLoader.loadControl(configOption.resolve()).socket());
     }
 }

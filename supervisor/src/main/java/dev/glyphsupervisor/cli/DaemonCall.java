@@ -21,8 +21,12 @@ final class DaemonCall {
 
     static DaemonCall call(CommandSpec spec, DaemonAddress address, String command, Map<String, Object> args,
                            Duration timeout) {
+        return call(spec.commandLine().getErr(), address, command, args, timeout);
+    }
+
+    static DaemonCall call(PrintWriter err, DaemonAddress address, String command, Map<String, Object> args,
+                           Duration timeout) {
         DaemonCall c = new DaemonCall();
-        PrintWriter err = spec.commandLine().getErr();
         try {
             JsonNode answer = address.client().call(command, args, timeout);
             if (!answer.path("ok").asBoolean(false)) {

@@ -1,6 +1,8 @@
 package dev.glyphsupervisor.cli;
 
 import picocli.CommandLine;
+
+import java.util.OptionalInt;
 import picocli.CommandLine.Command;
 
 /** {@code glyphctl}: the daemon and the commands that drive it. */
@@ -20,7 +22,9 @@ public final class Glyphctl implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(commandLine(args).execute(args));
+        OptionalInt quick = QuickStatus.run(args, QuickStatus.writer(System.out, "sun.stdout.encoding"),
+                QuickStatus.writer(System.err, "sun.stderr.encoding"));
+        System.exit(quick.isPresent() ? quick.getAsInt() : commandLine(args).execute(args));
     }
 
     public static CommandLine commandLine() {

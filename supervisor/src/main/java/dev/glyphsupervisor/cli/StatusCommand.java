@@ -33,13 +33,19 @@ public final class StatusCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--timeout", paramLabel = "DURATION", description = "How long to wait for the daemon (default: ${DEFAULT-VALUE}).",
-            defaultValue = "3s", converter = DurationConverter.class)
+            defaultValue = DEFAULT_TIMEOUT, converter = DurationConverter.class)
     Duration timeout;
 
+    static final String DEFAULT_TIMEOUT = "3s";
+
     @Override
-    public Integer call() throws Exception {
-        DaemonCall c = DaemonCall.call(spec, address, "status", Map.of(), timeout);
-        PrintWriter out = spec.commandLine().getOut();
+    public Integer call() {
+        return status(address, json, timeout, spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** The call and its output; also {@link QuickStatus}'s, so that both paths answer alike. */
+    static int status(DaemonAddress address, boolean json, Duration timeout, PrintWriter out, PrintWriter err) {
+        DaemonCall c = DaemonCall.call(err, address, "status", Map.of(), timeout);
         if (c.answer == null) {
             if (json) {
                 out.println("{\"state\":\"" + (c.exit == DaemonCall.EXIT_NOT_RUNNING ? "NOT_RUNNING" : "UNKNOWN") + "\"}");

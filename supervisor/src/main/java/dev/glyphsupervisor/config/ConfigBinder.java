@@ -61,12 +61,7 @@ final class ConfigBinder {
             return Optional.empty();
         }
         Section top = new Section(mapping, "", problems, TOP_KEYS);
-        Path stateDir = path(top, "state_dir").orElseGet(() -> {
-            if (top.value("state_dir").isEmpty()) {
-                top.missing("state_dir", "state_dir: /var/lib/glyph-supervisor");
-            }
-            return paths.configDir();
-        });
+        Path stateDir = stateDir(top);
         return Optional.of(new SupervisorConfig(file,
                 runtime(top.section("runtime", RUNTIME_KEYS), stateDir),
                 probes(top.section("probes", PROBES_KEYS)),
@@ -76,6 +71,29 @@ final class ConfigBinder {
                 top.value("metrics").isPresent() ? metrics(top.section("metrics", METRICS_KEYS)) : Optional.empty(),
                 ConfigLocations.of(file, locations(root)),
                 control(top, stateDir)));
+    }
+
+    /**
+     * Only what a glyphctl call needs to find its daemon: {@code state_dir} and {@code control}, by the same rules
+     * as {@link #bind}. The other sections are the daemon's business and are not read (nor checked).
+     */
+    Optional<ControlConfig> bindControl(YamlNode root) {
+        if (!(root instanceof YamlNode.Mapping mapping)) {
+            problems.add(root.location(), "", "the top level must be a mapping with the keys "
+                    + String.join(", ", TOP_KEYS) + ", got " + root.describe());
+            return Optional.empty();
+        }
+        Section top = new Section(mapping, "", problems, TOP_KEYS);
+        return Optional.of(control(top, stateDir(top)));
+    }
+
+    private Path stateDir(Section top) {
+        return path(top, "state_dir").orElseGet(() -> {
+            if (top.value("state_dir").isEmpty()) {
+                top.missing("state_dir", "state_dir: /var/lib/glyph-supervisor");
+            }
+            return paths.configDir();
+        });
     }
 
     private RuntimeConfig runtime(Section runtime, Path stateDir) {

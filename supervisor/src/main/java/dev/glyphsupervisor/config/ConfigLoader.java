@@ -45,6 +45,21 @@ public final class ConfigLoader {
         return config.orElseThrow(() -> new IllegalStateException("no config and no problem reported for " + file));
     }
 
+    /**
+     * Only the control socket settings ({@code state_dir} and {@code control}), for the glyphctl commands that talk
+     * to a running daemon: reading and checking the whole config (cron, URLs, globs, ...) was about a fifth of a
+     * {@code glyphctl status} call, for two keys. Problems in those keys (and an unreadable or unparsable file)
+     * are reported exactly as {@link #load} reports them.
+     */
+    public static ControlConfig loadControl(Path file) throws ConfigException {
+        Problems problems = new Problems(file);
+        Optional<ControlConfig> control = read(file, problems)
+                .flatMap(yaml -> YamlTree.read(yaml, problems))
+                .flatMap(root -> new ConfigBinder(file, problems).bindControl(root));
+        problems.throwIfAny();
+        return control.orElseThrow(() -> new IllegalStateException("no control config and no problem reported for " + file));
+    }
+
     private static Optional<String> read(Path file, Problems problems) {
         if (Files.isDirectory(file)) {
             problems.addForFile("cannot read the config file: it is a directory");

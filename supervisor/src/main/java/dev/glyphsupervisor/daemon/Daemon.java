@@ -13,6 +13,7 @@ import dev.glyphsupervisor.systemd.ServiceNotifier;
 import dev.glyphsupervisor.systemd.WatchdogTicker;
 import dev.glyphsupervisor.metrics.DeviceMemory;
 import dev.glyphsupervisor.metrics.MetricsServer;
+import dev.glyphsupervisor.metrics.MetricsSink;
 import dev.glyphsupervisor.metrics.SupervisorMetrics;
 import dev.glyphsupervisor.core.MemoryLimits;
 import dev.glyphsupervisor.core.MemorySample;
@@ -106,16 +107,18 @@ public final class Daemon {
                     () -> ThreadLocalRandom.current().nextDouble());
             MemoryWatch watch = config.probes().gpu().isPresent() || config.probes().host().isPresent()
                     ? new MemoryWatch(limits(config)) : null;
-            SupervisorMetrics metrics = new SupervisorMetrics(Clock.systemUTC());
-            supervisor = new Supervisor(machine, runtime, audit, Clock.systemUTC(), probes, config.probes().startupInterval(),
-                    memoryCheck(runtime, gpuProbe, watch, metrics), metrics);
+            MetricsSink metrics = MetricsSink.NONE;
             if (config.metrics().isPresent()) {
+                SupervisorMetrics prometheus = new SupervisorMetrics(Clock.systemUTC());
                 try {
-                    metricsServer = metrics.serve(config.metrics().get().host(), config.metrics().get().port());
+                    metricsServer = prometheus.serve(config.metrics().get().host(), config.metrics().get().port());
                 } catch (IOException e) {
                     throw new StartFailure(e.getMessage(), e);
                 }
+                metrics = prometheus;
             }
+            supervisor = new Supervisor(machine, runtime, audit, Clock.systemUTC(), probes, config.probes().startupInterval(),
+                    memoryCheck(runtime, gpuProbe, watch, metrics), metrics);
             try {
                 schedule = new QuartzProbeScheduler(config.probes().schedule(), supervisor::scheduledProbe,
                         config.restart().maintenance(), supervisor::maintenanceDue);
@@ -205,7 +208,7 @@ public final class Daemon {
 
     /** The memory side of the liveness cycle, or none when no memory limit is configured. */
     private Supervisor.MemoryCheck memoryCheck(ProcessRuntimeControl runtime, Optional<GpuMemoryProbe> gpuProbe,
-                                               MemoryWatch watch, SupervisorMetrics metrics) {
+                                               MemoryWatch watch, MetricsSink metrics) {
         Optional<HostMemoryProbe> hostProbe = config.probes().host().map(h -> new HostMemoryProbe());
         if (watch == null) {
             return Supervisor.MemoryCheck.NONE;

@@ -7,7 +7,7 @@ import dev.glyphsupervisor.core.ProbePhase;
 import dev.glyphsupervisor.core.RuntimeControl;
 import dev.glyphsupervisor.core.State;
 import dev.glyphsupervisor.core.SupervisorStateMachine;
-import dev.glyphsupervisor.metrics.SupervisorMetrics;
+import dev.glyphsupervisor.metrics.MetricsSink;
 import dev.glyphsupervisor.probes.ProbeResult;
 import dev.glyphsupervisor.systemd.ServiceNotifier;
 
@@ -49,7 +49,7 @@ public final class Supervisor {
     private final Supplier<List<ProbeResult>> probes;
     private final Duration startupInterval;
     private final MemoryCheck memory;
-    private final SupervisorMetrics metrics;
+    private final MetricsSink metrics;
     private volatile ServiceNotifier notifier = ServiceNotifier.NONE;
     private volatile long lastBeatNanos = System.nanoTime();
     private String lastStatusLine = "";
@@ -79,7 +79,7 @@ public final class Supervisor {
 
     public Supervisor(SupervisorStateMachine machine, RuntimeControl runtime, AuditSink audit, Clock clock,
                       Supplier<List<ProbeResult>> probes, Duration startupInterval, MemoryCheck memory,
-                      SupervisorMetrics metrics) {
+                      MetricsSink metrics) {
         this.machine = machine;
         this.runtime = runtime;
         this.audit = audit;

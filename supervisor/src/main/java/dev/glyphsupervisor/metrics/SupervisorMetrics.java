@@ -25,7 +25,7 @@ import java.util.function.DoubleSupplier;
  * <p>It has its own registry, not the library's default one, so that two instances (tests, or a daemon
  * restarted inside one JVM) never share or clash over a metric.
  */
-public final class SupervisorMetrics {
+public final class SupervisorMetrics implements MetricsSink {
 
     /** The supervisor's states, each exported (0 or 1) so that an alert on {@code state="FAILED"} always has a series. */
     static final List<String> STATES = List.of("STOPPED", "STARTING", "RUNNING", "DEGRADED", "STOPPING", "BACKOFF",
@@ -114,43 +114,40 @@ public final class SupervisorMetrics {
                 this::uptimeSeconds);
     }
 
-    /** The supervisor entered {@code state} (a {@code State} name, or PAUSED). */
+    @Override
     public void state(String state) {
         this.state = Objects.requireNonNull(state, "state");
     }
 
-    /** A restart was decided at {@code at} for {@code reason} (the audit log's {@code restart_decided} reason). */
+    @Override
     public void restart(String reason, Instant at) {
         restarts.labelValues(reason).inc();
         lastRestart = Objects.requireNonNull(at, "at");
     }
 
-    /** One probe ran: {@code status} is SUCCESS, FAILURE or UNKNOWN. */
+    @Override
     public void probe(String probe, String status, Duration latency) {
         probeResults.labelValues(probe, status).inc();
         probeDuration.labelValues(probe).observe(latency.toNanos() / 1e9);
     }
 
-    /**
-     * One memory reading. A negative value means the daemon could not read it (no NVML, no OSHI answer), and
-     * is left out of the scrape. Devices that are not in {@code devices} any more disappear from the scrape.
-     */
+    @Override
     public void memory(long treeGpuBytes, List<DeviceMemory> devices, long treeRssBytes) {
         memory = new MemoryReading(treeGpuBytes, List.copyOf(devices), treeRssBytes);
     }
 
-    /** The GPU memory trend: NaN for what is not known yet (too few samples, no limit). */
+    @Override
     public void gpuProjection(double growthBytesPerHour, double secondsToLimit) {
         this.growthBytesPerHour = growthBytesPerHour;
         this.secondsToLimit = secondsToLimit;
     }
 
-    /** A server process was launched at {@code at}: uptime counts from there. */
+    @Override
     public void launched(Instant at) {
         launchedAt = Objects.requireNonNull(at, "at");
     }
 
-    /** No server process is running (stopped, exited, backing off): uptime is 0. */
+    @Override
     public void notRunning() {
         launchedAt = null;
     }

@@ -1,9 +1,19 @@
 package dev.glyphsupervisor.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.StringWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,12 +39,97 @@ class GlyphctlFastPathTest {
         }
     }
 
+    /** {@code status} and {@code status --json}, answered without picocli, against a socket that answers and one that does not. */
+    @Test
+    void quickStatusAnswersAsPicocliDoes(@TempDir Path home) throws Exception {
+        Path state = home.resolve("state");
+        Files.createDirectories(home.resolve("conf"));
+        Files.createDirectories(state);
+        Files.writeString(home.resolve("conf/glyph-supervisor.yaml"), "state_dir: " + state + "\n");
+        String previous = System.getProperty("glyph.home");
+        System.setProperty("glyph.home", home.toString());
+        try {
+            for (String[] call : new String[][] {{"status"}, {"status", "--json"}}) {
+                // No daemon: exit 3, the same message.
+                assertEquals(String.join("\n", run(Glyphctl.commandLine(call), call)), String.join("\n", quick(call)));
+                try (CannedDaemon daemon = new CannedDaemon(state.resolve("control.sock"))) {
+                    String[] viaPicocli = run(Glyphctl.commandLine(call), call);
+                    String[] viaQuick = quick(call);
+                    assertEquals("exit 0", viaQuick[0]);
+                    assertTrue(viaQuick[1].contains("RUNNING"), viaQuick[1]);
+                    assertEquals(String.join("\n", viaPicocli), String.join("\n", viaQuick));
+                }
+            }
+            assertTrue(QuickStatus.run(new String[] {"status", "--timeout", "1s"}, null, null).isEmpty());
+            assertTrue(QuickStatus.run(new String[] {"--json", "status"}, null, null).isEmpty());
+            assertTrue(QuickStatus.run(new String[] {"status", "--help"}, null, null).isEmpty());
+        } finally {
+            if (previous == null) {
+                System.clearProperty("glyph.home");
+            } else {
+                System.setProperty("glyph.home", previous);
+            }
+        }
+    }
+
     @Test
     void onlyTheCalledCommandIsBuilt() {
         assertEquals(1, Glyphctl.commandLine("status", "--json").getSubcommands().size());
         assertTrue(Glyphctl.commandLine("--version").getSubcommands().isEmpty());
         assertTrue(Glyphctl.commandLine("events").getSubcommands().size() > 5);
         assertTrue(Glyphctl.commandLine("--help").getSubcommands().size() > 5);
+    }
+
+    private static String[] quick(String[] args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = QuickStatus.run(args, new PrintWriter(out, true), new PrintWriter(err, true)).orElseThrow();
+        return new String[] {"exit " + exit, "out " + out, "err " + err};
+    }
+
+    /** A control socket that gives one canned RUNNING answer per connection, as the daemon would. */
+    private static final class CannedDaemon implements AutoCloseable {
+        private static final String ANSWER = "{\"v\":1,\"ok\":true,\"state\":\"RUNNING\",\"pid\":42,\"pgid\":42,"
+                + "\"generation\":3,\"uptime_s\":75,\"restarts\":{\"total\":2,\"last_24h\":1},\"last_restart\":"
+                + "{\"reason\":\"exited\",\"at\":\"2026-01-01T00:00:00Z\"},\"probes\":[{\"probe\":\"tcp\",\"status\":"
+                + "\"SUCCESS\",\"detail\":\"open\",\"latency_ms\":0.4}],\"gpu\":{},\"memory\":{},\"paused_by\":null,"
+                + "\"next_probe\":\"2026-01-01T00:01:00Z\",\"next_maintenance\":null,\"config\":\"c.yaml\",\"audit\":\"a.jsonl\"}\n";
+        private final ServerSocketChannel server;
+        private final Path socket;
+        private final Thread thread;
+
+        CannedDaemon(Path socket) throws IOException {
+            this.socket = socket;
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(socket));
+            thread = new Thread(this::serve, "canned-daemon");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void serve() {
+            while (server.isOpen()) {
+                try (SocketChannel c = server.accept()) {
+                    ByteBuffer in = ByteBuffer.allocate(8192);
+                    while (c.read(in) >= 0 && (in.position() == 0 || in.get(in.position() - 1) != '\n')) {
+                        // one request line
+                    }
+                    ByteBuffer out = ByteBuffer.wrap(ANSWER.getBytes(StandardCharsets.UTF_8));
+                    while (out.hasRemaining()) {
+                        c.write(out);
+                    }
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.close();
+            thread.join(5_000);
+            Files.deleteIfExists(socket);
+        }
     }
 
     private static String[] run(CommandLine cli, String[] args) {

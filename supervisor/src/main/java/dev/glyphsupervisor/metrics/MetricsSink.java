@@ -1,0 +1,47 @@
+package dev.glyphsupervisor.metrics;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What the supervisor reports to metrics. {@link SupervisorMetrics} keeps them for Prometheus; {@link #NONE}
+ * drops them, so that a daemon without {@code metrics.listen} never loads the Prometheus client (about a
+ * hundred classes and a scheduler thread it would not use).
+ */
+public interface MetricsSink {
+
+    MetricsSink NONE = new MetricsSink() {
+    };
+
+    /** The supervisor entered {@code state} (a {@code State} name, or PAUSED). */
+    default void state(String state) {
+    }
+
+    /** A restart was decided at {@code at} for {@code reason} (the audit log's {@code restart_decided} reason). */
+    default void restart(String reason, Instant at) {
+    }
+
+    /** One probe ran: {@code status} is SUCCESS, FAILURE or UNKNOWN. */
+    default void probe(String probe, String status, Duration latency) {
+    }
+
+    /**
+     * One memory reading. A negative value means the daemon could not read it (no NVML, no OSHI answer) and is
+     * left out of the scrape; devices that are not in {@code devices} any more disappear from it.
+     */
+    default void memory(long treeGpuBytes, List<DeviceMemory> devices, long treeRssBytes) {
+    }
+
+    /** The GPU memory trend: NaN for what is not known yet (too few samples, no limit). */
+    default void gpuProjection(double growthBytesPerHour, double secondsToLimit) {
+    }
+
+    /** A server process was launched at {@code at}: uptime counts from there. */
+    default void launched(Instant at) {
+    }
+
+    /** No server process is running (stopped, exited, backing off): uptime is 0. */
+    default void notRunning() {
+    }
+}
