@@ -9,9 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -62,6 +64,14 @@ class NotifyTest {
             } else if (message.startsWith("STATUS=RUNNING")) {
                 sawRunning = true;
             }
+        }
+
+        // The server must not be able to notify (or ping the watchdog) on the daemon's behalf.
+        long serverPid = daemon.await("runtime_launched", T).path("pid").asLong();
+        String environ = Files.readString(Path.of("/proc", Long.toString(serverPid), "environ"));
+        assertTrue(environ.contains("GLYPH_SUPERVISOR_STATE_DIR="), "read the server's own environment");
+        for (String variable : List.of("NOTIFY_SOCKET=", "WATCHDOG_USEC=")) {
+            assertFalse(("\0" + environ).contains("\0" + variable), "the server inherited " + variable);
         }
 
         daemon.sigterm();

@@ -42,6 +42,14 @@ import org.apache.commons.exec.PumpStreamHandler;
  */
 public final class RuntimeLauncher {
 
+    /**
+     * systemd's variables for the supervisor itself: a server that inherited them could send readiness or
+     * watchdog pings on the daemon's behalf (or confuse a server that speaks sd_notify itself into pinging a
+     * socket meant for us). The config's {@code runtime.env} can still set them on purpose.
+     */
+    static final java.util.List<String> SUPERVISOR_ONLY_ENV = java.util.List.of("NOTIFY_SOCKET", "WATCHDOG_USEC",
+            "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES");
+
     private static final String REDIRECT_AND_EXEC = "exec >>\"$0\" 2>&1 </dev/null; exec \"$@\"";
     /** Spawning takes milliseconds; this only bounds a pathological stall. */
     private static final Duration SPAWN_TIMEOUT = Duration.ofSeconds(30);
@@ -70,6 +78,7 @@ public final class RuntimeLauncher {
             commandLine.addArgument(arg, false);
         }
         Map<String, String> env = new HashMap<>(System.getenv());
+        SUPERVISOR_ONLY_ENV.forEach(env::remove);
         env.putAll(spec.env());
 
         CompletableFuture<Process> started = new CompletableFuture<>();
