@@ -1,7 +1,7 @@
 package dev.glyphsupervisor.audit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.glyphsupervisor.io.IoMessages;
+import dev.glyphsupervisor.json.Json;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -176,14 +176,14 @@ public final class JsonlAuditLog implements AuditSink, Closeable {
         }
         try {
             // Jackson escapes control characters in strings, so a record is always exactly one line.
-            byte[] json = AuditJson.MAPPER.writeValueAsBytes(record);
+            byte[] json = Json.write(record);
             byte[] line = new byte[json.length + 1];
             System.arraycopy(json, 0, line, 0, json.length);
             line[json.length] = '\n';
             return line;
-        } catch (JsonProcessingException e) {
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot serialize the fields of audit event '" + event + "': "
-                    + e.getOriginalMessage(), e);
+                    + e.getMessage(), e);
         }
     }
 

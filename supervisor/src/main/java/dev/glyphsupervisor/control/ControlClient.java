@@ -1,18 +1,10 @@
 package dev.glyphsupervisor.control;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.MissingNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.glyphsupervisor.json.Json;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -49,12 +41,6 @@ public final class ControlClient {
         }
     }
 
-    /**
-     * Streaming only: building an ObjectMapper (and its serializers) for one small request and one answer
-     * was a large share of a glyphctl call's start-up. {@link ControlProtocol#JSON} stays the daemon's.
-     */
-    private static final JsonFactory JSON = new JsonFactory();
-
     private final Path socket;
 
     public ControlClient(Path socket) {
@@ -85,7 +71,7 @@ public final class ControlClient {
         CompletableFuture<String> exchange = CompletableFuture.supplyAsync(() -> {
             try {
                 channel.connect(UnixDomainSocketAddress.of(socket));
-                ByteBuffer out = ByteBuffer.wrap((write(request) + "\n")
+                ByteBuffer out = ByteBuffer.wrap((Json.writeString(request) + "\n")
                         .getBytes(StandardCharsets.UTF_8));
                 while (out.hasRemaining()) {
                     channel.write(out);
@@ -110,7 +96,7 @@ public final class ControlClient {
             if (line.isBlank()) {
                 throw new UnreachableException("the daemon closed the connection without an answer");
             }
-            return readTree(line);
+            return Json.read(line);
         } catch (TimeoutException e) {
             throw new UnreachableException("no answer from " + socket + " within " + timeout.toMillis() + " ms");
         } catch (ExecutionException e) {
@@ -131,88 +117,6 @@ public final class ControlClient {
             } catch (IOException ignored) {
                 // closing after the exchange
             }
-        }
-    }
-
-    /** The request as ObjectMapper would write it: the values the commands send are strings, booleans and numbers. */
-    static String write(Map<String, Object> request) throws IOException {
-        for (Object v : request.values()) {
-            if (v != null && !(v instanceof String || v instanceof Boolean || v instanceof Integer || v instanceof Long)) {
-                return ControlProtocol.JSON.writeValueAsString(request); // anything else: the full mapper
-            }
-        }
-        StringWriter text = new StringWriter();
-        try (JsonGenerator g = JSON.createGenerator(text)) {
-            g.writeStartObject();
-            for (Map.Entry<String, Object> e : request.entrySet()) {
-                g.writeFieldName(e.getKey());
-                Object v = e.getValue();
-                if (v == null) {
-                    g.writeNull();
-                } else if (v instanceof String str) {
-                    g.writeString(str);
-                } else if (v instanceof Boolean b) {
-                    g.writeBoolean(b);
-                } else if (v instanceof Integer i) {
-                    g.writeNumber(i);
-                } else {
-                    g.writeNumber((Long) v);
-                }
-            }
-            g.writeEndObject();
-        }
-        return text.toString();
-    }
-
-    /** The answer as a tree, as {@code ObjectMapper.readTree} builds it with its defaults (doubles for decimals). */
-    static JsonNode readTree(String text) throws IOException {
-        try (JsonParser p = JSON.createParser(text)) {
-            JsonToken t = p.nextToken();
-            return t == null ? MissingNode.getInstance() : node(p, t);
-        }
-    }
-
-    private static JsonNode node(JsonParser p, JsonToken t) throws IOException {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        switch (t) {
-            case START_OBJECT -> {
-                ObjectNode o = f.objectNode();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String name = p.currentName();
-                    o.replace(name, node(p, p.nextToken()));
-                }
-                return o;
-            }
-            case START_ARRAY -> {
-                ArrayNode a = f.arrayNode();
-                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-                    a.add(node(p, e));
-                }
-                return a;
-            }
-            case VALUE_STRING -> {
-                return f.textNode(p.getText());
-            }
-            case VALUE_NUMBER_INT -> {
-                return switch (p.getNumberType()) {
-                    case INT -> f.numberNode(p.getIntValue());
-                    case LONG -> f.numberNode(p.getLongValue());
-                    default -> f.numberNode(p.getBigIntegerValue());
-                };
-            }
-            case VALUE_NUMBER_FLOAT -> {
-                return f.numberNode(p.getDoubleValue());
-            }
-            case VALUE_TRUE -> {
-                return f.booleanNode(true);
-            }
-            case VALUE_FALSE -> {
-                return f.booleanNode(false);
-            }
-            case VALUE_NULL -> {
-                return f.nullNode();
-            }
-            default -> throw new com.fasterxml.jackson.core.JsonParseException(p, "unexpected token " + t);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.glyphsupervisor.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.glyphsupervisor.json.Json;
 
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -128,7 +129,7 @@ public final class ControlServer implements Closeable {
             String user = peer == null ? "unknown" : peer.user().getName();
             Map<String, Object> response;
             try {
-                JsonNode request = ControlProtocol.JSON.readTree(readLine(client));
+                JsonNode request = Json.read(readLine(client));
                 int version = request.path("v").asInt(-1);
                 if (version != ControlProtocol.VERSION) {
                     response = error("protocol version " + version + " is not supported (this daemon speaks "
@@ -142,7 +143,7 @@ public final class ControlServer implements Closeable {
             } catch (IllegalArgumentException | IOException e) {
                 response = error(e.getMessage());
             }
-            byte[] line = (ControlProtocol.JSON.writeValueAsString(response) + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] line = (Json.writeString(response) + "\n").getBytes(StandardCharsets.UTF_8);
             ByteBuffer out = ByteBuffer.wrap(line);
             while (out.hasRemaining()) {
                 client.write(out);

@@ -1,7 +1,7 @@
 package dev.glyphsupervisor.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.glyphsupervisor.json.Json;
 import dev.glyphsupervisor.runtime.LaunchedProcess;
 
 import java.io.IOException;
@@ -27,7 +27,6 @@ record ServerRecord(long generation, long pid, long pgid, long startTicks, List<
     static final String FILE = "runtime.json";
     /** Put in every server's environment, so that orphans are found even when the record was not written. */
     static final String MARKER = "GLYPH_SUPERVISOR_STATE_DIR";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     static ServerRecord of(long generation, LaunchedProcess p) {
         return new ServerRecord(generation, p.pid(), p.pgid(), p.startTicks(), p.command(), p.launchedAt());
@@ -47,7 +46,7 @@ record ServerRecord(long generation, long pid, long pgid, long startTicks, List<
         m.put("command", command);
         m.put("launched_at", launchedAt.toString());
         Path tmp = stateDir.resolve(FILE + ".tmp");
-        Files.write(tmp, JSON.writeValueAsBytes(m));
+        Files.write(tmp, Json.write(m));
         try {
             Files.move(tmp, stateDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
@@ -66,7 +65,8 @@ record ServerRecord(long generation, long pid, long pgid, long startTicks, List<
             return Optional.empty();
         }
         try {
-            JsonNode n = JSON.readTree(file.toFile());
+            byte[] bytes = Files.readAllBytes(file);
+            JsonNode n = Json.read(bytes, 0, bytes.length);
             List<String> command = new ArrayList<>();
             n.path("command").forEach(c -> command.add(c.asText()));
             return Optional.of(new ServerRecord(n.get("generation").asLong(), n.get("pid").asLong(), n.get("pgid").asLong(),

@@ -214,7 +214,7 @@ class JsonlAuditLogTest {
         assertEquals(threads * perThread, lines.size());
         List<Long> seqs = new ArrayList<>();
         for (String line : lines) {
-            seqs.add(AuditJson.MAPPER.readTree(line).get("seq").asLong()); // throws if a line is not valid JSON
+            seqs.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("seq").asLong()); // throws if a line is not valid JSON
         }
         for (int i = 0; i < seqs.size(); i++) {
             assertEquals(i + 1L, seqs.get(i));
