@@ -54,7 +54,13 @@ public final class ControlClient {
     public JsonNode call(String command, Map<String, Object> args, Duration timeout)
             throws NotRunningException, UnreachableException {
         if (!Files.exists(socket)) {
-            throw new NotRunningException("no daemon: the control socket " + socket + " does not exist");
+            if (Files.notExists(socket)) {
+                throw new NotRunningException("no daemon: the control socket " + socket + " does not exist");
+            }
+            // Neither: a directory on the way cannot be searched by this user, which is not "not running".
+            throw new UnreachableException("cannot reach the control socket " + socket
+                    + ": permission denied (its directory is closed to this user; run as root or as a member of"
+                    + " the daemon's group)");
         }
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("v", ControlProtocol.VERSION);
@@ -104,6 +110,10 @@ public final class ControlClient {
             String message = String.valueOf(cause.getMessage());
             if (cause instanceof java.net.ConnectException || message.contains("Connection refused")) {
                 throw new NotRunningException("no daemon listening on " + socket + " (stale socket file)");
+            }
+            if (message.contains("Permission denied")) {
+                throw new UnreachableException("cannot talk to " + socket + ": permission denied (only its owner and"
+                        + " group may connect; run as root or as a member of the daemon's group)");
             }
             throw new UnreachableException("cannot talk to " + socket + ": " + message);
         } catch (IOException e) {
