@@ -3,6 +3,8 @@ package dev.glyphsupervisor.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.util.Optional;
+
 /** {@code glyphctl}: the daemon and the commands that drive it. */
 @Command(name = "glyphctl",
         mixinStandardHelpOptions = true,
@@ -40,16 +42,16 @@ public final class Glyphctl implements Runnable {
      * A word where the command goes that is no command: picocli calls it an "Unmatched argument at index 0" and
      * suggests the closest command, however far (status, for "bogus"). Say what it is and list the commands.
      */
-    private static java.util.Optional<Integer> unknownCommand(CommandLine.ParameterException e) {
+    private static Optional<Integer> unknownCommand(CommandLine.ParameterException e) {
         CommandLine root = e.getCommandLine();
         if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched) || root.getParent() != null
                 || unmatched.getUnmatched().isEmpty() || unmatched.getUnmatched().get(0).startsWith("-")) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         root.getErr().println("unknown command '" + unmatched.getUnmatched().get(0) + "'; the commands are "
                 + String.join(", ", root.getSubcommands().keySet()) + " (glyphctl help COMMAND says what one does)");
         root.getErr().flush();
-        return java.util.Optional.of(EXIT_USAGE);
+        return Optional.of(EXIT_USAGE);
     }
 
     /**

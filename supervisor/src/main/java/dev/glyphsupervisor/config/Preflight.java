@@ -11,9 +11,10 @@ import java.util.Optional;
 
 /**
  * Checks a loaded config against this machine, before anything is started: the command can be run,
- * the working directory exists, and the state, log and audit locations are (or can be made) writable
- * directories. It only looks: nothing is created, so a failed check leaves nothing half-made behind.
- * Messages point at the key in the config file, like load errors.
+ * the working directory exists, the state, log and audit locations are (or can be made) writable
+ * directories, and the control socket's path is free for a socket and its group exists. It only looks:
+ * nothing is created, so a failed check leaves nothing half-made behind. Messages point at the key in the
+ * config file, like load errors.
  */
 public final class Preflight {
 
