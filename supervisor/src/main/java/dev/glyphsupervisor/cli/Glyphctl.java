@@ -5,6 +5,8 @@ import picocli.CommandLine;
 import java.util.OptionalInt;
 import picocli.CommandLine.Command;
 
+import java.util.Optional;
+
 /** {@code glyphctl}: the daemon and the commands that drive it. */
 @Command(name = "glyphctl",
         mixinStandardHelpOptions = true,
@@ -28,7 +30,32 @@ public final class Glyphctl implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new Glyphctl());
+        CommandLine cli = new CommandLine(new Glyphctl());
+        CommandLine.IParameterExceptionHandler picocli = cli.getParameterExceptionHandler();
+        cli.setParameterExceptionHandler((e, args) -> unknownCommand(e).orElseGet(() -> {
+            try {
+                return picocli.handleParseException(e, args);
+            } catch (Exception unexpected) {
+                throw new IllegalStateException(unexpected);
+            }
+        }));
+        return cli;
+    }
+
+    /**
+     * A word where the command goes that is no command: picocli calls it an "Unmatched argument at index 0" and
+     * suggests the closest command, however far (status, for "bogus"). Say what it is and list the commands.
+     */
+    private static Optional<Integer> unknownCommand(CommandLine.ParameterException e) {
+        CommandLine root = e.getCommandLine();
+        if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched) || root.getParent() != null
+                || unmatched.getUnmatched().isEmpty() || unmatched.getUnmatched().get(0).startsWith("-")) {
+            return Optional.empty();
+        }
+        root.getErr().println("unknown command '" + unmatched.getUnmatched().get(0) + "'; the commands are "
+                + String.join(", ", root.getSubcommands().keySet()) + " (glyphctl help COMMAND says what one does)");
+        root.getErr().flush();
+        return Optional.of(EXIT_USAGE);
     }
 
     /**

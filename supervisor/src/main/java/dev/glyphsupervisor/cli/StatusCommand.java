@@ -77,7 +77,8 @@ public final class StatusCommand implements Callable<Integer> {
         JsonNode last = s.path("last_restart");
         out.printf("  restarts    %d total, %d in the last 24 h%s%n", s.path("restarts").path("total").asLong(),
                 s.path("restarts").path("last_24h").asLong(), last.path("reason").isNull() ? ""
-                        : "; last: " + last.path("reason").asText() + " at " + last.path("at").asText());
+                        : "; last: " + last.path("reason").asText() + " at " + last.path("at").asText()
+                        + (last.path("detail").isTextual() ? " (" + last.path("detail").asText() + ")" : ""));
         for (JsonNode p : s.path("probes")) {
             out.printf("  probe       %-8s %-8s %6.1f ms  %s%n", p.path("probe").asText(), p.path("status").asText(),
                     p.path("latency_ms").asDouble(), p.path("detail").asText());

@@ -171,16 +171,25 @@ final class ConfigBinder {
                 earlyRestart);
     }
 
-    /** The control socket; a Unix socket path holds at most 107 bytes, so a longer one is refused here. */
+    /**
+     * The control socket; a Unix socket path holds at most 107 bytes, so a longer one is refused here, before
+     * the daemon takes its lock. The default one lives in state_dir, so a long state_dir is refused too.
+     */
     private ControlConfig control(Section top, Path stateDir) {
+        Path defaultSocket = stateDir.resolve(ControlConfig.DEFAULT_SOCKET_NAME);
         if (top.value("control").isEmpty()) {
+            checkDefaultSocketLength(top, defaultSocket);
             return ControlConfig.defaults(stateDir);
         }
         Section control = top.section("control", CONTROL_KEYS);
-        Path socket = path(control, "socket").orElse(stateDir.resolve(ControlConfig.DEFAULT_SOCKET_NAME));
-        if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
-            control.problem("socket", "'" + socket + "' is longer than the 107 bytes a Unix socket path may have");
+        Optional<Path> configured = path(control, "socket");
+        if (configured.isEmpty()) {
+            checkDefaultSocketLength(top, defaultSocket);
+        } else if (tooLongForASocket(configured.get())) {
+            control.problem("socket", "'" + configured.get() + "' is longer than the " + MAX_SOCKET_PATH_BYTES
+                    + " bytes a Unix socket path may have");
         }
+        Path socket = configured.orElse(defaultSocket);
         int mode = ControlConfig.DEFAULT_MODE;
         Optional<String> modeText = control.text("mode");
         if (modeText.isPresent()) {
@@ -191,6 +200,20 @@ final class ConfigBinder {
             }
         }
         return new ControlConfig(socket, mode, control.text("group"));
+    }
+
+    /** sun_path is 108 bytes on Linux, one of them the terminating NUL. */
+    static final int MAX_SOCKET_PATH_BYTES = 107;
+
+    private static void checkDefaultSocketLength(Section top, Path socket) {
+        if (top.value("state_dir").isPresent() && tooLongForASocket(socket)) { // a missing state_dir is reported already
+            top.problem("state_dir", "the control socket in it, '" + socket + "', would be longer than the "
+                    + MAX_SOCKET_PATH_BYTES + " bytes a Unix socket path may have; set control.socket to a shorter path");
+        }
+    }
+
+    private static boolean tooLongForASocket(Path socket) {
+        return socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH_BYTES;
     }
 
     private GpuProbeConfig gpu(Section gpu) {

@@ -1,5 +1,6 @@
 package dev.glyphsupervisor.config;
 
+import dev.glyphsupervisor.io.IoMessages;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
@@ -74,7 +75,10 @@ public final class ConfigLoader {
         } catch (CharacterCodingException notUtf8) {
             problems.addForFile("cannot read the config file: it is not UTF-8 text");
         } catch (IOException failed) {
-            problems.addForFile("cannot read the config file: " + failed);
+            // e.g. a parent that is a file ("Not a directory"), a symlink loop, an I/O error: the reason, not the class
+            String reason = IoMessages.reason(failed);
+            problems.addForFile("cannot read the config file: "
+                    + (reason.equals("Not a directory") ? "a part of its path is a file, not a directory" : reason));
         }
         return Optional.empty();
     }

@@ -18,12 +18,30 @@ public record CronProbeSchedule(String expression) implements ProbeSchedule {
 
     public CronProbeSchedule {
         Objects.requireNonNull(expression, "expression");
+        String[] fields = expression.strip().split("\\s+");
+        if (fields.length == 5) {
+            // A crontab line (minute first): Quartz's own message for it is "Unexpected end of expression."
+            throw new IllegalArgumentException("'" + expression + "' has 5 fields, like a crontab line; a Quartz cron "
+                    + "expression has 6 or 7, seconds first" + crontabEquivalent(fields));
+        }
         try {
             CronExpression.validateExpression(expression);
         } catch (ParseException invalid) {
             throw new IllegalArgumentException("'" + expression + "' is not a valid Quartz cron expression: "
                     + invalid.getMessage());
         }
+    }
+
+    /**
+     * The Quartz form of a crontab line whose day-of-week is '*': a leading seconds field, and '?' for the
+     * day of the week (Quartz wants one of the two day fields to be '?'). Other day-of-week values are left to
+     * the user: crontab counts Sunday as 0, Quartz as 1.
+     */
+    private static String crontabEquivalent(String[] crontab) {
+        if (!crontab[4].equals("*")) {
+            return " (e.g. '0 * * * * ?' for every minute)";
+        }
+        return ": write '0 " + crontab[0] + " " + crontab[1] + " " + crontab[2] + " " + crontab[3] + " ?'";
     }
 
     @Override

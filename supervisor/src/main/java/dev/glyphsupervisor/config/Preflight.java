@@ -1,7 +1,9 @@
 package dev.glyphsupervisor.config;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,9 +11,10 @@ import java.util.Optional;
 
 /**
  * Checks a loaded config against this machine, before anything is started: the command can be run,
- * the working directory exists, and the state, log and audit locations are (or can be made) writable
- * directories. It only looks: nothing is created, so a failed check leaves nothing half-made behind.
- * Messages point at the key in the config file, like load errors.
+ * the working directory exists, the state, log and audit locations are (or can be made) writable
+ * directories, and the control socket's path is free for a socket and its group exists. It only looks:
+ * nothing is created, so a failed check leaves nothing half-made behind. Messages point at the key in the
+ * config file, like load errors.
  */
 public final class Preflight {
 
@@ -27,8 +30,51 @@ public final class Preflight {
         commandProblem(runtime).ifPresent(message -> problems.add(at.problem("runtime.command[0]", message)));
         WritableLocations.directoryProblem(config.stateDir()).ifPresent(message -> problems.add(at.problem("state_dir", message)));
         WritableLocations.fileProblem(runtime.log()).ifPresent(message -> problems.add(at.problem("runtime.log", message)));
-        WritableLocations.fileProblem(config.audit().path()).ifPresent(message -> problems.add(at.problem("audit.path", message)));
+        auditProblem(config.audit().path()).ifPresent(message -> problems.add(at.problem("audit.path", message)));
+        addControlProblems(config, problems);
         return problems;
+    }
+
+    /** The audit log rotates by renaming: a device or pipe there (e.g. /dev/null) would be renamed away, as root too. */
+    private static Optional<String> auditProblem(Path audit) {
+        if (Files.exists(audit) && !Files.isDirectory(audit) && !Files.isRegularFile(audit)) {
+            return Optional.of(audit + " exists and is not a regular file (the audit log is rotated by renaming it)");
+        }
+        return WritableLocations.fileProblem(audit);
+    }
+
+    /**
+     * The control socket: the daemon removes what is at its path as a stale socket, so anything there that is
+     * not a socket (a config file, a directory) is refused rather than deleted; its directory must be creatable
+     * (the default one is in state_dir, checked above); and a named group must exist.
+     */
+    private static void addControlProblems(SupervisorConfig config, List<String> problems) {
+        ConfigLocations at = config.locations();
+        Path socket = config.control().socket();
+        if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && !isSocket(socket)) {
+            problems.add(at.problem("control.socket",
+                    socket + " exists and is not a socket; the daemon replaces only a stale socket there"));
+        } else if (!socket.getParent().equals(config.stateDir())) {
+            WritableLocations.directoryProblem(socket.getParent())
+                    .ifPresent(message -> problems.add(at.problem("control.socket", "its directory: " + message)));
+        }
+        config.control().group().ifPresent(group -> {
+            try {
+                socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+            } catch (IOException e) {
+                problems.add(at.problem("control.group", "no group '" + group + "' on this machine"));
+            }
+        });
+    }
+
+    private static boolean isSocket(Path path) {
+        try {
+            // st_mode's file type bits: 0140000 is a socket.
+            int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            return (mode & 0170000) == 0140000;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     private static Optional<String> workdirProblem(Path workdir) {

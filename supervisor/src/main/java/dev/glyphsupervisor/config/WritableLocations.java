@@ -1,23 +1,54 @@
 package dev.glyphsupervisor.config;
 
+import java.io.IOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Whether a directory or file could be written without creating anything now. A directory that does not
  * exist yet is fine when its nearest existing ancestor is a writable directory, since the daemon creates
  * the rest at start-up.
+ *
+ * <p>Root passes every permission check ({@code access(2)} with W_OK answers yes to root for /proc and
+ * /sys too), so the kernel's own file systems, where no regular file can be created whatever the mode
+ * bits say, are refused by their type, and a read-only mount by its flag.
  */
 final class WritableLocations {
 
+    /** File system types (as /proc/self/mounts names them) that hold kernel objects, not files we may create. */
+    private static final Set<String> KERNEL_FILE_SYSTEMS = Set.of("proc", "sysfs", "cgroup", "cgroup2", "devpts",
+            "debugfs", "tracefs", "securityfs", "pstore", "bpf", "configfs", "efivarfs", "fusectl", "mqueue");
+
     private WritableLocations() {
+    }
+
+    /** Why nothing can be written under this existing directory although the permission bits may allow it. */
+    private static Optional<String> fileSystemProblem(Path existing) {
+        try {
+            FileStore store = Files.getFileStore(existing);
+            if (KERNEL_FILE_SYSTEMS.contains(store.type())) {
+                return Optional.of(existing + " is on the kernel's " + store.type() + " file system, where files cannot be created");
+            }
+            if (store.isReadOnly()) {
+                return Optional.of(existing + " is on a read-only file system");
+            }
+        } catch (IOException e) {
+            // Cannot tell: the permission check below (and the daemon's own error, naming the path) still apply.
+        }
+        return Optional.empty();
     }
 
     static Optional<String> directoryProblem(Path directory) {
         if (Files.exists(directory)) {
             if (!Files.isDirectory(directory)) {
                 return Optional.of(directory + " is a file, not a directory");
+            }
+            Optional<String> fileSystem = fileSystemProblem(directory);
+            if (fileSystem.isPresent()) {
+                return fileSystem;
             }
             return Files.isWritable(directory) ? Optional.empty() : Optional.of(directory + " is not writable");
         }
@@ -30,6 +61,10 @@ final class WritableLocations {
         }
         if (!Files.isDirectory(ancestor)) {
             return Optional.of(directory + " cannot be created: " + ancestor + " is a file, not a directory");
+        }
+        Optional<String> fileSystem = fileSystemProblem(ancestor);
+        if (fileSystem.isPresent()) {
+            return Optional.of(directory + " cannot be created: " + fileSystem.get());
         }
         if (!Files.isWritable(ancestor)) {
             return Optional.of(directory + " cannot be created: " + ancestor + " is not writable");

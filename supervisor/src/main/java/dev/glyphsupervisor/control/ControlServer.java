@@ -13,7 +13,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
@@ -68,11 +70,17 @@ public final class ControlServer implements Closeable {
 
     /**
      * Binds the socket. The caller holds the state-dir lock, so a socket file already there is a stale one
-     * from a daemon that died: it is removed first.
+     * from a daemon that died: it is removed first. Anything else at the path (a file the config named by
+     * mistake) is left alone and refused.
      */
     public static ControlServer start(Path path, int mode, Optional<String> group, Handler handler) throws IOException {
         Files.createDirectories(path.getParent());
-        Files.deleteIfExists(path);
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
+                throw new IOException(path + " exists and is not a socket; not removing it");
+            }
+            Files.delete(path);
+        }
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             server.bind(UnixDomainSocketAddress.of(path));

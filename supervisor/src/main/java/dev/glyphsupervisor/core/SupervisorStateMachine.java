@@ -36,6 +36,8 @@ public final class SupervisorStateMachine {
     private long relaunchToken;
     private String lastRestartReason;
     private Instant lastRestartAt;
+    /** What stood in the way, for a restart whose values carry a "detail" (a launch refused: who holds the port). */
+    private String lastRestartDetail;
     private long restarts;
     private String gpuUnknown;
     /** The stop in flight was asked by an operator or the maintenance schedule: relaunch at once, uncounted. */
@@ -73,6 +75,10 @@ public final class SupervisorStateMachine {
 
     public Instant lastRestartAt() {
         return lastRestartAt;
+    }
+
+    public String lastRestartDetail() {
+        return lastRestartDetail;
     }
 
     public int consecutiveFailures() {
@@ -445,6 +451,7 @@ public final class SupervisorStateMachine {
         restarts++;
         lastRestartReason = reason;
         lastRestartAt = now;
+        lastRestartDetail = values.get("detail") instanceof String detail ? detail : null;
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("reason", reason);
         record.put("pid", pid);

@@ -8,6 +8,9 @@ import dev.glyphsupervisor.lock.LockHeldException;
 import dev.glyphsupervisor.lock.StateDirLock;
 import dev.glyphsupervisor.runtime.LaunchException;
 import dev.glyphsupervisor.config.MemoryLimit;
+import dev.glyphsupervisor.config.MetricsConfig;
+import dev.glyphsupervisor.io.IoMessages;
+import dev.glyphsupervisor.runtime.PortCheck;
 import dev.glyphsupervisor.control.ControlServer;
 import dev.glyphsupervisor.systemd.ServiceNotifier;
 import dev.glyphsupervisor.systemd.WatchdogTicker;
@@ -63,12 +66,20 @@ public final class Daemon {
 
     /** Runs until a signal stops it; returns when the server is stopped and the lock released. */
     public void run() throws StartFailure {
+        // The Prometheus client only when metrics.listen is set; otherwise its classes and thread never load.
+        SupervisorMetrics prometheus = config.metrics().isPresent() ? new SupervisorMetrics(Clock.systemUTC()) : null;
+        MetricsSink metrics = prometheus != null ? prometheus : MetricsSink.NONE;
+        // The metrics port before the lock: binding it creates no file, so a port in use leaves nothing behind
+        // (no state_dir, no lock file, no audit record of a start that did not happen).
+        MetricsServer metricsServer = serveMetrics(prometheus);
         StateDirLock lock;
         try {
             lock = StateDirLock.acquire(config.stateDir());
         } catch (LockHeldException e) {
+            closeQuietly(metricsServer);
             throw new StartFailure(e.getMessage() + "; not starting a second supervisor", e);
         } catch (IOException e) {
+            closeQuietly(metricsServer);
             throw new StartFailure("cannot take the lock in state_dir " + config.stateDir() + ": " + e.getMessage(), e);
         }
         JsonlAuditLog audit = null;
@@ -76,7 +87,6 @@ public final class Daemon {
         Supervisor supervisor = null;
         Nvml nvml = null;
         ControlServer control = null;
-        MetricsServer metricsServer = null;
         ServiceNotifier notifier = ServiceNotifier.fromEnvironment(System.getenv());
         WatchdogTicker ticker = null;
         CountDownLatch released = new CountDownLatch(1);
@@ -85,7 +95,7 @@ public final class Daemon {
                 audit = JsonlAuditLog.open(config.audit().path(), config.audit().maxBytes(), config.audit().keep(),
                         Clock.systemUTC());
             } catch (IOException e) {
-                throw new StartFailure("cannot open the audit log " + config.audit().path() + ": " + e.getMessage(), e);
+                throw new StartFailure(e.getMessage(), e); // it names the audit log and the reason
             }
             // NVML is opened once for the daemon's life (lazily: the first reading loads and initialises it).
             nvml = config.probes().gpu().map(g -> Nvml.open(g.library())).orElse(null);
@@ -100,23 +110,12 @@ public final class Daemon {
             } catch (LaunchException | java.util.concurrent.CompletionException e) {
                 throw new StartFailure("cannot launch processes in a new session here: " + e.getMessage(), e);
             }
-            audit.record("supervisor_started", 0, startedFields(audit));
 
             ProbeSet probes = new ProbeSet(config.runtime(), config.probes(), runtime::current, runtime::rotateLog);
             SupervisorStateMachine machine = new SupervisorStateMachine(settings(config),
                     () -> ThreadLocalRandom.current().nextDouble());
             MemoryWatch watch = config.probes().gpu().isPresent() || config.probes().host().isPresent()
                     ? new MemoryWatch(limits(config)) : null;
-            MetricsSink metrics = MetricsSink.NONE;
-            if (config.metrics().isPresent()) {
-                SupervisorMetrics prometheus = new SupervisorMetrics(Clock.systemUTC());
-                try {
-                    metricsServer = prometheus.serve(config.metrics().get().host(), config.metrics().get().port());
-                } catch (IOException e) {
-                    throw new StartFailure(e.getMessage(), e);
-                }
-                metrics = prometheus;
-            }
             supervisor = new Supervisor(machine, runtime, audit, Clock.systemUTC(), probes, config.probes().startupInterval(),
                     memoryCheck(runtime, gpuProbe, watch, metrics), metrics);
             try {
@@ -131,9 +130,15 @@ public final class Daemon {
                 control = ControlServer.start(config.control().socket(), config.control().mode(), config.control().group(),
                         new DaemonControl(supervisor, config, Clock.systemUTC(), watch, quartz::nextFireTime,
                                 quartz::nextMaintenanceTime));
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
+                throw new StartFailure("cannot open the control socket " + config.control().socket() + ": "
+                        + IoMessages.reason(e), e);
+            } catch (RuntimeException e) {
                 throw new StartFailure("cannot open the control socket " + config.control().socket() + ": " + e, e);
             }
+            // Only now, with every listener bound, is the start real enough to record: a start that failed above
+            // leaves the audit log as it was.
+            audit.record("supervisor_started", 0, startedFields(audit));
 
             Supervisor s = supervisor;
             ServiceNotifier notify = notifier;
@@ -179,9 +184,7 @@ public final class Daemon {
             if (ticker != null) {
                 ticker.close();
             }
-            if (metricsServer != null) {
-                metricsServer.close();
-            }
+            closeQuietly(metricsServer);
             if (control != null) {
                 control.close();
             }
@@ -203,6 +206,38 @@ public final class Daemon {
             }
             lock.close();
             released.countDown();
+        }
+    }
+
+    /**
+     * The /metrics listener when metrics.listen is set, else null. A port in use names its holder when the
+     * kernel's socket table shows it (another supervisor on the same config shows up here as that daemon).
+     */
+    private MetricsServer serveMetrics(SupervisorMetrics metrics) throws StartFailure {
+        if (config.metrics().isEmpty()) {
+            return null;
+        }
+        MetricsConfig listen = config.metrics().get();
+        try {
+            return metrics.serve(listen.host(), listen.port());
+        } catch (IOException e) {
+            String where = config.locations().problem("metrics.listen", listen.host() + ":" + listen.port());
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            // A BindException also says "Cannot assign requested address" (a host that is not this machine's).
+            if (cause instanceof java.net.BindException && String.valueOf(cause.getMessage()).contains("in use")) {
+                String holder = PortCheck.holder(listen.port())
+                        .filter(h -> h.pid() > 0)
+                        .map(h -> " by pid " + h.pid() + (h.command().isEmpty() ? "" : " (" + h.command() + ")"))
+                        .orElse("");
+                throw new StartFailure(where + " is already in use" + holder + "; nothing was started", e);
+            }
+            throw new StartFailure(where + ": " + cause.getMessage() + "; nothing was started", e);
+        }
+    }
+
+    private static void closeQuietly(MetricsServer server) {
+        if (server != null) {
+            server.close();
         }
     }
 

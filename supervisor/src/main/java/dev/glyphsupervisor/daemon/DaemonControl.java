@@ -72,6 +72,7 @@ final class DaemonControl implements ControlServer.Handler {
         Map<String, Object> last = new LinkedHashMap<>();
         last.put("reason", s.lastRestartReason());
         last.put("at", s.lastRestartAt() == null ? null : s.lastRestartAt().toString());
+        last.put("detail", s.lastRestartDetail());
         m.put("last_restart", last);
         List<Map<String, Object>> probes = new ArrayList<>();
         for (ProbeResult r : supervisor.lastProbes()) {

@@ -133,8 +133,10 @@ public final class ProcessRuntimeControl implements RuntimeControl {
             fields.put("holder_pid", holder.map(PortHolder::pid).orElse(-1L));
             fields.put("holder_command", holder.map(PortHolder::command).orElse(null));
             audit.record("port_in_use", generation, fields);
-            throw new LaunchRefusedException("port_in_use", "port " + port + " is held by "
-                    + holder.map(h -> "pid " + h.pid() + " (" + h.command() + ")").orElse("an unknown process"));
+            throw new LaunchRefusedException("port_in_use", "runtime.port " + port + " is held by "
+                    + holder.filter(h -> h.pid() > 0).map(h -> "pid " + h.pid() + " (" + h.command() + ")")
+                            .orElse("a process we may not see (another user's?)")
+                    + ", which this supervisor did not start; no launch until it is free");
         }
         if (unreleased != null && gpuRelease.isPresent()) {
             // The last stop did not see the GPU memory come back: look again rather than launch into an OOM.

@@ -38,7 +38,8 @@ public final class Supervisor {
 
     /** What other threads may read about the machine, published after every event. */
     public record Snapshot(State state, long generation, long pid, ProbePhase phase, long restarts,
-                           String lastRestartReason, java.time.Instant lastRestartAt, java.time.Instant launchedAt,
+                           String lastRestartReason, java.time.Instant lastRestartAt, String lastRestartDetail,
+                           java.time.Instant launchedAt,
                            String pausedBy, java.time.Instant pausedAt, boolean shuttingDown) {
     }
 
@@ -308,13 +309,16 @@ public final class Supervisor {
             metrics.launched(clock.instant());
             scheduleStartupPoll(generation);
         } catch (RuntimeControl.LaunchRefusedException e) {
+            // Also on stderr (the journal under systemd): the audit log is not where an operator looks first.
+            LOG.warning(() -> "generation " + generation + " not launched: " + e.getMessage());
             post(new Event.LaunchFailed(generation, e.reason(), e.getMessage()));
         }
     }
 
     private void publish() {
         snapshot = new Snapshot(machine.state(), machine.generation(), machine.pid(), machine.probePhase(),
-                machine.restarts(), machine.lastRestartReason(), machine.lastRestartAt(), machine.launchedAt(),
+                machine.restarts(), machine.lastRestartReason(), machine.lastRestartAt(), machine.lastRestartDetail(),
+                machine.launchedAt(),
                 machine.pausedBy(), machine.pausedAt(), machine.shuttingDown());
         metrics.state(snapshot.state().name());
         String line = statusLine();

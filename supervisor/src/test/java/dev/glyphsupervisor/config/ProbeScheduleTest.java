@@ -66,8 +66,20 @@ class ProbeScheduleTest {
 
     @Test
     void refusesWhatQuartzRefuses() {
-        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> new CronProbeSchedule("0 * * * *"));
-        assertEquals("'0 * * * *' is not a valid Quartz cron expression: Unexpected end of expression.", refused.getMessage());
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> new CronProbeSchedule("0 61 * * * ?"));
+        assertEquals("'0 61 * * * ?' is not a valid Quartz cron expression: Minute and Second values must be between 0 and 59",
+                refused.getMessage());
+    }
+
+    @Test
+    void aCrontabLineIsNamedAsOneWithItsQuartzForm() {
+        IllegalArgumentException hourly = assertThrows(IllegalArgumentException.class, () -> new CronProbeSchedule("0 * * * *"));
+        assertEquals("'0 * * * *' has 5 fields, like a crontab line; a Quartz cron expression has 6 or 7, seconds first: "
+                + "write '0 0 * * * ?'", hourly.getMessage());
+        // crontab's Monday is 1, Quartz's is 2: no rewrite offered where the day of the week is given
+        IllegalArgumentException mondays = assertThrows(IllegalArgumentException.class, () -> new CronProbeSchedule("30 4 * * 1"));
+        assertEquals("'30 4 * * 1' has 5 fields, like a crontab line; a Quartz cron expression has 6 or 7, seconds first "
+                + "(e.g. '0 * * * * ?' for every minute)", mondays.getMessage());
     }
 
     @Test

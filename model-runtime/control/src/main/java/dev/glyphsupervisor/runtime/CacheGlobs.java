@@ -46,6 +46,11 @@ public final class CacheGlobs {
         if (base.getNameCount() == 0 && (pattern.isEmpty() || onlyWildcards(pattern))) {
             return Optional.of("'" + glob + "' would clear the whole file system");
         }
+        Path normalizedHome = home == null ? null : home.toAbsolutePath().normalize();
+        // Before the rule below: root's home, /root, is also a bare top-level directory, and this says why better.
+        if (normalizedHome != null && !hasWildcard(glob) && normalizedHome.startsWith(Path.of(glob).normalize())) {
+            return Optional.of("'" + glob + "' is the home directory " + normalizedHome + " or a parent of it");
+        }
         if (base.getNameCount() == 0) {
             return Optional.of("'" + glob + "' starts at '/'; name a directory below it");
         }
@@ -54,10 +59,6 @@ public final class CacheGlobs {
             if (base.startsWith(r)) {
                 return Optional.of("'" + glob + "' is under " + root + ", a kernel file system");
             }
-        }
-        Path normalizedHome = home == null ? null : home.toAbsolutePath().normalize();
-        if (normalizedHome != null && !hasWildcard(glob) && normalizedHome.startsWith(Path.of(glob).normalize())) {
-            return Optional.of("'" + glob + "' is the home directory " + normalizedHome + " or a parent of it");
         }
         if (normalizedHome != null && matchesHomeOrParent(matcher, normalizedHome)) {
             return Optional.of("'" + glob + "' matches the home directory " + normalizedHome + " or a parent of it");

@@ -72,6 +72,14 @@ class CacheGlobsTest {
     }
 
     @Test
+    void rootsHomeIsNamedAsTheHomeDirectoryNotAsATopLevelOne() {
+        assertEquals(Optional.of("'/root' is the home directory /root or a parent of it"),
+                CacheGlobs.unsafeReason("/root", Path.of("/root")));
+        assertEquals(Optional.of("'/data' starts at '/'; name a directory below it"),
+                CacheGlobs.unsafeReason("/data", Path.of("/root")));
+    }
+
+    @Test
     void reasonsNameTheGlob() {
         assertTrue(CacheGlobs.unsafeReason("/tmp/**", HOME).orElseThrow().contains("'/tmp/**'"));
         assertTrue(CacheGlobs.unsafeReason("/home/al*", HOME).orElseThrow().contains("home directory"));
