@@ -74,8 +74,13 @@ public final class DatagramSink implements AutoCloseable {
 
     /** The next datagram, failing the test when none comes before the deadline. */
     public String next() throws InterruptedException {
-        String message = received.poll(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-        assertNotNull(message, "no datagram within " + DEADLINE);
+        return next(DEADLINE);
+    }
+
+    /** The next datagram, failing the test when none comes {@code within} (e.g. a JVM's whole start-up). */
+    public String next(Duration within) throws InterruptedException {
+        String message = received.poll(within.toMillis(), TimeUnit.MILLISECONDS);
+        assertNotNull(message, "no datagram within " + within);
         return message;
     }
 
