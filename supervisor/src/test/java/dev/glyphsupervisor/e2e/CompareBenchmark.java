@@ -20,8 +20,9 @@ import java.util.function.Supplier;
  * <pre>./mvnw -B -q -Pcompare -pl model-runtime/reference,supervisor -am verify -DskipTests [-Dcompare.idle=600] ...</pre>
  *
  * <p>Every tool supervises the same program (same argv, working directory, port) and meets the same faults,
- * measured the same way from outside ({@link Faults}). A tool that cannot be run here is reported as
- * unavailable; the others are still measured. The steps:
+ * measured the same way from outside ({@link Faults}); the tools' trials run round-robin, so that on a shared
+ * machine they all meet the same load. A tool that cannot be run here is reported as unavailable; the others are
+ * still measured. The steps:
  *
  * <ol>
  *   <li>SIGKILL of the server (no workers): kill -> a new server process exists, and -> its port is open.</li>
@@ -68,11 +69,14 @@ public final class CompareBenchmark {
         List<Tool> tools = tools();
         List<String> labels = tools.stream().map(Tool::label).toList();
 
-        section("1. SIGKILL of the server (forking_server.py, no workers); " + warmUp + " warm-up kills, then " + kills);
-        forEach(tools, (tool, s) -> {
+        section("1. SIGKILL of the server (forking_server.py, no workers); " + warmUp + " warm-up kills, then " + kills
+                + "; round-robin");
+        roundRobin(tools, warmUp, kills, (tool, s) -> {
             ServerProgram p = ServerProgram.forkingServer(dir.resolve(tool.label() + "-deaths"), 0);
             start(s, p, Scenario.DEATHS);
-            Faults.Deaths d = Faults.deaths(s, p, warmUp, kills, false, Faults.SPELL_NS);
+            return new Faults.DeathTrials(s, p, false, Faults.SPELL_NS);
+        }).forEach((tool, trials) -> {
+            Faults.Deaths d = trials.result();
             put("death -> new server process, ms", tool, Stats.summary(d.existsMs()));
             put("death -> port open again, ms", tool, Stats.summary(d.upMs()));
             put("(warm-up deaths -> port open, ms, not counted)", tool, d.warmUpUpMs().toString());
@@ -80,11 +84,13 @@ public final class CompareBenchmark {
         });
 
         section("2. SIGKILL of the parent only; 2 workers keep the port (" + orphanTrials + " trials, " + deadline.toSeconds()
-                + " s each at most)");
-        forEach(tools, (tool, s) -> {
+                + " s each at most); round-robin");
+        roundRobin(tools, 0, orphanTrials, (tool, s) -> {
             ServerProgram p = ServerProgram.forkingServer(dir.resolve(tool.label() + "-orphans"), 2);
             start(s, p, Scenario.DEATHS);
-            Faults.Orphans o = Faults.orphans(s, p, orphanTrials, deadline);
+            return new Faults.OrphanTrials(s, p, deadline);
+        }).forEach((tool, trials) -> {
+            Faults.Orphans o = trials.result();
             put("orphans: trials recovered (orphans ended, new server holds the port)", tool, o.recovered() + " of " + o.trials());
             put("orphans: kill -> orphans ended, ms", tool, count(o.orphansGoneMs(), o.trials()));
             put("orphans: kill -> new server holds the port, ms", tool, count(o.newListenerMs(), o.trials()));
@@ -98,11 +104,13 @@ public final class CompareBenchmark {
         });
 
         section("3. SIGSTOP of the tree, port open (" + hangTrials + " trials, " + deadline.toSeconds() + " s each at most);"
-                + " glyph-supervisor: HTTP probe every 1 s, failure_threshold 2, timeout 1 s: bound 3000 ms");
-        forEach(tools, (tool, s) -> {
+                + " glyph-supervisor: HTTP probe every 1 s, failure_threshold 2, timeout 1 s: bound 3000 ms; round-robin");
+        roundRobin(tools, 0, hangTrials, (tool, s) -> {
             ServerProgram p = ServerProgram.forkingServer(dir.resolve(tool.label() + "-hangs"), 2);
             start(s, p, Scenario.HANGS);
-            Faults.Hangs h = Faults.hangs(s, p, hangTrials, deadline);
+            return new Faults.HangTrials(s, p, deadline);
+        }).forEach((tool, trials) -> {
+            Faults.Hangs h = trials.result();
             put("hang -> hung server killed or replaced, ms", tool, count(h.actedMs(), h.trials()));
             put("hang -> restart decided (own record; bound 3000 ms), ms", tool,
                     h.decidedMs().isEmpty() ? "no such record" : count(h.decidedMs(), h.trials()));
@@ -111,11 +119,14 @@ public final class CompareBenchmark {
             }
         });
 
-        section("4. MTTR, the reference runtime as conf/glyph-supervisor.yaml launches it (1 warm-up kill, then " + mttrKills + ")");
-        forEach(tools, (tool, s) -> {
+        section("4. MTTR, the reference runtime as conf/glyph-supervisor.yaml launches it (1 warm-up kill, then " + mttrKills
+                + "; round-robin)");
+        roundRobin(tools, 1, mttrKills, (tool, s) -> {
             ServerProgram p = ServerProgram.referenceRuntime(dir.resolve(tool.label() + "-mttr"));
             start(s, p, Scenario.OWN_CONFIG);
-            Faults.Deaths d = Faults.deaths(s, p, 1, mttrKills, true, MTTR_SPELL_NS);
+            return new Faults.DeathTrials(s, p, true, MTTR_SPELL_NS);
+        }).forEach((tool, trials) -> {
+            Faults.Deaths d = trials.result();
             put("MTTR reference runtime: kill -> new process, ms", tool, Stats.summary(d.existsMs()));
             put("MTTR reference runtime: kill -> /health 200, ms", tool, Stats.summary(d.upMs()));
             note(tool, "MTTR warm-up kill -> /health 200: " + d.warmUpUpMs() + " ms; not recovered: " + d.failures());
@@ -171,25 +182,53 @@ public final class CompareBenchmark {
         System.out.println("load average at the start: " + Files.readString(Path.of("/proc/loadavg")).strip());
     }
 
-    private interface Step {
-        void run(Tool tool, Supervised s) throws Exception;
+    private interface Setup<R extends Faults.Trials> {
+        /** Starts the tool on a program of its own and gives the trials to run against it. */
+        R start(Tool tool, Supervised s) throws Exception;
     }
 
-    /** Runs one step for each tool, each with a fresh runner closed afterwards; a failure is reported and the next tool runs. */
-    private static void forEach(List<Tool> tools, Step step) {
-        for (Tool tool : tools) {
-            Supervised s = tool.make().get();
-            try {
-                step.run(tool, s);
-            } catch (Exception | AssertionError e) {
-                String message = String.valueOf(e.getMessage());
-                System.out.println("  " + tool.label() + ": FAILED: " + e.getClass().getSimpleName() + ": "
-                        + message.substring(0, Math.min(2000, message.length())));
-                put("(failed steps)", tool, e.getClass().getSimpleName());
-            } finally {
-                close(s);
+    /**
+     * Starts every tool (a fresh runner each, on its own program), then runs {@code warmUp + rounds} rounds of one
+     * trial per tool in turn. A tool that fails is reported, closed and left out of the later rounds; the others go
+     * on. Gives the trials of the tools that finished every round.
+     */
+    private static <R extends Faults.Trials> Map<Tool, R> roundRobin(List<Tool> tools, int warmUp, int rounds, Setup<R> setup) {
+        Map<Tool, R> trials = new LinkedHashMap<>();
+        Map<Tool, Supervised> runners = new LinkedHashMap<>();
+        try {
+            for (Tool tool : tools) {
+                Supervised s = tool.make().get();
+                runners.put(tool, s);
+                try {
+                    trials.put(tool, setup.start(tool, s));
+                } catch (Exception | AssertionError e) {
+                    failed(tool, "start", e);
+                    close(s);
+                    runners.remove(tool);
+                }
             }
+            for (int round = 1; round <= warmUp + rounds; round++) {
+                for (Tool tool : List.copyOf(trials.keySet())) {
+                    try {
+                        trials.get(tool).trial(round > warmUp);
+                    } catch (Exception | AssertionError e) {
+                        failed(tool, "round " + round, e);
+                        trials.remove(tool);
+                        close(runners.remove(tool));
+                    }
+                }
+            }
+        } finally {
+            runners.values().forEach(CompareBenchmark::close);
         }
+        return trials;
+    }
+
+    private static void failed(Tool tool, String when, Throwable e) {
+        String message = String.valueOf(e.getMessage());
+        System.out.println("  " + tool.label() + ": FAILED (" + when + "): " + e.getClass().getSimpleName() + ": "
+                + message.substring(0, Math.min(2000, message.length())));
+        put("(failed, left out)", tool, when + ": " + e.getClass().getSimpleName());
     }
 
     private static void start(Supervised s, ServerProgram p, Scenario scenario) throws Exception {

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
@@ -82,25 +81,47 @@ final class Faults {
         return Math.round(nanos / 1e6);
     }
 
+    /**
+     * Repeated trials of one fault against one tool. The benchmark runs the tools' trials round-robin (a trial of
+     * each tool in turn, each tool with its own server), so that on a shared machine all of them meet the same load.
+     */
+    interface Trials {
+        /** One fault, measured; {@code counted} is false for warm-up trials. */
+        void trial(boolean counted) throws Exception;
+    }
+
     // ---- death of the server ----
 
-    /** @param warmUpMs the first deaths, not counted (a daemon seconds old is still loading its classes) */
+    /** @param warmUpUpMs the first deaths, not counted (a daemon seconds old is still loading its classes) */
     record Deaths(List<Long> existsMs, List<Long> upMs, List<Long> warmUpUpMs, int failures, int operatorRestarts) {
     }
 
     /**
-     * SIGKILL of the server's main process, {@code warmUp + kills} times: time until a new server process exists
-     * (exec'd: its argv is the program's), and until its port accepts connections ({@code http}: answers 200).
+     * SIGKILL of the server's main process: time until a new server process exists (exec'd: its argv is the
+     * program's), and until its port accepts connections ({@code http}: answers 200).
      */
-    static Deaths deaths(Supervised tool, ServerProgram program, int warmUp, int kills, boolean http, long spellNs)
-            throws Exception {
-        ProcessWatch watch = new ProcessWatch(program.marker());
-        List<Long> exists = new ArrayList<>();
-        List<Long> up = new ArrayList<>();
-        List<Long> warm = new ArrayList<>();
-        int failures = 0;
-        int[] operator = {0};
-        for (int i = 1; i <= warmUp + kills; i++) {
+    static final class DeathTrials implements Trials {
+        private final Supervised tool;
+        private final ServerProgram program;
+        private final boolean http;
+        private final long spellNs;
+        private final ProcessWatch watch;
+        private final List<Long> exists = new ArrayList<>();
+        private final List<Long> up = new ArrayList<>();
+        private final List<Long> warm = new ArrayList<>();
+        private int failures;
+        private final int[] operator = {0};
+
+        DeathTrials(Supervised tool, ServerProgram program, boolean http, long spellNs) {
+            this.tool = tool;
+            this.program = program;
+            this.http = http;
+            this.spellNs = spellNs;
+            this.watch = new ProcessWatch(program.marker());
+        }
+
+        @Override
+        public void trial(boolean counted) throws Exception {
             Tree tree = recover(tool, watch, program, http, operator);
             spell(tree, spellNs);
             Set<Long> old = watch.livePids();
@@ -110,14 +131,17 @@ final class Faults {
             long upAt = existsAt < 0 ? -1 : awaitPort(program, http, t0 + T.toNanos());
             if (upAt < 0) {
                 failures++;
-            } else if (i <= warmUp) {
+            } else if (!counted) {
                 warm.add(ms(upAt - t0));
             } else {
                 exists.add(ms(existsAt - t0));
                 up.add(ms(upAt - t0));
             }
         }
-        return new Deaths(exists, up, warm, failures, operator[0]);
+
+        Deaths result() {
+            return new Deaths(exists, up, warm, failures, operator[0]);
+        }
     }
 
     private static long awaitNewProcess(ProcessWatch watch, Set<Long> old, long deadline) {
@@ -145,10 +169,11 @@ final class Faults {
     // ---- death of the parent, workers left holding the port ----
 
     /**
-     * @param orphansGoneMs  per trial where it happened: kill -> the old workers gone
-     * @param newListenerMs  per trial where it happened: kill -> a new process holds the port's listening socket
-     * @param orphansLeft    trials that ended (deadline) with old workers still alive, serving the port unsupervised
-     * @param launches       new server parents seen in all trials (relaunches, failed ones included)
+     * @param orphansGoneMs    per trial where it happened: kill -> the old workers gone
+     * @param newListenerMs    per trial where it happened: kill -> a new process holds the port's listening socket
+     * @param orphansLeft      trials that ended (deadline) with old workers still alive, serving the port unsupervised
+     * @param launches         new server parents seen in all trials (relaunches, failed ones included)
+     * @param operatorRestarts trials after which the tool was not back 15 s after the benchmark removed the orphans
      */
     record Orphans(int trials, List<Long> orphansGoneMs, List<Long> newListenerMs, int orphansLeft, int launches,
             int operatorRestarts, List<String> statesAtDeadline) {
@@ -158,15 +183,29 @@ final class Faults {
     }
 
     /** SIGKILL of the server's parent only; its workers keep the listening socket. Watched until recovered or the deadline. */
-    static Orphans orphans(Supervised tool, ServerProgram program, int trials, Duration deadline) throws Exception {
-        ProcessWatch watch = new ProcessWatch(program.marker());
-        List<Long> gone = new ArrayList<>();
-        List<Long> listening = new ArrayList<>();
-        int left = 0;
-        int launches = 0;
-        int[] operator = {0};
-        List<String> states = new ArrayList<>();
-        for (int i = 1; i <= trials; i++) {
+    static final class OrphanTrials implements Trials {
+        private final Supervised tool;
+        private final ServerProgram program;
+        private final Duration deadline;
+        private final ProcessWatch watch;
+        private final List<Long> gone = new ArrayList<>();
+        private final List<Long> listening = new ArrayList<>();
+        private final List<String> states = new ArrayList<>();
+        private int trials;
+        private int left;
+        private int launches;
+        private final int[] operator = {0};
+
+        OrphanTrials(Supervised tool, ServerProgram program, Duration deadline) {
+            this.tool = tool;
+            this.program = program;
+            this.deadline = deadline;
+            this.watch = new ProcessWatch(program.marker());
+        }
+
+        @Override
+        public void trial(boolean counted) throws Exception {
+            trials++;
             Tree tree = recover(tool, watch, program, false, operator);
             spell(tree, SPELL_NS);
             Set<Long> old = tree.pids();
@@ -212,7 +251,10 @@ final class Faults {
             }
             recover(tool, watch, program, false, operator); // on its own once the port is free, or by an operator
         }
-        return new Orphans(trials, gone, listening, left, launches, operator[0], states);
+
+        Orphans result() {
+            return new Orphans(trials, gone, listening, left, launches, operator[0], states);
+        }
     }
 
     // ---- hang: the whole tree stopped, the port still open ----
@@ -229,13 +271,27 @@ final class Faults {
      * stopped by pid, not by group: a tool that leaves its child in its own process group would be stopped too.
      * A hang not acted on by the deadline is ended by the benchmark (SIGKILL), which the tool sees as a death.
      */
-    static Hangs hangs(Supervised tool, ServerProgram program, int trials, Duration deadline) throws Exception {
-        ProcessWatch watch = new ProcessWatch(program.marker());
-        List<Long> acted = new ArrayList<>();
-        List<Long> decided = new ArrayList<>();
-        int[] operator = {0};
-        List<String> states = new ArrayList<>();
-        for (int i = 1; i <= trials; i++) {
+    static final class HangTrials implements Trials {
+        private final Supervised tool;
+        private final ServerProgram program;
+        private final Duration deadline;
+        private final ProcessWatch watch;
+        private final List<Long> acted = new ArrayList<>();
+        private final List<Long> decided = new ArrayList<>();
+        private final List<String> states = new ArrayList<>();
+        private int trials;
+        private final int[] operator = {0};
+
+        HangTrials(Supervised tool, ServerProgram program, Duration deadline) {
+            this.tool = tool;
+            this.program = program;
+            this.deadline = deadline;
+            this.watch = new ProcessWatch(program.marker());
+        }
+
+        @Override
+        public void trial(boolean counted) throws Exception {
+            trials++;
             Tree tree = recover(tool, watch, program, true, operator);
             spell(tree, SPELL_NS);
             Set<Long> old = tree.pids();
@@ -257,10 +313,12 @@ final class Faults {
                 states.add(tool.programState());
                 old.forEach(pid -> Signals.kill(pid, Signals.SIGKILL));
             }
-            OptionalLong decidedAt = tool.restartDecidedAt(stoppedAtMs);
-            decidedAt.ifPresent(at -> decided.add(at - stoppedAtMs));
+            tool.restartDecidedAt(stoppedAtMs).ifPresent(at -> decided.add(at - stoppedAtMs));
         }
-        return new Hangs(trials, acted, decided, operator[0], states);
+
+        Hangs result() {
+            return new Hangs(trials, acted, decided, operator[0], states);
+        }
     }
 
     // ---- idle ----
