@@ -250,6 +250,7 @@ public final class CompareBenchmark {
     }
 
     private static void closeAll() {
+        Faults.stopping = true;
         List<Supervised> open;
         synchronized (OPEN) {
             open = new ArrayList<>(OPEN);
@@ -275,9 +276,9 @@ public final class CompareBenchmark {
                 System.out.println("  fake NVML UNAVAILABLE (" + fakeNvml + " not built: the probes module's build makes it);"
                         + " GPU probe not measured");
             }
-            Faults.awaitUp(new ProcessWatch(plainProgram.marker()), plainProgram, true, Faults.T);
+            Faults.awaitUp(new ProcessWatch(plainProgram.marker(), plain.daemonPid()), plainProgram, true, Faults.T);
             if (gpu != null) {
-                Faults.Tree tree = Faults.awaitUp(new ProcessWatch(gpuProgram.marker()), gpuProgram, true, Faults.T);
+                Faults.Tree tree = Faults.awaitUp(new ProcessWatch(gpuProgram.marker(), gpu.daemonPid()), gpuProgram, true, Faults.T);
                 gpu.gpuScript(List.copyOf(tree.pids()));
             }
             Thread.sleep(10_000); // warm-up excluded from the window: class loading and JIT of the start
@@ -303,7 +304,7 @@ public final class CompareBenchmark {
                 try {
                     ServerProgram p = ServerProgram.forkingServer(dir.resolve(tool.label() + "-idle"), 0);
                     start(s, p, Scenario.IDLE);
-                    Faults.awaitUp(new ProcessWatch(p.marker()), p, true, Faults.T);
+                    Faults.awaitUp(new ProcessWatch(p.marker(), s.daemonPid()), p, true, Faults.T);
                     running.add(s);
                     toolOf.put(s, tool);
                 } catch (Exception | AssertionError e) {

@@ -27,6 +27,9 @@ final class Faults {
     static final long SPELL_NS = 1_500_000_000L;
     private static final long POLL_NS = 1_000_000L;
 
+    /** Set when the benchmark is interrupted: no tool is restarted any more while the shutdown hook closes them. */
+    static volatile boolean stopping;
+
     private Faults() {
     }
 
@@ -67,6 +70,9 @@ final class Faults {
         try {
             return awaitUp(watch, program, http, Duration.ofSeconds(15));
         } catch (AssertionError gaveUp) {
+            if (stopping) {
+                throw gaveUp;
+            }
             operatorRestarts[0]++;
             tool.restartProgram();
             return awaitUp(watch, program, http, T);
@@ -117,7 +123,7 @@ final class Faults {
             this.program = program;
             this.http = http;
             this.spellNs = spellNs;
-            this.watch = new ProcessWatch(program.marker());
+            this.watch = new ProcessWatch(program.marker(), tool.daemonPid());
         }
 
         @Override
@@ -200,7 +206,7 @@ final class Faults {
             this.tool = tool;
             this.program = program;
             this.deadline = deadline;
-            this.watch = new ProcessWatch(program.marker());
+            this.watch = new ProcessWatch(program.marker(), tool.daemonPid());
         }
 
         @Override
@@ -286,7 +292,7 @@ final class Faults {
             this.tool = tool;
             this.program = program;
             this.deadline = deadline;
-            this.watch = new ProcessWatch(program.marker());
+            this.watch = new ProcessWatch(program.marker(), tool.daemonPid());
         }
 
         @Override
@@ -380,7 +386,7 @@ final class Faults {
 
     /** SIGKILL to every process of the program still alive (stopped ones included): nothing outlives a benchmark step. */
     static void killProgram(ServerProgram program) {
-        for (ProcInfo p : new ProcessWatch(program.marker()).scan()) {
+        for (ProcInfo p : new ProcessWatch(program.marker(), -1).scan()) {
             Signals.kill(p.pid(), Signals.SIGKILL);
         }
     }

@@ -5,10 +5,8 @@ import dev.glyphsupervisor.runtime.ProcessTable;
 
 import java.io.File;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -16,46 +14,38 @@ import java.util.Set;
  * is measured the same way. A process belongs to the program when its argv holds the program's marker (an
  * argument no supervisor's own command line has, e.g. the forking server's control file).
  *
- * <p>Cheap enough to poll every millisecond: only pids that are new since the last scan have their command
- * line read. A new pid that does not match yet is read again for {@link #EXEC_WINDOW_NS}, because a
- * supervisor forks first and execs the program a moment later (until then the child has the supervisor's argv).
+ * <p>Cheap enough to poll every millisecond: a pid has its command line read once, when it first shows up, and
+ * is then remembered as the program's or not. The exception is a child of the supervisor's daemon that does not
+ * match yet: a supervisor forks first and execs the program a moment later (until then the child has the
+ * supervisor's argv), so such a child is read again on every scan until it matches or ends. A pid that leaves
+ * /proc is forgotten, so that a reused pid (pids wrap around on a busy machine) is read afresh.
  */
 final class ProcessWatch {
 
-    private static final long EXEC_WINDOW_NS = 300_000_000L;
-
     private final String marker;
-    private final Set<Long> settled = new HashSet<>();     // not the program's (or gone): never read again
-    private final Map<Long, Long> young = new HashMap<>(); // new, not matching yet: pid -> first seen (nanoTime)
-    private final Set<Long> program = new HashSet<>();     // the program's processes, alive at the last scan
+    private final long daemonPid;
+    private final Set<Long> settled = new HashSet<>(); // not the program's: not read again while the pid lives
+    private final Set<Long> program = new HashSet<>(); // the program's processes, alive at the last scan
 
-    ProcessWatch(String marker) {
+    /** @param daemonPid the supervisor's daemon, whose children may exec the program after a scan saw them; -1: none */
+    ProcessWatch(String marker, long daemonPid) {
         this.marker = marker;
-        for (long pid : pids()) {
-            if (matches(pid)) {
-                program.add(pid);
-            } else {
-                settled.add(pid); // existed before the watch: not a fresh fork that may still exec the program
-            }
-        }
+        this.daemonPid = daemonPid;
+        scan();
     }
 
     /** The program's live processes now (zombies and processes that exited are left out). */
     List<ProcInfo> scan() {
-        long now = System.nanoTime();
-        for (long pid : pids()) {
+        List<Long> present = pids();
+        settled.retainAll(new HashSet<>(present));
+        for (long pid : present) {
             if (settled.contains(pid) || program.contains(pid)) {
                 continue;
             }
             if (matches(pid)) {
                 program.add(pid);
-                young.remove(pid);
-            } else {
-                long first = young.computeIfAbsent(pid, p -> now);
-                if (now - first > EXEC_WINDOW_NS) {
-                    young.remove(pid);
-                    settled.add(pid);
-                }
+            } else if (!childOfDaemon(pid)) {
+                settled.add(pid);
             }
         }
         List<ProcInfo> live = new ArrayList<>();
@@ -64,7 +54,6 @@ final class ProcessWatch {
             ProcInfo info = ProcessTable.get(pid).orElse(null);
             if (info == null || info.isZombie()) {
                 it.remove();
-                settled.add(pid); // a pid is reused only after wrapping around; the marker check would catch it anyway
             } else {
                 live.add(info);
             }
@@ -79,6 +68,10 @@ final class ProcessWatch {
             pids.add(p.pid());
         }
         return pids;
+    }
+
+    private boolean childOfDaemon(long pid) {
+        return daemonPid > 0 && ProcessTable.get(pid).map(p -> p.ppid() == daemonPid && !p.isZombie()).orElse(false);
     }
 
     private boolean matches(long pid) {
