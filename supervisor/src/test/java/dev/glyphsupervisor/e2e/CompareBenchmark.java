@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -42,6 +43,7 @@ public final class CompareBenchmark {
     }
 
     /** figure -> tool label -> value: printed as a table at the end. */
+    private static final String ALL_STEPS = "deaths,orphans,hangs,mttr,probe,idle";
     private static final Map<String, Map<String, String>> TABLE = new LinkedHashMap<>();
     private static final List<Supervised> OPEN = new ArrayList<>();
     /**
@@ -60,6 +62,12 @@ public final class CompareBenchmark {
         int idleSeconds = Integer.getInteger("compare.idle", 600);
         int probeSeconds = Integer.getInteger("compare.probeWindow", 60);
         int statusRuns = Integer.getInteger("compare.statusRuns", 20);
+        Set<String> steps = Set.of(System.getProperty("compare.steps", ALL_STEPS).split(","));
+        for (String step : steps) {
+            if (!Set.of(ALL_STEPS.split(",")).contains(step)) {
+                throw new IllegalArgumentException("compare.steps: unknown step '" + step + "'; the steps are " + ALL_STEPS);
+            }
+        }
         Path dir = Files.createTempDirectory("glyph-compare");
         Runtime.getRuntime().addShutdownHook(new Thread(CompareBenchmark::closeAll));
 
@@ -69,75 +77,87 @@ public final class CompareBenchmark {
         List<Tool> tools = tools();
         List<String> labels = tools.stream().map(Tool::label).toList();
 
-        section("1. SIGKILL of the server (forking_server.py, no workers); " + warmUp + " warm-up kills, then " + kills
-                + "; round-robin");
-        roundRobin(tools, warmUp, kills, (tool, s) -> {
-            ServerProgram p = ServerProgram.forkingServer(dir.resolve(tool.label() + "-deaths"), 0);
-            start(s, p, Scenario.DEATHS);
-            return new Faults.DeathTrials(s, p, false, Faults.SPELL_NS);
-        }).forEach((tool, trials) -> {
-            Faults.Deaths d = trials.result();
-            put("death -> new server process, ms", tool, Stats.summary(d.existsMs()));
-            put("death -> port open again, ms", tool, Stats.summary(d.upMs()));
-            put("(warm-up deaths -> port open, ms, not counted)", tool, d.warmUpUpMs().toString());
-            note(tool, "deaths not recovered within 60 s: " + d.failures() + ", operator restarts needed: " + d.operatorRestarts());
-        });
+        if (steps.contains("deaths")) {
+            section("1. SIGKILL of the server (forking_server.py, no workers); " + warmUp + " warm-up kills, then " + kills
+                    + "; round-robin");
+            roundRobin(tools, warmUp, kills, (tool, s) -> {
+                ServerProgram p = ServerProgram.forkingServer(dir.resolve(tool.label() + "-deaths"), 0);
+                start(s, p, Scenario.DEATHS);
+                return new Faults.DeathTrials(s, p, false, Faults.SPELL_NS);
+            }).forEach((tool, trials) -> {
+                Faults.Deaths d = trials.result();
+                put("death -> new server process, ms", tool, Stats.summary(d.existsMs()));
+                put("death -> port open again, ms", tool, Stats.summary(d.upMs()));
+                put("(warm-up deaths -> port open, ms, not counted)", tool, d.warmUpUpMs().toString());
+                note(tool, "deaths not recovered within 60 s: " + d.failures() + ", operator restarts needed: " + d.operatorRestarts());
+            });
+        }
 
-        section("2. SIGKILL of the parent only; 2 workers keep the port (" + orphanTrials + " trials, " + deadline.toSeconds()
-                + " s each at most); round-robin");
-        roundRobin(tools, 0, orphanTrials, (tool, s) -> {
-            ServerProgram p = ServerProgram.forkingServer(dir.resolve(tool.label() + "-orphans"), 2);
-            start(s, p, Scenario.DEATHS);
-            return new Faults.OrphanTrials(s, p, deadline);
-        }).forEach((tool, trials) -> {
-            Faults.Orphans o = trials.result();
-            put("orphans: trials recovered (orphans ended, new server holds the port)", tool, o.recovered() + " of " + o.trials());
-            put("orphans: kill -> orphans ended, ms", tool, count(o.orphansGoneMs(), o.trials()));
-            put("orphans: kill -> new server holds the port, ms", tool, count(o.newListenerMs(), o.trials()));
-            put("orphans: trials ending with orphans serving the port unsupervised", tool, o.orphansLeft() + " of " + o.trials());
-            put("orphans: server launches seen (failed ones included)", tool, Integer.toString(o.launches()));
-            put("orphans: operator restarts needed afterwards (not back 15 s after the orphans were removed)", tool,
-                    Integer.toString(o.operatorRestarts()));
-            if (!o.statesAtDeadline().isEmpty()) {
-                put("orphans: the tool's status at the deadline (first trial)", tool, o.statesAtDeadline().get(0));
-            }
-        });
+        if (steps.contains("orphans")) {
+            section("2. SIGKILL of the parent only; 2 workers keep the port (" + orphanTrials + " trials, " + deadline.toSeconds()
+                    + " s each at most); round-robin");
+            roundRobin(tools, 0, orphanTrials, (tool, s) -> {
+                ServerProgram p = ServerProgram.forkingServer(dir.resolve(tool.label() + "-orphans"), 2);
+                start(s, p, Scenario.DEATHS);
+                return new Faults.OrphanTrials(s, p, deadline);
+            }).forEach((tool, trials) -> {
+                Faults.Orphans o = trials.result();
+                put("orphans: trials recovered (orphans ended, new server holds the port)", tool, o.recovered() + " of " + o.trials());
+                put("orphans: kill -> orphans ended, ms", tool, count(o.orphansGoneMs(), o.trials()));
+                put("orphans: kill -> new server holds the port, ms", tool, count(o.newListenerMs(), o.trials()));
+                put("orphans: trials ending with orphans serving the port unsupervised", tool, o.orphansLeft() + " of " + o.trials());
+                put("orphans: server launches seen (failed ones included)", tool, Integer.toString(o.launches()));
+                put("orphans: operator restarts needed afterwards (not back 15 s after the orphans were removed)", tool,
+                        Integer.toString(o.operatorRestarts()));
+                if (!o.statesAtDeadline().isEmpty()) {
+                    put("orphans: the tool's status at the deadline (first trial)", tool, o.statesAtDeadline().get(0));
+                }
+            });
+        }
 
-        section("3. SIGSTOP of the tree, port open (" + hangTrials + " trials, " + deadline.toSeconds() + " s each at most);"
-                + " glyph-supervisor: HTTP probe every 1 s, failure_threshold 2, timeout 1 s: bound 3000 ms; round-robin");
-        roundRobin(tools, 0, hangTrials, (tool, s) -> {
-            ServerProgram p = ServerProgram.forkingServer(dir.resolve(tool.label() + "-hangs"), 2);
-            start(s, p, Scenario.HANGS);
-            return new Faults.HangTrials(s, p, deadline);
-        }).forEach((tool, trials) -> {
-            Faults.Hangs h = trials.result();
-            put("hang -> hung server killed or replaced, ms", tool, count(h.actedMs(), h.trials()));
-            put("hang -> restart decided (own record; bound 3000 ms), ms", tool,
-                    h.decidedMs().isEmpty() ? "no such record" : count(h.decidedMs(), h.trials()));
-            if (!h.statesAtDeadline().isEmpty()) {
-                put("hang: the tool's status at the deadline (first trial)", tool, h.statesAtDeadline().get(0));
-            }
-        });
+        if (steps.contains("hangs")) {
+            section("3. SIGSTOP of the tree, port open (" + hangTrials + " trials, " + deadline.toSeconds() + " s each at most);"
+                    + " glyph-supervisor: HTTP probe every 1 s, failure_threshold 2, timeout 1 s: bound 3000 ms; round-robin");
+            roundRobin(tools, 0, hangTrials, (tool, s) -> {
+                ServerProgram p = ServerProgram.forkingServer(dir.resolve(tool.label() + "-hangs"), 2);
+                start(s, p, Scenario.HANGS);
+                return new Faults.HangTrials(s, p, deadline);
+            }).forEach((tool, trials) -> {
+                Faults.Hangs h = trials.result();
+                put("hang -> hung server killed or replaced, ms", tool, count(h.actedMs(), h.trials()));
+                put("hang -> restart decided (own record; bound 3000 ms), ms", tool,
+                        h.decidedMs().isEmpty() ? "no such record" : count(h.decidedMs(), h.trials()));
+                if (!h.statesAtDeadline().isEmpty()) {
+                    put("hang: the tool's status at the deadline (first trial)", tool, h.statesAtDeadline().get(0));
+                }
+            });
+        }
 
-        section("4. MTTR, the reference runtime as conf/glyph-supervisor.yaml launches it (1 warm-up kill, then " + mttrKills
-                + "; round-robin)");
-        roundRobin(tools, 1, mttrKills, (tool, s) -> {
-            ServerProgram p = ServerProgram.referenceRuntime(dir.resolve(tool.label() + "-mttr"));
-            start(s, p, Scenario.OWN_CONFIG);
-            return new Faults.DeathTrials(s, p, true, MTTR_SPELL_NS);
-        }).forEach((tool, trials) -> {
-            Faults.Deaths d = trials.result();
-            put("MTTR reference runtime: kill -> new process, ms", tool, Stats.summary(d.existsMs()));
-            put("MTTR reference runtime: kill -> /health 200, ms", tool, Stats.summary(d.upMs()));
-            note(tool, "MTTR warm-up kill -> /health 200: " + d.warmUpUpMs() + " ms; not recovered: " + d.failures());
-        });
+        if (steps.contains("mttr")) {
+            section("4. MTTR, the reference runtime as conf/glyph-supervisor.yaml launches it (1 warm-up kill, then " + mttrKills
+                    + "; round-robin)");
+            roundRobin(tools, 1, mttrKills, (tool, s) -> {
+                ServerProgram p = ServerProgram.referenceRuntime(dir.resolve(tool.label() + "-mttr"));
+                start(s, p, Scenario.OWN_CONFIG);
+                return new Faults.DeathTrials(s, p, true, MTTR_SPELL_NS);
+            }).forEach((tool, trials) -> {
+                Faults.Deaths d = trials.result();
+                put("MTTR reference runtime: kill -> new process, ms", tool, Stats.summary(d.existsMs()));
+                put("MTTR reference runtime: kill -> /health 200, ms", tool, Stats.summary(d.upMs()));
+                note(tool, "MTTR warm-up kill -> /health 200: " + d.warmUpUpMs() + " ms; not recovered: " + d.failures());
+            });
+        }
 
-        section("5. glyph-supervisor's probe cycle (every 250 ms: process + HTTP [+ GPU memory, fake NVML]), " + probeSeconds + " s");
-        probeCycles(dir, probeSeconds, tools.get(0));
+        if (steps.contains("probe")) {
+            section("5. glyph-supervisor's probe cycle (every 250 ms: process + HTTP [+ GPU memory, fake NVML]), " + probeSeconds + " s");
+            probeCycles(dir, probeSeconds, tools.get(0));
+        }
 
-        section("6. idle " + idleSeconds + " s (all daemons together, each supervising a healthy server; glyph-supervisor probes"
-                + " once a minute), then status commands (" + statusRuns + " runs each, round-robin, after 2 warm-up rounds)");
-        idleAndStatus(dir, tools, idleSeconds, statusRuns);
+        if (steps.contains("idle")) {
+            section("6. idle " + idleSeconds + " s (all daemons together, each supervising a healthy server; glyph-supervisor probes"
+                    + " once a minute), then status commands (" + statusRuns + " runs each, round-robin, after 2 warm-up rounds)");
+            idleAndStatus(dir, tools, idleSeconds, statusRuns);
+        }
 
         System.out.println();
         System.out.println("load average at the end: " + Files.readString(Path.of("/proc/loadavg")).strip());

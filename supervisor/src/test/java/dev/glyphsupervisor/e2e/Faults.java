@@ -73,6 +73,10 @@ final class Faults {
             if (stopping) {
                 throw gaveUp;
             }
+            if (!tool.daemonAlive()) {
+                throw new AssertionError("the daemon (pid " + tool.daemonPid() + ") is gone, not stopped by the benchmark: "
+                        + tool.diagnostics(), gaveUp);
+            }
             operatorRestarts[0]++;
             tool.restartProgram();
             return awaitUp(watch, program, http, T);

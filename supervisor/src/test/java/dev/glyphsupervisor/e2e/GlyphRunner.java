@@ -97,8 +97,8 @@ final class GlyphRunner implements Supervised {
         }
     }
 
-    /** The daemon's audit records so far, for a failure message. */
-    String describe() {
+    @Override
+    public String diagnostics() {
         return daemon.describe();
     }
 

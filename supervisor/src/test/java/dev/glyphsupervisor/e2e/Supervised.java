@@ -42,6 +42,16 @@ interface Supervised extends AutoCloseable {
         return Map.of();
     }
 
+    /** Whether the daemon process still runs (a zombie does not). */
+    default boolean daemonAlive() {
+        return dev.glyphsupervisor.runtime.ProcessTable.get(daemonPid()).map(p -> !p.isZombie()).orElse(false);
+    }
+
+    /** What the tool recorded, for a failure message (its log's last lines). */
+    default String diagnostics() {
+        return "";
+    }
+
     /** After a fault the tool gave up on (FATAL, errored): start the program again as an operator would. */
     void restartProgram() throws Exception;
 
