@@ -16,6 +16,7 @@ import java.util.List;
  * <pre>./mvnw -B -q -Pbench -pl supervisor -am verify -DskipTests [-Dbench.kills=50] [-Dbench.idle=60]</pre>
  *
  * <p>The daemons are started by bin/glyphctl, with its JVM flags and the shaded jar, as a user runs them.
+ * {@link CompareBenchmark} (-Pcompare) measures the same faults from outside, against supervisord and PM2.
  *
  * <ol>
  *   <li>Death → relaunch: SIGKILL the server's main process N times; latency = the new launch's
