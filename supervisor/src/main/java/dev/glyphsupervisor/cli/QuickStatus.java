@@ -5,29 +5,45 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.nio.file.Path;
 import java.util.OptionalInt;
 
 /**
- * {@code glyphctl status} and {@code glyphctl status --json} without picocli. They are the calls that scripts and
- * monitoring make every few seconds, and building picocli's model (even for one command) cost ~70 ms of a
- * ~300 ms call on the 2-core VM, a third of the whole budget. Any other argument (an option, a typo, --help) goes
- * through picocli as before, so only these two exact forms are taken here; {@code GlyphctlFastPathTest} holds
- * their output and exit codes to the picocli path's.
+ * {@code glyphctl status} without picocli, for the calls that scripts and monitoring make every few seconds:
+ * {@code status}, with {@code --json} and {@code --config FILE} (or {@code -c FILE}) in any order, each at most
+ * once. Building picocli's model (even for one command) cost ~70 ms of a ~300 ms call on the 2-core VM, a third
+ * of the whole budget. Anything else (another option, {@code --config=FILE}, a value that starts with '-', a
+ * typo, --help) goes through picocli as before; {@code GlyphctlFastPathTest} holds the output and exit codes of
+ * the forms taken here to the picocli path's.
  */
 final class QuickStatus {
 
     private QuickStatus() {
     }
 
-    /** The exit code when these arguments are one of the two forms, else empty (picocli's job). */
+    /** The exit code when these arguments are one of the forms taken here, else empty (picocli's job). */
     static OptionalInt run(String[] args, PrintWriter out, PrintWriter err) {
-        boolean plain = args.length == 1 && args[0].equals("status");
-        boolean json = args.length == 2 && args[0].equals("status") && args[1].equals("--json");
-        if (!plain && !json) {
+        if (args.length == 0 || !args[0].equals("status")) {
             return OptionalInt.empty();
+        }
+        boolean json = false;
+        String config = null;
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--json") && !json) {
+                json = true;
+            } else if ((arg.equals("--config") || arg.equals("-c")) && config == null && i + 1 < args.length
+                    && !args[i + 1].startsWith("-")) {
+                config = args[++i];
+            } else {
+                return OptionalInt.empty();
+            }
         }
         DaemonAddress address = new DaemonAddress();
         address.configOption = new ConfigOption();
+        if (config != null) {
+            address.configOption.config = Path.of(config);
+        }
         return OptionalInt.of(StatusCommand.status(address, json, new DurationConverter().convert(StatusCommand.DEFAULT_TIMEOUT),
                 out, err));
     }

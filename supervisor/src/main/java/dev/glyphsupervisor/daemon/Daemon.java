@@ -161,9 +161,7 @@ public final class Daemon {
             schedule.start();
             // READY only now: the lock is held, the config valid, the control socket bound, the first launch
             // issued (or a running server adopted). From here on systemd also hears every state change.
-            supervisor.drain(Duration.ofSeconds(30));
-            supervisor.notifyTo(notifier);
-            notifier.ready(supervisor.statusLine());
+            supervisor.readyTo(notifier, Duration.ofSeconds(30));
             Supervisor watched = supervisor;
             ticker = notifier.watchdogInterval().map(interval -> {
                 WatchdogTicker t = new WatchdogTicker(notifier, interval, () -> watched.loopAnswered(interval.multipliedBy(2)));

@@ -92,9 +92,22 @@ public final class Supervisor {
         publish();
     }
 
-    /** Tells systemd about state changes (STATUS=) from now on. */
-    public void notifyTo(ServiceNotifier notifier) {
-        this.notifier = notifier;
+    /**
+     * Tells systemd READY with the current status, then every state change (STATUS=) from then on. Both on the
+     * event loop, behind everything posted before (the first launch), so that no state change can slip between
+     * them: READY is always the first thing systemd hears.
+     */
+    public void readyTo(ServiceNotifier notifier, Duration timeout) throws InterruptedException {
+        try {
+            loop.submit(() -> {
+                String line = statusLine();
+                lastStatusLine = line;
+                notifier.ready(line);
+                this.notifier = notifier;
+            }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warning("could not tell systemd READY within " + timeout + ": " + e);
+        }
     }
 
     /** The line systemd shows: state, generation, restarts. */
@@ -116,15 +129,6 @@ public final class Supervisor {
             return false;
         }
         return System.nanoTime() - lastBeatNanos < within.toNanos();
-    }
-
-    /** Waits until the loop has handled everything posted before this call (e.g. the first launch). */
-    public void drain(Duration timeout) throws InterruptedException {
-        try {
-            loop.submit(() -> { }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            LOG.warning("the event loop did not drain within " + timeout + ": " + e);
-        }
     }
 
     /** Starts supervising: the first launch, numbered after {@code previousGeneration}. */

@@ -49,7 +49,9 @@ class GlyphctlFastPathTest {
         String previous = System.getProperty("glyph.home");
         System.setProperty("glyph.home", home.toString());
         try {
-            for (String[] call : new String[][] {{"status"}, {"status", "--json"}}) {
+            String config = home.resolve("conf/glyph-supervisor.yaml").toString();
+            for (String[] call : new String[][] {{"status"}, {"status", "--json"}, {"status", "--config", config},
+                    {"status", "-c", config, "--json"}, {"status", "--json", "--config", config}}) {
                 // No daemon: exit 3, the same message.
                 assertEquals(String.join("\n", run(Glyphctl.commandLine(call), call)), String.join("\n", quick(call)));
                 try (CannedDaemon daemon = new CannedDaemon(state.resolve("control.sock"))) {
@@ -63,6 +65,15 @@ class GlyphctlFastPathTest {
             assertTrue(QuickStatus.run(new String[] {"status", "--timeout", "1s"}, null, null).isEmpty());
             assertTrue(QuickStatus.run(new String[] {"--json", "status"}, null, null).isEmpty());
             assertTrue(QuickStatus.run(new String[] {"status", "--help"}, null, null).isEmpty());
+            for (String[] other : new String[][] {{"status", "--config"}, {"status", "--config=" + config},
+                    {"status", "--json", "--json"}, {"status", "-c", config, "-c", config}, {"status", "-c", "--json"}}) {
+                assertTrue(QuickStatus.run(other, null, null).isEmpty(), String.join(" ", other));
+            }
+            // A config that does not parse: the same message and exit code either way.
+            Path broken = home.resolve("broken.yaml");
+            Files.writeString(broken, "state_dir: [\n");
+            String[] call = {"status", "--config", broken.toString()};
+            assertEquals(String.join("\n", run(Glyphctl.commandLine(call), call)), String.join("\n", quick(call)));
         } finally {
             if (previous == null) {
                 System.clearProperty("glyph.home");

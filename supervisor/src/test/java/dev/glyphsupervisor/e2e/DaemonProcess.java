@@ -68,11 +68,17 @@ final class DaemonProcess implements AutoCloseable {
 
     /** As a user runs it: bin/glyphctl with its JVM flags and the shaded jar (built by `package`). */
     static DaemonProcess startWithLauncher(Path config, Path audit) throws IOException {
+        return startWithLauncher(config, audit, java.util.Map.of());
+    }
+
+    /** The same, with extra environment variables for the daemon (e.g. the fake NVML's script). */
+    static DaemonProcess startWithLauncher(Path config, Path audit, java.util.Map<String, String> env) throws IOException {
         Path launcher = Path.of(System.getProperty("basedir", "."), "..", "bin", "glyphctl").toAbsolutePath().normalize();
         Path output = config.resolveSibling(config.getFileName() + ".daemon-" + System.nanoTime() + ".out");
-        Process p = new ProcessBuilder(launcher.toString(), "daemon", "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
-        return new DaemonProcess(p, audit, output, 0);
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "daemon", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(output.toFile());
+        pb.environment().putAll(env);
+        return new DaemonProcess(pb.start(), audit, output, 0);
     }
 
     long pid() {

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -17,6 +16,7 @@ import java.util.List;
  * <pre>./mvnw -B -q -Pbench -pl supervisor -am verify -DskipTests [-Dbench.kills=50] [-Dbench.idle=60]</pre>
  *
  * <p>The daemons are started by bin/glyphctl, with its JVM flags and the shaded jar, as a user runs them.
+ * {@link CompareBenchmark} (-Pcompare) measures the same faults from outside, against supervisord and PM2.
  *
  * <ol>
  *   <li>Death → relaunch: SIGKILL the server's main process N times; latency = the new launch's
@@ -80,8 +80,8 @@ public final class HealBenchmark {
             }
         }
         System.out.printf("warm-up kills (not counted; the daemon JVM is seconds old): death -> relaunch ms %s%n", warmUp);
-        System.out.printf("death -> noticed  (ms, n=%d): %s%n", kills, stats(noticed));
-        System.out.printf("death -> relaunch (ms, n=%d): %s%n", kills, stats(relaunch));
+        System.out.printf("death -> noticed  (ms, n=%d): %s%n", kills, Stats.summary(noticed));
+        System.out.printf("death -> relaunch (ms, n=%d): %s%n", kills, Stats.summary(relaunch));
     }
 
     private static void hangDetection(Path dir, int hangs) throws Exception {
@@ -103,7 +103,7 @@ public final class HealBenchmark {
             }
         }
         System.out.printf("hang detection (ms, n=%d; schedule 1s, failure_threshold 2, http timeout 1s: bound %d ms"
-                + " = threshold x interval + the timeout): %s%n", hangs, boundMs, stats(detection));
+                + " = threshold x interval + the timeout): %s%n", hangs, boundMs, Stats.summary(detection));
     }
 
     private static void idle(Path dir, int seconds) throws Exception {
@@ -115,70 +115,17 @@ public final class HealBenchmark {
             d.awaitHealthy(1, T);
             long pid = d.pid(); // bin/glyphctl execs java, so this is the daemon's JVM
             Thread.sleep(10_000); // warm-up excluded from the window: class loading and JIT of the start
-            long ticksBefore = cpuTicks(pid);
-            java.util.Map<String, Long> threadsBefore = threadTicks(pid);
+            long ticksBefore = ProcStat.cpuTicks(pid);
+            java.util.Map<String, Long> threadsBefore = ProcStat.threadTicks(pid);
             long start = System.nanoTime();
             Thread.sleep(seconds * 1000L); // the measurement window itself, not a wait for a condition
-            long ticks = cpuTicks(pid) - ticksBefore;
-            java.util.Map<String, Long> threadsAfter = threadTicks(pid);
-            StringBuilder busiest = new StringBuilder();
-            threadsAfter.forEach((thread, t) -> {
-                long delta = t - threadsBefore.getOrDefault(thread, 0L);
-                if (delta > 0) {
-                    busiest.append(' ').append(thread).append('=').append(delta);
-                }
-            });
-            System.out.println("idle CPU ticks by thread:" + busiest);
+            long ticks = ProcStat.cpuTicks(pid) - ticksBefore;
+            System.out.println("idle CPU ticks by thread:" + ProcStat.busiestThreads(threadsBefore, ProcStat.threadTicks(pid)));
             double wall = (System.nanoTime() - start) / 1e9;
             double cpuPercent = 100.0 * (ticks / 100.0) / wall; // USER_HZ = 100 on Linux
             System.out.printf("idle %ds (cron once a minute): daemon RSS %.1f MB, CPU %.3f %% of a core (%d ticks)%n",
-                    seconds, rssKb(pid) / 1024.0, cpuPercent, ticks);
+                    seconds, ProcStat.rssKb(pid) / 1024.0, cpuPercent, ticks);
         }
-    }
-
-    private static long cpuTicks(long pid) throws Exception {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
-    }
-
-    /** CPU ticks of each thread, keyed by "tid:name". */
-    private static java.util.Map<String, Long> threadTicks(long pid) throws Exception {
-        java.util.Map<String, Long> m = new java.util.TreeMap<>();
-        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                try {
-                    String stat = Files.readString(task.resolve("stat"));
-                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    m.put(task.getFileName() + ":" + name, Long.parseLong(f[11]) + Long.parseLong(f[12]));
-                } catch (java.io.IOException gone) {
-                    // the thread ended
-                }
-            }
-        }
-        return m;
-    }
-
-    private static long rssKb(long pid) throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        return -1;
-    }
-
-    private static String stats(List<Long> values) {
-        List<Long> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        return String.format("p50 %d, p99 %d, min %d, max %d", percentile(sorted, 50), percentile(sorted, 99),
-                sorted.get(0), sorted.get(sorted.size() - 1));
-    }
-
-    private static long percentile(List<Long> sorted, int p) {
-        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
     }
 
     private HealBenchmark() {
