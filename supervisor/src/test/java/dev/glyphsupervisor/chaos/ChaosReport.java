@@ -56,6 +56,19 @@ record ChaosReport(ChaosSettings settings, long startedAtMs, long durationMs, lo
         violations.forEach(v -> out.println("  " + v));
     }
 
+    /** Every fault, one line each: for the record of a run, and for a look at the slow ones. */
+    void writeCsv(java.nio.file.Path file) throws java.io.IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add("lane,kind,variant,effective_at_ms,detection_ms,recovery_ms,note");
+        for (FaultRecord r : faults) {
+            lines.add(String.join(",", r.lane(), r.kind().name(), r.variant().replace(',', ';'),
+                    Long.toString(r.effectiveAt()), r.detected() ? Long.toString(r.detectionMs()) : "",
+                    r.recovered() ? Long.toString(r.recoveryMs()) : "", "\"" + r.note().replace("\"", "'") + "\""));
+        }
+        java.nio.file.Files.createDirectories(file.getParent());
+        java.nio.file.Files.write(file, lines);
+    }
+
     private static String stats(List<Long> values, long bound) {
         if (values.isEmpty()) {
             return "-";

@@ -56,13 +56,15 @@ final class ChaosSoak {
         Map<String, Integer> daemons = new LinkedHashMap<>();
         long scans;
         String cacheMechanism;
+        String loadSummary;
         try {
             lanes.add(Lane.forking(base.resolve("forking"), forkingRandom, settings.launcher(), recorder, settings.slackMs()));
             lanes.add(Lane.reference(base.resolve("reference"), referenceRandom, settings.launcher(), recorder,
                     settings.slackMs(), settings.headroom()));
             cacheMechanism = lanes.get(1).cacheBlock().mechanism().name();
             System.out.println("reference runtime max_rss " + lanes.get(1).maxRss() + " bytes; cache fault by " + cacheMechanism);
-            try (InvariantMonitor monitor = new InvariantMonitor(lanes.stream().map(Lane::stateDir).toList(), 200);
+            try (LoadSampler load = new LoadSampler();
+                 InvariantMonitor monitor = new InvariantMonitor(lanes.stream().map(Lane::stateDir).toList(), 200);
                  ResourceSampler forkingDaemon = new ResourceSampler(lanes.get(0)::daemonPid, 2000);
                  ResourceSampler referenceDaemon = new ResourceSampler(lanes.get(1)::daemonPid, 2000)) {
                 for (Lane lane : lanes) {
@@ -116,6 +118,7 @@ final class ChaosSoak {
                 violations.addAll(leftovers(base));
                 violations.addAll(monitor.violations());
                 scans = monitor.scans();
+                loadSummary = load.summary();
             }
             for (Lane lane : lanes) {
                 int kills = (int) recorder.records().stream()
@@ -139,7 +142,7 @@ final class ChaosSoak {
         Map<String, Bounds> bounds = new LinkedHashMap<>();
         lanes.forEach(l -> bounds.put(l.name(), l.bounds()));
         return new ChaosReport(settings, started, System.currentTimeMillis() - started, cycles, recorder.records(),
-                bounds, violations, scans, resources, audits, daemons, cacheMechanism, Machine.describe());
+                bounds, violations, scans, resources, audits, daemons, cacheMechanism, Machine.describe() + "; " + loadSummary);
     }
 
     private final java.util.concurrent.atomic.AtomicInteger firstRounds = new java.util.concurrent.atomic.AtomicInteger();

@@ -18,6 +18,10 @@ public final class ChaosSoakMain {
         ChaosSettings settings = ChaosSettings.fromProperties(520, 4320, 40, true, true);
         ChaosReport report = new ChaosSoak(settings).run(ChaosSoak.newBase());
         report.print(System.out);
+        java.nio.file.Path csv = java.nio.file.Path.of(System.getProperty("basedir", "."), "target", "chaos",
+                "faults-" + settings.seed() + ".csv");
+        report.writeCsv(csv);
+        System.out.println("every fault: " + csv);
         System.exit(report.passed() ? 0 : 1);
     }
 }
