@@ -19,7 +19,7 @@ record ChaosReport(ChaosSettings settings, long startedAtMs, long durationMs, lo
         out.println("== glyph-supervisor chaos soak ==");
         out.println("seed " + settings.seed() + " (rerun with -Dchaos.seed=" + settings.seed() + ")");
         out.println("machine: " + machine);
-        out.printf("duration %.1f min; probe cycles %d (target %d); faults %d (target %d); tree scans %d%n",
+        out.printf("duration %.1f min; liveness probe cycles %d (target %d); faults %d (target %d); tree scans %d%n",
                 durationMs / 60000.0, cycles, settings.cycles(), faults.size(), settings.faults(), treeScans);
         out.println("cache fault mechanism: " + cacheMechanism + "; daemons started per lane: " + daemonsStarted);
         out.println();

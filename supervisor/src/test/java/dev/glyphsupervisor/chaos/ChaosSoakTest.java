@@ -13,7 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The chaos soak, short: a few hundred probe cycles and a few dozen faults, every kind at least once,
- * through the same harness as the full run (-Pchaos). Rerun a failure with -Dchaos.seed=N.
+ * through the same harness as the full run (-Pchaos; docs/reliability.md), on the test classpath (the
+ * shaded jar is not packaged yet when tests run). It asserts every invariant the full run does except
+ * the daemon's flatness after warm-up, which a two-minute run cannot reach: those figures are printed.
+ * Rerun a failure with -Dchaos.seed=N.
  */
 class ChaosSoakTest {
 
@@ -21,7 +24,7 @@ class ChaosSoakTest {
     Path dir;
 
     @Test
-    void aShortSoakKeepsEveryInvariantThroughEveryKindOfFault() throws Exception {
+    void aShortSoakHealsEveryKindOfFaultWithinItsBoundAndKeepsTheInvariants() throws Exception {
         ChaosSettings settings = ChaosSettings.fromProperties(30, 300, 6, false, false);
         ChaosReport report = new ChaosSoak(settings).run(dir);
         report.print(System.out);
