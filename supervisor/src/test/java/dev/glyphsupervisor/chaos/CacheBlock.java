@@ -55,6 +55,10 @@ final class CacheBlock {
         return mechanism;
     }
 
+    Path dir() {
+        return dir;
+    }
+
     void apply() throws IOException, InterruptedException {
         Files.createDirectories(dir);
         switch (mechanism) {

@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * The cache directory is made unusable ({@link CacheBlock}), then the server is killed so that its
  * relaunch meets the blocked cache: the reference runtime refuses to start without a writable cache
- * (exit 2), and the daemon must back off and retry rather than spin, and clear what it can. Detection is
+ * (exit 2), and the daemon must back off and retry rather than spin, and clear what it can (an entry
+ * seeded before the block makes its clearing meet the block, and record errors instead of failing). Detection is
  * the first relaunch's exit 2; the harness then lifts the block, and recovery is timed from there.
  */
 final class CacheUnwritable implements Fault {
@@ -18,6 +19,9 @@ final class CacheUnwritable implements Fault {
         Bounds b = lane.bounds();
         CacheBlock block = lane.cacheBlock();
         int from = lane.audit().mark();
+        // an entry that the daemon's cache clearing must try to remove from the blocked directory
+        java.nio.file.Path entry = java.nio.file.Files.createDirectories(block.dir().resolve("chaos"));
+        java.nio.file.Files.writeString(entry.resolve("seeded.vec"), "seeded by the chaos soak\n");
         block.apply();
         long at = System.currentTimeMillis();
         Optional<JsonNode> failed;

@@ -45,7 +45,6 @@ final class OperatorConcurrent implements Fault {
         if (r.exit() != 0) {
             lane.violation("OPERATOR restart+kill: " + r);
         }
-        // the restart may have landed on the relaunched server: recovery is the last launch healthy
         Optional<JsonNode> healthy = awaitSettled(lane, from, s);
         return lane.record(FaultKind.OPERATOR_CONCURRENT, "restart+kill", at, first, at, healthy, "");
     }
@@ -96,10 +95,9 @@ final class OperatorConcurrent implements Fault {
                 decided.map(d -> "first decision: " + d.path("reason").asText()).orElse(""));
     }
 
-    /** The first healthy record of a later generation once the command has finished, then the serving one. */
+    /** A healthy server of a later generation (the command has finished: a late restart is already under way). */
     private static Optional<JsonNode> awaitSettled(Lane lane, int from, AuditWatch.Serving s) {
-        Optional<JsonNode> first = lane.await(from, "runtime_healthy", e -> AuditWatch.generation(e) > s.generation(),
+        return lane.await(from, "runtime_healthy", e -> AuditWatch.generation(e) > s.generation(),
                 lane.bounds().recoveryMs(FaultKind.OPERATOR_CONCURRENT));
-        return first;
     }
 }
