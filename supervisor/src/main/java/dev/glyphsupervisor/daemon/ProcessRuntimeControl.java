@@ -11,6 +11,7 @@ import dev.glyphsupervisor.runtime.LaunchSpec;
 import dev.glyphsupervisor.runtime.LaunchedProcess;
 import dev.glyphsupervisor.runtime.PortCheck;
 import dev.glyphsupervisor.runtime.PortHolder;
+import dev.glyphsupervisor.runtime.ProcessTable;
 import dev.glyphsupervisor.runtime.RuntimeLauncher;
 import dev.glyphsupervisor.runtime.RuntimeLog;
 import dev.glyphsupervisor.runtime.RuntimeStopper;
@@ -53,6 +54,15 @@ public final class ProcessRuntimeControl implements RuntimeControl {
 
     private final Path stateDir;
 
+    /** How often an adopted server (not our child: no exit callback) is looked for in /proc. */
+    static final java.time.Duration ADOPTED_POLL = java.time.Duration.ofMillis(100);
+    private final java.util.concurrent.ScheduledExecutorService adoptedWatch =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "glyph-adopted-watch");
+                t.setDaemon(true);
+                return t;
+            });
+
     public ProcessRuntimeControl(RuntimeConfig config, RestartConfig restart, AuditSink audit, Path home,
                                  Optional<GpuRelease> gpuRelease, Path stateDir) {
         this.stateDir = stateDir;
@@ -70,12 +80,27 @@ public final class ProcessRuntimeControl implements RuntimeControl {
     }
 
     /**
-     * Supervises an adopted server: not our child, so its exit is noticed through ProcessHandle.onExit
-     * (which polls for a non-child) and its exit status is unknown (-1).
+     * Supervises an adopted server: not our child, so there is no exit callback, and its exit status is
+     * unknown (-1). Its death is noticed by looking at /proc every {@link #ADOPTED_POLL}, as the same process
+     * (pid and start time) and not a zombie. Not ProcessHandle.onExit: for a non-child it sleeps 300 ms, then
+     * 30 ms longer each round up to 5 s, so an adopted server that had run for a few minutes died up to 5 s
+     * before the daemon noticed (the chaos soak saw its probes notice first), and it takes a zombie for alive.
      */
     void watchAdopted(ServerRecord r, IntConsumer onExit) {
         install(r);
-        ProcessHandle.of(r.pid()).ifPresentOrElse(h -> h.onExit().thenRun(() -> onExit.accept(-1)), () -> onExit.accept(-1));
+        lookAgainLater(r, onExit);
+    }
+
+    private void lookAgainLater(ServerRecord r, IntConsumer onExit) {
+        adoptedWatch.schedule(() -> {
+            boolean alive = ProcessTable.get(r.pid())
+                    .filter(p -> !p.isZombie() && p.startTicks() == r.startTicks()).isPresent();
+            if (alive) {
+                lookAgainLater(r, onExit);
+            } else {
+                onExit.accept(-1);
+            }
+        }, ADOPTED_POLL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void writeRecord(ServerRecord r) {

@@ -235,6 +235,7 @@ public final class Supervisor {
             for (ProbeResult r : results) {
                 metrics.probe(r.probe(), r.status().name(), r.latency());
             }
+            metrics.probeCycle(wanted == ProbePhase.LIVENESS ? "liveness" : "startup");
             if (wanted == ProbePhase.LIVENESS) {
                 MemoryCheck.Verdict v = memory.check(s.generation());
                 post(new Event.ProbeCycle(s.generation(), wanted, results, v.breach(), v.gpuUnknown()));

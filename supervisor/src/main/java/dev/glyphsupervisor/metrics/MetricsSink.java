@@ -26,6 +26,10 @@ public interface MetricsSink {
     default void probe(String probe, String status, Duration latency) {
     }
 
+    /** One probe cycle ran (all probes, once): {@code phase} is startup or liveness. */
+    default void probeCycle(String phase) {
+    }
+
     /**
      * One memory reading. A negative value means the daemon could not read it (no NVML, no OSHI answer) and is
      * left out of the scrape; devices that are not in {@code devices} any more disappear from it.

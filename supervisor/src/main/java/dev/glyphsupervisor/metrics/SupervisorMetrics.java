@@ -46,6 +46,7 @@ public final class SupervisorMetrics implements MetricsSink {
     private final Clock clock;
     private final Counter restarts;
     private final Counter probeResults;
+    private final Counter probeCycles;
     private final Histogram probeDuration;
 
     private volatile String state = "STOPPED";
@@ -95,6 +96,14 @@ public final class SupervisorMetrics implements MetricsSink {
                 .help("Probe results, by probe and status (SUCCESS, FAILURE, UNKNOWN)")
                 .labelNames("probe", "status")
                 .register(registry);
+        probeCycles = Counter.builder()
+                .name("glyph_supervisor_probe_cycles_total")
+                .help("Probe cycles run, by phase: startup (readiness polls of a starting server) or liveness"
+                        + " (the schedule's checks of a running one)")
+                .labelNames("phase")
+                .register(registry);
+        probeCycles.initLabelValues("startup");
+        probeCycles.initLabelValues("liveness");
         probeDuration = Histogram.builder()
                 .name("glyph_supervisor_probe_duration_seconds")
                 .help("How long each probe took, whatever its result")
@@ -129,6 +138,11 @@ public final class SupervisorMetrics implements MetricsSink {
     public void probe(String probe, String status, Duration latency) {
         probeResults.labelValues(probe, status).inc();
         probeDuration.labelValues(probe).observe(latency.toNanos() / 1e9);
+    }
+
+    @Override
+    public void probeCycle(String phase) {
+        probeCycles.labelValues(phase).inc();
     }
 
     @Override

@@ -5,12 +5,12 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /** Waits on a condition with a deadline (never a fixed sleep); the failure says what was awaited and what was seen. */
-final class Await {
+public final class Await {
 
     private Await() {
     }
 
-    static void until(Duration timeout, String what, BooleanSupplier condition, Supplier<String> seen) {
+    public static void until(Duration timeout, String what, BooleanSupplier condition, Supplier<String> seen) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -26,7 +26,7 @@ final class Await {
         }
     }
 
-    static void until(Duration timeout, String what, BooleanSupplier condition) {
+    public static void until(Duration timeout, String what, BooleanSupplier condition) {
         until(timeout, what, condition, () -> "(nothing recorded)");
     }
 }

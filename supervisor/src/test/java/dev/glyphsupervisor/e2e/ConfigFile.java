@@ -8,12 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Writes a daemon config for a test: fast probes and small timeouts, each overridable by key. */
-final class ConfigFile {
+public final class ConfigFile {
 
     private final Path dir;
     private final Map<String, String> values = new LinkedHashMap<>();
 
-    ConfigFile(Path dir, int port, String command) {
+    public ConfigFile(Path dir, int port, String command) {
         this.dir = dir;
         values.put("command", command);
         values.put("port", String.valueOf(port));
@@ -30,9 +30,10 @@ final class ConfigFile {
         values.put("max_restarts", "10");
         values.put("window", "1m");
         values.put("memory", "");
+        values.put("extra", ""); // more top-level sections (metrics, control), as YAML lines
     }
 
-    ConfigFile set(String key, String value) {
+    public ConfigFile set(String key, String value) {
         if (!values.containsKey(key)) {
             throw new IllegalArgumentException("unknown test config key " + key);
         }
@@ -40,19 +41,19 @@ final class ConfigFile {
         return this;
     }
 
-    Path stateDir() {
+    public Path stateDir() {
         return dir.resolve("state");
     }
 
-    Path audit() {
+    public Path audit() {
         return dir.resolve("log").resolve("audit.jsonl");
     }
 
-    Path runtimeLog() {
+    public Path runtimeLog() {
         return dir.resolve("log").resolve("runtime.log");
     }
 
-    Path write() {
+    public Path write() {
         String yaml = "runtime:\n"
                 + "  command: " + values.get("command") + "\n"
                 + "  workdir: " + dir + "\n"
@@ -75,7 +76,8 @@ final class ConfigFile {
                 + "  release_timeout: 5s\n"
                 + "  crash_loop: {max_restarts: " + values.get("max_restarts") + ", window: " + values.get("window") + "}\n"
                 + "state_dir: " + stateDir() + "\n"
-                + "audit: {path: " + audit() + "}\n";
+                + "audit: {path: " + audit() + "}\n"
+                + values.get("extra");
         try {
             Path file = dir.resolve("supervisor.yaml");
             Files.writeString(file, yaml);

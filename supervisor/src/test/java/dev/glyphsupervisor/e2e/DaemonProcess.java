@@ -17,7 +17,7 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /** A real {@code glyphctl daemon} in its own JVM, on a config the test wrote, with helpers to read its audit log. */
-final class DaemonProcess implements AutoCloseable {
+public final class DaemonProcess implements AutoCloseable {
 
     private final Process process;
     private final Path audit;
@@ -31,7 +31,7 @@ final class DaemonProcess implements AutoCloseable {
         this.afterSeq = afterSeq;
     }
 
-    static DaemonProcess start(Path config, Path audit) throws IOException {
+    public static DaemonProcess start(Path config, Path audit) throws IOException {
         return start(config, audit, java.util.Map.of());
     }
 
@@ -67,12 +67,12 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     /** As a user runs it: bin/glyphctl with its JVM flags and the shaded jar (built by `package`). */
-    static DaemonProcess startWithLauncher(Path config, Path audit) throws IOException {
+    public static DaemonProcess startWithLauncher(Path config, Path audit) throws IOException {
         return startWithLauncher(config, audit, java.util.Map.of());
     }
 
     /** The same, with extra environment variables for the daemon (e.g. the fake NVML's script). */
-    static DaemonProcess startWithLauncher(Path config, Path audit, java.util.Map<String, String> env) throws IOException {
+    public static DaemonProcess startWithLauncher(Path config, Path audit, java.util.Map<String, String> env) throws IOException {
         Path launcher = Path.of(System.getProperty("basedir", "."), "..", "bin", "glyphctl").toAbsolutePath().normalize();
         Path output = config.resolveSibling(config.getFileName() + ".daemon-" + System.nanoTime() + ".out");
         ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "daemon", "--config", config.toString())
@@ -81,15 +81,15 @@ final class DaemonProcess implements AutoCloseable {
         return new DaemonProcess(pb.start(), audit, output, 0);
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    Process process() {
+    public Process process() {
         return process;
     }
 
-    String output() {
+    public String output() {
         try {
             return Files.exists(output) ? Files.readString(output) : "";
         } catch (IOException e) {

@@ -7,16 +7,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The uvicorn-like forking test server (model-runtime/control's test resource) and helpers around it. */
-final class TestServer {
+public final class TestServer {
 
     /** The script lives beside the code that kills it; "basedir" is this module's (set by surefire and the bench profile). */
-    static final Path SCRIPT = Path.of(System.getProperty("basedir", "."), "..", "model-runtime", "control", "src", "test",
+    public static final Path SCRIPT = Path.of(System.getProperty("basedir", "."), "..", "model-runtime", "control", "src", "test",
             "resources", "forking_server.py").toAbsolutePath().normalize();
 
     private TestServer() {
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {
@@ -25,7 +25,7 @@ final class TestServer {
     }
 
     /** YAML flow list for the server's command line. */
-    static String command(int port, int workers, double startupDelay, Path control) {
+    public static String command(int port, int workers, double startupDelay, Path control) {
         if (!Files.exists(SCRIPT)) {
             throw new IllegalStateException("test server not found at " + SCRIPT);
         }
@@ -33,7 +33,7 @@ final class TestServer {
                 + "\", \"--startup-delay\", \"" + startupDelay + "\", \"--control\", \"" + control + "\"]";
     }
 
-    static void control(Path file, String mode) {
+    public static void control(Path file, String mode) {
         try {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.writeString(tmp, mode + "\n");

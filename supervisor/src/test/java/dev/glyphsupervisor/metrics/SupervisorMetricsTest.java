@@ -74,6 +74,17 @@ class SupervisorMetricsTest {
     }
 
     @Test
+    void probeCyclesByPhaseStartAtZero() throws Exception {
+        assertEquals(0, scrape().value("glyph_supervisor_probe_cycles_total", "phase", "liveness"));
+        metrics.probeCycle("startup");
+        metrics.probeCycle("startup");
+        metrics.probeCycle("liveness");
+        Exposition scraped = scrape();
+        assertEquals(2, scraped.value("glyph_supervisor_probe_cycles_total", "phase", "startup"));
+        assertEquals(1, scraped.value("glyph_supervisor_probe_cycles_total", "phase", "liveness"));
+    }
+
+    @Test
     void probeResultsAndDurations() throws Exception {
         metrics.probe("http", "SUCCESS", Duration.ofMillis(20));
         metrics.probe("http", "FAILURE", Duration.ofSeconds(3));

@@ -1,0 +1,115 @@
+package dev.glyphsupervisor.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The audit log after the run, read raw (the rotated files oldest first, then the live one), line by line:
+ * every line parses, except at most one torn last line per daemon SIGKILL; {@code seq} goes up by one
+ * within each daemon run (a run starts at its supervisor_started) and never goes back across runs; every
+ * restart_decided has a reason and the values behind that reason.
+ */
+final class AuditCheck {
+
+    /** The values each restart reason must carry. */
+    private static final Map<String, List<String>> VALUES = Map.of(
+            "exited", List.of("exit_code"),
+            "unhealthy", List.of("failures", "threshold", "results"),
+            "host_memory", List.of("metric", "value", "limit"),
+            "gpu_memory", List.of("metric", "value", "limit"),
+            "operator", List.of("by", "requested_reason"),
+            "startup_timeout", List.of("startup_timeout_ms", "last_probe"),
+            "launch_failed", List.of("cause", "detail"),
+            "maintenance", List.of("uptime_ms"));
+
+    record Result(long lines, long records, int runs, List<String> unparsable, List<String> problems,
+                  Map<String, Integer> restartReasons, Map<String, Integer> events) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AuditCheck() {
+    }
+
+    static Result check(Path audit, int daemonKills) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (int i = 100; i >= 1; i--) {
+            Path rotated = audit.resolveSibling(audit.getFileName() + "." + i);
+            if (Files.exists(rotated)) {
+                files.add(rotated);
+            }
+        }
+        files.add(audit);
+        long lines = 0;
+        long records = 0;
+        int runs = 0;
+        long lastSeq = -1;
+        List<String> unparsable = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        Map<String, Integer> reasons = new TreeMap<>();
+        Map<String, Integer> events = new TreeMap<>();
+        for (Path file : files) {
+            int lineNo = 0;
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                lineNo++;
+                lines++;
+                JsonNode e;
+                try {
+                    e = JSON.readTree(line);
+                } catch (IOException bad) {
+                    e = null;
+                }
+                if (e == null || !e.isObject() || !e.has("seq") || !e.has("event")) {
+                    unparsable.add(file.getFileName() + ":" + lineNo + ": " + abbreviate(line));
+                    continue;
+                }
+                records++;
+                String event = e.path("event").asText();
+                events.merge(event, 1, Integer::sum);
+                long seq = e.path("seq").asLong();
+                if (event.equals("supervisor_started")) {
+                    runs++;
+                    if (lastSeq >= 0 && seq <= lastSeq) {
+                        problems.add(file.getFileName() + ":" + lineNo + ": seq " + seq + " of a new run after " + lastSeq);
+                    }
+                } else if (lastSeq >= 0 && seq != lastSeq + 1) {
+                    problems.add(file.getFileName() + ":" + lineNo + ": seq " + seq + " after " + lastSeq + " in one daemon run");
+                }
+                lastSeq = seq;
+                if (event.equals("restart_decided")) {
+                    String reason = e.path("reason").asText("");
+                    reasons.merge(reason, 1, Integer::sum);
+                    List<String> needed = VALUES.get(reason);
+                    if (needed == null) {
+                        problems.add(file.getFileName() + ":" + lineNo + ": restart_decided with reason '" + reason + "'");
+                    } else {
+                        for (String key : needed) {
+                            if (!e.has(key) || e.get(key).isNull()) {
+                                problems.add(file.getFileName() + ":" + lineNo + ": restart_decided(" + reason
+                                        + ") without " + key + ": " + e);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if (unparsable.size() > daemonKills) {
+            problems.add(unparsable.size() + " unparsable lines, more than the " + daemonKills
+                    + " daemon SIGKILLs that could each tear one: " + unparsable);
+        }
+        return new Result(lines, records, runs, unparsable, problems, reasons, events);
+    }
+
+    private static String abbreviate(String line) {
+        return line.length() > 120 ? line.substring(0, 120) + "…" : line;
+    }
+}
