@@ -9,6 +9,7 @@ import dev.glyphsupervisor.runtime.CacheReport;
 import dev.glyphsupervisor.runtime.LaunchException;
 import dev.glyphsupervisor.runtime.LaunchSpec;
 import dev.glyphsupervisor.runtime.LaunchedProcess;
+import dev.glyphsupervisor.runtime.PidFd;
 import dev.glyphsupervisor.runtime.PortCheck;
 import dev.glyphsupervisor.runtime.PortHolder;
 import dev.glyphsupervisor.runtime.ProcessTable;
@@ -54,7 +55,7 @@ public final class ProcessRuntimeControl implements RuntimeControl {
 
     private final Path stateDir;
 
-    /** How often an adopted server (not our child: no exit callback) is looked for in /proc. */
+    /** How often an adopted server is looked for in /proc where the kernel offers no pidfd. */
     static final java.time.Duration ADOPTED_POLL = java.time.Duration.ofMillis(100);
     private final java.util.concurrent.ScheduledExecutorService adoptedWatch =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -81,14 +82,36 @@ public final class ProcessRuntimeControl implements RuntimeControl {
 
     /**
      * Supervises an adopted server: not our child, so there is no exit callback, and its exit status is
-     * unknown (-1). Its death is noticed by looking at /proc every {@link #ADOPTED_POLL}, as the same process
-     * (pid and start time) and not a zombie. Not ProcessHandle.onExit: for a non-child it sleeps 300 ms, then
-     * 30 ms longer each round up to 5 s, so an adopted server that had run for a few minutes died up to 5 s
-     * before the daemon noticed (the chaos soak saw its probes notice first), and it takes a zombie for alive.
+     * unknown (-1). Its death is noticed through a pidfd, which becomes readable the moment the process exits
+     * (zombie or not), on a thread that sleeps in poll(2) until then; where the kernel offers no pidfd, by
+     * looking at /proc every {@link #ADOPTED_POLL}, as the same process (pid and start time) and not a zombie.
+     * Not ProcessHandle.onExit: for a non-child it sleeps 300 ms, then 30 ms longer each round up to 5 s, so an
+     * adopted server that had run for a few minutes died up to 5 s before the daemon noticed (the chaos soak saw
+     * its probes notice first), and it takes a zombie for alive.
      */
     void watchAdopted(ServerRecord r, IntConsumer onExit) {
         install(r);
-        lookAgainLater(r, onExit);
+        Optional<PidFd> pidfd = PidFd.open(r.pid());
+        if (pidfd.isEmpty()) {
+            lookAgainLater(r, onExit);
+            return;
+        }
+        // Opened first, then checked: the descriptor is for whatever process had the pid at that moment, so a
+        // matching start time now proves it is the recorded server (not a later process that reused the pid).
+        boolean same = ProcessTable.get(r.pid()).filter(p -> !p.isZombie() && p.startTicks() == r.startTicks()).isPresent();
+        if (!same) {
+            pidfd.get().close();
+            onExit.accept(-1);
+            return;
+        }
+        Thread watch = new Thread(() -> {
+            try (PidFd fd = pidfd.get()) {
+                fd.awaitExit(-1);
+            }
+            onExit.accept(-1);
+        }, "glyph-adopted-watch-" + r.pid());
+        watch.setDaemon(true);
+        watch.start();
     }
 
     private void lookAgainLater(ServerRecord r, IntConsumer onExit) {
