@@ -1,7 +1,6 @@
 package dev.glyphsupervisor.config;
 
 import java.io.IOException;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -25,15 +24,19 @@ final class WritableLocations {
     private WritableLocations() {
     }
 
-    /** Why nothing can be written under this existing directory although the permission bits may allow it. */
+    /**
+     * Why nothing can be written under this existing directory although the permission bits may allow it: the
+     * mount it is really on (see {@link MountInfo}: not the JDK's FileStore, which misjudges bind mounts) is
+     * read-only or one of the kernel's own file systems.
+     */
     private static Optional<String> fileSystemProblem(Path existing) {
         try {
-            FileStore store = Files.getFileStore(existing);
-            if (KERNEL_FILE_SYSTEMS.contains(store.type())) {
-                return Optional.of(existing + " is on the kernel's " + store.type() + " file system, where files cannot be created");
+            Optional<MountInfo> mount = MountInfo.of(existing);
+            if (mount.isPresent() && KERNEL_FILE_SYSTEMS.contains(mount.get().type())) {
+                return Optional.of(existing + " is on the kernel's " + mount.get().type() + " file system, where files cannot be created");
             }
-            if (store.isReadOnly()) {
-                return Optional.of(existing + " is on a read-only file system");
+            if (mount.isPresent() && mount.get().readOnly()) {
+                return Optional.of(existing + " is on a read-only file system (mounted at " + mount.get().mountPoint() + ")");
             }
         } catch (IOException e) {
             // Cannot tell: the permission check below (and the daemon's own error, naming the path) still apply.

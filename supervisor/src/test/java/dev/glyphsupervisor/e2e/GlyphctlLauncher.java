@@ -38,9 +38,14 @@ final class GlyphctlLauncher {
 
     /** Runs {@code glyphctl args...} to its end, its output in {@code io} (a directory outside what the test inspects). */
     static Result run(Path io, Duration timeout, List<String> args) {
+        return run(io, timeout, List.of(), args);
+    }
+
+    /** Runs {@code wrapper... glyphctl args...} (e.g. in a namespace of its own) to its end, like {@link #run}. */
+    static Result run(Path io, Duration timeout, List<String> wrapper, List<String> args) {
         Path out = io.resolve("stdout");
         Path err = io.resolve("stderr");
-        Process p = start(out, err, args);
+        Process p = start(out, err, wrapper, args);
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly().waitFor();
@@ -59,7 +64,11 @@ final class GlyphctlLauncher {
 
     /** Starts {@code glyphctl args...}; the script execs java, so the process is the JVM itself. */
     static Process start(Path out, Path err, List<String> args) {
-        List<String> command = new ArrayList<>();
+        return start(out, err, List.of(), args);
+    }
+
+    private static Process start(Path out, Path err, List<String> wrapper, List<String> args) {
+        List<String> command = new ArrayList<>(wrapper);
         command.add(SCRIPT.toString());
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
