@@ -153,6 +153,9 @@ public final class SupervisorStateMachine {
     private void onStart(Event.Start e, List<Action> actions) {
         if (state == State.STOPPED && !shuttingDown && generation == 0) {
             generation = e.previousGeneration();
+            if (e.previousEndedUnclean()) {
+                actions.add(new Action.ClearCaches(generation));
+            }
             launch(actions);
         }
     }

@@ -66,7 +66,7 @@ final class DaemonControl implements ControlServer.Handler {
         m.put("daemon_pid", ProcessHandle.current().pid());
         m.put("daemon_uptime_s", Duration.between(daemonStarted, now).toSeconds());
         Map<String, Object> restarts = new LinkedHashMap<>();
-        restarts.put("total", s.restarts());
+        restarts.put("total", supervisor.totalRestarts());
         restarts.put("last_24h", supervisor.restartsSince(now.minus(Duration.ofDays(1))));
         m.put("restarts", restarts);
         Map<String, Object> last = new LinkedHashMap<>();

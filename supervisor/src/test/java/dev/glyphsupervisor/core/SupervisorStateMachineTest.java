@@ -86,6 +86,16 @@ class SupervisorStateMachineTest {
     }
 
     @Test
+    void aStartAfterAPreviousGenerationThatEndedUncleanClearsItsCachesBeforeTheNextLaunch() {
+        assertEquals(List.of(new Action.ClearCaches(7), new Action.Launch(8)), send(new Event.Start(7, true)));
+    }
+
+    @Test
+    void aStartAfterACleanStopContinuesTheGenerationsAndKeepsTheCaches() {
+        assertEquals(List.of(new Action.Launch(8)), send(new Event.Start(7, false)));
+    }
+
+    @Test
     void firstHealthyProbeEndsStartupAndReportsStartupTime() {
         startHealthy();
         Action.Audit healthy = audit(log, "runtime_healthy");
