@@ -156,6 +156,27 @@ class NonAsciiPathsTest {
         assertEquals(script.toString(), last.get("command").get(0).asText(), eventsJson.out());
     }
 
+    /** Java run directly (not through bin/glyphctl) in the C locale cannot name such a path: it says why. */
+    @org.junit.jupiter.api.Test
+    void withoutTheLauncherAJvmInTheCLocaleSaysWhyItRefusesThePath() throws Exception {
+        Path home = Files.createDirectories(dir.resolve("界面推理"));
+        int port = TestServer.freePort();
+        Path config = new ConfigFile(dir, port, "[\"/bin/sleep\", \"100\"]").write();
+        Files.writeString(config, Files.readString(config).replace("  workdir: " + dir + "\n", "  workdir: " + home + "\n"));
+        Path out = dir.resolve("check.out");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), dev.glyphsupervisor.cli.Glyphctl.class.getName(),
+                "check", "--syntax-only", "--config", config.toString()).redirectErrorStream(true).redirectOutput(out.toFile());
+        locale("C").accept(pb.environment());
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "glyphctl check did not end");
+        String output = Files.readString(out, StandardCharsets.ISO_8859_1);
+        assertEquals(2, p.exitValue(), output);
+        assertTrue(output.contains("runtime.workdir: '") && output.contains("' is not a valid path: ")
+                && output.contains("(this JVM encodes file names as ANSI_X3.4-1968, from its locale: run it through"
+                        + " bin/glyphctl or with LC_ALL=C.UTF-8)"), output);
+    }
+
     /** A process's environment, decoded as UTF-8 (the bytes the kernel holds). */
     private static Map<String, String> environ(long pid) throws IOException {
         Map<String, String> env = new HashMap<>();
