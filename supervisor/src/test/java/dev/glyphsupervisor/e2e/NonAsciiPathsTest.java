@@ -41,6 +41,7 @@ class NonAsciiPathsTest {
     Path dir;
 
     private DaemonProcess daemon;
+    private DaemonProcess successor;
 
     @BeforeEach
     void utf8TestJvm() {
@@ -53,6 +54,9 @@ class NonAsciiPathsTest {
 
     @AfterEach
     void cleanUp() throws InterruptedException {
+        if (successor != null) {
+            successor.closeWithServers();
+        }
         if (daemon != null) {
             daemon.closeWithServers();
         }
@@ -154,6 +158,14 @@ class NonAsciiPathsTest {
         JsonNode last = new ObjectMapper().readTree(eventsJson.out().lines()
                 .filter(l -> l.contains("\"runtime_launched\"")).reduce((a, b) -> b).orElseThrow());
         assertEquals(script.toString(), last.get("command").get(0).asText(), eventsJson.out());
+
+        // The server record and the marker under the Chinese state_dir: a daemon SIGKILLed and started again adopts it.
+        long healed = last.get("pid").asLong();
+        Signals.kill(daemon.pid(), Signals.SIGKILL);
+        daemon.awaitExit(T);
+        successor = DaemonProcess.startThroughScript(config, audit, locale(callerLcAll));
+        JsonNode adopted = successor.await("runtime_adopted", T);
+        assertEquals(healed, adopted.get("pid").asLong(), successor.describe());
     }
 
     /** Java run directly (not through bin/glyphctl) in the C locale cannot name such a path: it says why. */
