@@ -2,9 +2,11 @@ package dev.glyphsupervisor.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.glyphsupervisor.cli.Glyphctl;
 import dev.glyphsupervisor.runtime.Signals;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -17,6 +19,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -169,7 +172,7 @@ class NonAsciiPathsTest {
     }
 
     /** Java run directly (not through bin/glyphctl) in the C locale cannot name such a path: it says why. */
-    @org.junit.jupiter.api.Test
+    @Test
     void withoutTheLauncherAJvmInTheCLocaleSaysWhyItRefusesThePath() throws Exception {
         Path home = Files.createDirectories(dir.resolve("界面推理"));
         int port = TestServer.freePort();
@@ -177,11 +180,11 @@ class NonAsciiPathsTest {
         Files.writeString(config, Files.readString(config).replace("  workdir: " + dir + "\n", "  workdir: " + home + "\n"));
         Path out = dir.resolve("check.out");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), dev.glyphsupervisor.cli.Glyphctl.class.getName(),
+                "-cp", System.getProperty("java.class.path"), Glyphctl.class.getName(),
                 "check", "--syntax-only", "--config", config.toString()).redirectErrorStream(true).redirectOutput(out.toFile());
         locale("C").accept(pb.environment());
         Process p = pb.start();
-        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "glyphctl check did not end");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "glyphctl check did not end");
         String output = Files.readString(out, StandardCharsets.ISO_8859_1);
         assertEquals(2, p.exitValue(), output);
         assertTrue(output.contains("runtime.workdir: '") && output.contains("' is not a valid path: ")
