@@ -131,7 +131,7 @@ def seq_gaps(records):
 
 
 def cursor():
-    out = run(["journalctl", "-n", "0", "--show-cursor", "--no-pager"]).stdout
+    out = run(["journalctl", "-n", "1", "--show-cursor", "--no-pager", "-o", "cat"]).stdout
     m = re.search(r"-- cursor: (\S+)", out)
     return m.group(1) if m else None
 

@@ -80,10 +80,24 @@ in_c() {
 
 # --register=no: no machined on the host; --keep-unit: do not ask a (missing) host manager for a scope. nspawn is not
 # a service here, so a reboot inside ends it (exit 133) and boot() starts it again.
+# With --keep-unit nspawn puts itself and the container into "supervisor" and "payload" cgroups below the cgroup it
+# was started in; started from the root cgroup, as a plain shell is on a host without systemd, that is /payload, which
+# any other container started the same way would share. So nspawn starts from a cgroup of its own, $MACHINE, in each
+# hierarchy that has one per process (the unified one and, on a hybrid host, name=systemd).
+own_cgroup() {
+  local h
+  for h in /sys/fs/cgroup/unified /sys/fs/cgroup/systemd /sys/fs/cgroup; do
+    case "$(stat -fc %T "$h" 2>/dev/null)" in cgroup2fs|cgroupfs) ;; *) continue ;; esac
+    [ "$h" != /sys/fs/cgroup ] || [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || continue
+    [ -f "$h/cgroup.procs" ] || continue
+    mkdir -p "$h/$MACHINE" && echo "$BASHPID" >"$h/$MACHINE/cgroup.procs"
+  done
+}
 boot() {
-  (SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn -D "$ROOT" -M $MACHINE -b --register=no --keep-unit \
-     --private-network --console=read-only >>"$OUT/nspawn-console.log" 2>&1
-   echo "nspawn exit $?" >>"$OUT/nspawn-console.log") &
+  (own_cgroup
+   SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 exec systemd-nspawn -D "$ROOT" -M $MACHINE -b --register=no --keep-unit \
+     --private-network --console=read-only >>"$OUT/nspawn-console.log" 2>&1) &
+  NSPAWN_JOB=$!
   local deadline=$((SECONDS + BOOT_TIMEOUT_S))
   while [ $SECONDS -lt $deadline ]; do
     if in_c 'systemctl is-system-running --wait' 2>/dev/null | grep -qE 'running|degraded'; then return 0; fi
@@ -152,7 +166,14 @@ fi
 
 if [ -z "${KEEP:-}" ]; then
   in_c 'systemctl poweroff' || true
-  wait_gone || echo "run.sh: the container did not power off; its nspawn is pid $(nspawn_pid)" >&2
+  if wait_gone; then
+    # the container's cgroups are empty now: remove them, deepest first
+    for h in /sys/fs/cgroup/unified /sys/fs/cgroup/systemd /sys/fs/cgroup; do
+      [ -d "$h/$MACHINE" ] && find "$h/$MACHINE" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+    done
+  else
+    echo "run.sh: the container did not power off; its nspawn is pid $(nspawn_pid)" >&2
+  fi
 fi
 
 # --- summary --------------------------------------------------------------------------------------------------------------
