@@ -184,14 +184,16 @@ enable_unit() {
   fi
   if booted; then
     do_ systemctl daemon-reload
+    local since
+    since=$(date +%s)
     if systemctl is-active --quiet "$service" && [ "$changes" -gt 0 ]; then
       # An update: the running daemon still has the old jar or unit. A restart stops the server
       # gracefully (stop_grace) and starts both again.
       do_ systemctl enable "$service"
-      do_ systemctl restart "$service"
+      do_ systemctl restart "$service" || start_failed "$since"
       $dry_run || say "restarted $service with the new files"
     else
-      do_ systemctl enable --now "$service"
+      do_ systemctl enable --now "$service" || start_failed "$since"
     fi
     $dry_run || say "running: systemctl status $service; journalctl -u $service; glyphctl status"
     return
@@ -209,6 +211,20 @@ enable_unit() {
   else
     say "systemd is not running here (no /run/systemd/system): nothing started; on a booted system run: systemctl daemon-reload && systemctl start $service"
   fi
+}
+
+# start_failed SINCE: the unit did not start (systemctl has said "Job ... failed"): show why, from the daemon's own
+# lines in the journal since SINCE (epoch seconds), and what to do; exit 1. The daemon files its fatal start errors
+# (a bad config, a path it cannot write) at priority err, so those come first; else the unit's last lines.
+start_failed() {
+  local since=$1 why
+  why=$(journalctl -u "$service" --since "@$since" -p err -o cat --no-pager 2>/dev/null | grep -v "^$service: " | tail -n 20 || true)
+  [ -n "$why" ] || why=$(journalctl -u "$service" --since "@$since" -o cat --no-pager 2>/dev/null | tail -n 10 || true)
+  echo "$prog: $service was installed but did not start. Its journal says:" >&2
+  if [ -n "$why" ]; then printf '%s\n' "$why" | sed 's/^/    /' >&2; else echo "    (nothing: see systemctl status $service)" >&2; fi
+  echo "$prog: fix that (the config is $etc/supervisor.yaml), then: systemctl restart $service;" \
+       "follow it with: journalctl -u $service -f" >&2
+  exit 1
 }
 
 uninstall() {

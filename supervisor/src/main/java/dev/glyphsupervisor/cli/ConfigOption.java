@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * {@code --config F}, shared by the commands. Without it: /etc/glyph-supervisor/supervisor.yaml when
- * it exists (an installed system), else the project's conf/glyph-supervisor.yaml (found through the
+ * it exists (an installed system), even where this user cannot see it, else the project's conf/glyph-supervisor.yaml (found through the
  * glyph.home property that bin/glyphctl sets, else the working directory).
  */
 public final class ConfigOption {
@@ -50,7 +50,10 @@ public final class ConfigOption {
         if (config != null && !config.toString().isEmpty()) {
             return config;
         }
-        if (Files.exists(SYSTEM_CONFIG)) {
+        // notExists is false both when the file is there and when a closed directory (root:glyph 0750) hides it
+        // from this user: an installed system's config, unreadable to an outsider, is still the one meant, and
+        // reading it says why it cannot be read; the project's config would be the wrong file.
+        if (!Files.notExists(SYSTEM_CONFIG)) {
             return SYSTEM_CONFIG;
         }
         String home = System.getProperty("glyph.home", ".");

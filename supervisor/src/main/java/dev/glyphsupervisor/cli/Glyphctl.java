@@ -2,7 +2,9 @@ package dev.glyphsupervisor.cli;
 
 import picocli.CommandLine;
 
+import java.io.PrintWriter;
 import java.util.OptionalInt;
+import java.util.logging.Level;
 import picocli.CommandLine.Command;
 
 import java.util.Optional;
@@ -26,7 +28,16 @@ public final class Glyphctl implements Runnable {
     public static void main(String[] args) {
         OptionalInt quick = QuickStatus.run(args, QuickStatus.writer(System.out, "sun.stdout.encoding"),
                 QuickStatus.writer(System.err, "sun.stderr.encoding"));
-        System.exit(quick.isPresent() ? quick.getAsInt() : commandLine(args).execute(args));
+        if (quick.isPresent()) {
+            System.exit(quick.getAsInt());
+        }
+        CommandLine cli = commandLine(args);
+        if (args.length > 0 && args[0].equals("daemon") && Logging.underJournal()) {
+            // Under systemd the daemon's stderr is the journal: what it prints there outside the logger (a bad
+            // config, a usage error, why the start failed) is an error and must be filed as one.
+            cli.setErr(new PrintWriter(new PriorityPrefixWriter(cli.getErr(), Logging.priority(Level.SEVERE)), true));
+        }
+        System.exit(cli.execute(args));
     }
 
     public static CommandLine commandLine() {

@@ -24,7 +24,12 @@ final class Logging {
      * so journald files it at the right level; the timestamp is then journald's own.
      */
     static void configure() {
-        configure(System.getenv("JOURNAL_STREAM") != null);
+        configure(underJournal());
+    }
+
+    /** systemd sets JOURNAL_STREAM when stderr goes to the journal (systemd.exec(5)). */
+    static boolean underJournal() {
+        return System.getenv("JOURNAL_STREAM") != null;
     }
 
     static String priority(Level level) {
@@ -48,6 +53,10 @@ final class Logging {
         root.setLevel(Level.INFO);
         QUARTZ.setLevel(Level.WARNING);
         OSHI.setLevel(Level.WARNING);
+        // A thread that dies of an exception would print a multi-line trace at the journal's default priority
+        // (info); as one logged line it is filed as the error it is.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) ->
+                Logger.getLogger("dev.glyphsupervisor.daemon").log(Level.SEVERE, "thread " + thread.getName() + " died", e));
     }
 
     static Formatter formatter(boolean journal) {

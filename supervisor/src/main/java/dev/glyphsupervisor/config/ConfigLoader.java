@@ -71,7 +71,8 @@ public final class ConfigLoader {
         } catch (NoSuchFileException missing) {
             problems.addForFile("cannot read the config file: no such file");
         } catch (AccessDeniedException denied) {
-            problems.addForFile("cannot read the config file: permission denied");
+            problems.addForFile("cannot read the config file: permission denied for user " + System.getProperty("user.name")
+                    + " (" + AccessAdvice.forUnreadable(file) + ")");
         } catch (CharacterCodingException notUtf8) {
             problems.addForFile("cannot read the config file: it is not UTF-8 text");
         } catch (IOException failed) {

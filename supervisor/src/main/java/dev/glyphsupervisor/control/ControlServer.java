@@ -137,7 +137,14 @@ public final class ControlServer implements Closeable {
             String user = peer == null ? "unknown" : peer.user().getName();
             Map<String, Object> response;
             try {
-                JsonNode request = Json.read(readLine(client));
+                String line = readLine(client);
+                if (line == null) {
+                    // Connected and closed without a word: a port scan, a health check of the socket itself, a
+                    // client killed before it asked. Nobody is there to answer, and nothing went wrong here.
+                    LOG.fine(() -> "control client (" + user + ") closed without a request");
+                    return;
+                }
+                JsonNode request = Json.read(line);
                 int version = request.path("v").asInt(-1);
                 if (version != ControlProtocol.VERSION) {
                     response = error("protocol version " + version + " is not supported (this daemon speaks "
@@ -153,15 +160,23 @@ public final class ControlServer implements Closeable {
             }
             byte[] line = (Json.writeString(response) + "\n").getBytes(StandardCharsets.UTF_8);
             ByteBuffer out = ByteBuffer.wrap(line);
-            while (out.hasRemaining()) {
-                client.write(out);
+            try {
+                while (out.hasRemaining()) {
+                    client.write(out);
+                }
+            } catch (IOException gone) {
+                // The client went away before its answer (broken pipe, reset): its loss, not the daemon's problem.
+                LOG.fine(() -> "control client (" + user + ") left before the answer: " + gone.getMessage());
             }
         } catch (Exception e) {
             LOG.log(Level.WARNING, "control request failed: " + e);
         }
     }
 
-    /** One line, at most MAX_REQUEST_BYTES, within READ_TIMEOUT_MS (a blocking channel has no read timeout). */
+    /**
+     * One line, at most MAX_REQUEST_BYTES, within READ_TIMEOUT_MS (a blocking channel has no read timeout); null
+     * when the client closed without sending anything.
+     */
     private String readLine(SocketChannel client) throws IOException {
         Future<String> read = readers.submit(() -> {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
@@ -170,7 +185,8 @@ public final class ControlServer implements Closeable {
                 buffer.clear();
                 int n = client.read(buffer);
                 if (n < 0) {
-                    break;
+                    // End of stream: what came before the close is the request; nothing at all is no request.
+                    return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
                 }
                 for (int i = 0; i < n; i++) {
                     byte b = buffer.get(i);
@@ -183,7 +199,6 @@ public final class ControlServer implements Closeable {
                     throw new IllegalArgumentException("request larger than " + ControlProtocol.MAX_REQUEST_BYTES + " bytes");
                 }
             }
-            return line.toString(StandardCharsets.UTF_8);
         });
         try {
             return read.get(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS);

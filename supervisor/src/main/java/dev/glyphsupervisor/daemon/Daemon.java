@@ -163,8 +163,14 @@ public final class Daemon {
             // issued (or a running server adopted). From here on systemd also hears every state change.
             supervisor.readyTo(notifier, Duration.ofSeconds(30));
             Supervisor watched = supervisor;
-            ticker = notifier.watchdogInterval().map(interval -> {
-                WatchdogTicker t = new WatchdogTicker(notifier, interval, () -> watched.loopAnswered(interval.multipliedBy(2)));
+            ticker = notifier.watchdogInterval().map(half -> {
+                // A tick every quarter of WatchdogSec (half the advised interval), each asking the event loop to run
+                // a heartbeat within a sixth of it (a third of the tick): a ping always follows a heartbeat that just
+                // ran, so a stuck loop is killed within WatchdogSec of its last heartbeat. A loop busy for one whole
+                // tick (a long cache clearing) misses one ping and the gap stays under WatchdogSec (5/6 of it).
+                Duration tick = half.dividedBy(2);
+                Duration answerWithin = half.dividedBy(3);
+                WatchdogTicker t = new WatchdogTicker(notifier, tick, () -> watched.loopAnswers(answerWithin));
                 t.start();
                 return t;
             }).orElse(null);

@@ -52,7 +52,6 @@ public final class Supervisor {
     private final MemoryCheck memory;
     private final MetricsSink metrics;
     private volatile ServiceNotifier notifier = ServiceNotifier.NONE;
-    private volatile long lastBeatNanos = System.nanoTime();
     private String lastStatusLine = "";
 
     private final ExecutorService loop = Executors.newSingleThreadExecutor(named("glyph-loop"));
@@ -118,17 +117,22 @@ public final class Supervisor {
     }
 
     /**
-     * The watchdog's question: has the event loop done work lately? Each call queues a heartbeat behind
-     * whatever the loop is doing, and answers from the last one that ran: a stuck loop stops the pings,
-     * and systemd restarts the daemon.
+     * The watchdog's question: does the event loop run a heartbeat queued now within {@code timeout}? It asks
+     * for a fresh answer rather than the age of the last heartbeat, so that the pings stop with the loop's last
+     * heartbeat: judged by age, a stuck loop kept the pings going for up to two more intervals, and systemd
+     * killed it 80-113 s after it stuck instead of ~WatchdogSec.
      */
-    public boolean loopAnswered(Duration within) {
+    public boolean loopAnswers(Duration timeout) {
         try {
-            loop.execute(() -> lastBeatNanos = System.nanoTime());
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            loop.submit(() -> { }).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException | java.util.concurrent.ExecutionException
+                 | java.util.concurrent.TimeoutException e) {
+            return false; // closed, or stuck: the heartbeat stays queued and runs if the loop ever comes back
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
-        return System.nanoTime() - lastBeatNanos < within.toNanos();
     }
 
     /** Starts supervising: the first launch, numbered after {@code previousGeneration}. */

@@ -71,13 +71,48 @@ class ControlAccessIT {
         assertEquals(1, daemon.all("runtime_launched").size(), "the refused restart changed nothing: " + daemon.describe());
     }
 
+    /** The installed layout on a copy of /etc, bound over /etc in this namespace only; then setpriv and the rest. */
+    private static final String WITH_INSTALLED_ETC = "set -e; cp -a /etc \"$T/etc\"; "
+            + "echo 'glyph:x:4242:' >> \"$T/etc/group\"; mkdir \"$T/etc/glyph-supervisor\"; "
+            + "echo 'runtime: {command: [sleep, \"600\"]}' > \"$T/etc/glyph-supervisor/supervisor.yaml\"; "
+            + "chown -R root:4242 \"$T/etc/glyph-supervisor\"; chmod 0750 \"$T/etc/glyph-supervisor\"; "
+            + "chmod 0640 \"$T/etc/glyph-supervisor/supervisor.yaml\"; mount --bind \"$T/etc\" /etc; exec \"$@\"";
+
+    /**
+     * An operator outside group glyph runs {@code glyphctl status} on an installed system, whose config directory
+     * ({@code root:glyph 0750}) hides the config from them: they used to be told that the project's own config (not
+     * installed) did not exist. The installed layout is made on a copy of /etc bound over /etc in a private mount
+     * namespace, so the host's /etc is untouched.
+     */
+    @Test
+    void anOutsiderIsToldTheSystemConfigIsThereAndHowToGetAccess() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/setpriv"))
+                        && Files.isExecutable(Path.of("/usr/bin/unshare")),
+                "needs root, setpriv and unshare to run glyphctl as a second user on an installed-like /etc");
+        Assumptions.assumeTrue(new ProcessBuilder("unshare", "-m", "--propagation", "private", "true").start().waitFor() == 0,
+                "no mount namespaces here (an unprivileged container)");
+
+        Result r = run(List.of("unshare", "-m", "--propagation", "private", "env", "T=" + dir, "sh", "-c", WITH_INSTALLED_ETC, "sh"),
+                "status");
+
+        assertEquals("/etc/glyph-supervisor/supervisor.yaml: cannot read the config file: permission denied for user nobody "
+                + "(/etc/glyph-supervisor is root:glyph rwxr-x---: run this as root or as a member of group glyph (an "
+                + "administrator adds you with: sudo usermod -aG glyph nobody; then log in again), or with sudo)\n", r.err());
+        assertEquals(2, r.exit(), "a config that cannot be read is a usage error, as for every command: " + r.out());
+    }
+
     record Result(int exit, String out, String err) {
     }
 
     private static Result asNobody(String... args) throws Exception {
+        return run(List.of(), args);
+    }
+
+    /** {@code wrapper... setpriv (as uid/gid 65534) bin/glyphctl args...}. */
+    private static Result run(List<String> wrapper, String... args) throws Exception {
         Path launcher = Path.of(System.getProperty("basedir", "."), "..", "bin", "glyphctl").toAbsolutePath().normalize();
-        List<String> command = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-                "--clear-groups", launcher.toString()));
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", launcher.toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
