@@ -713,8 +713,10 @@ def check_permissions():
         fails.append("outsider bob: glyphctl status rc=0")
     if re.search(r"no such file", msg, re.I):
         fails.append(f"outsider bob is told 'no such file' for a config that exists: {msg[:160]!r}")
-    elif not (re.search(r"not readable|permission denied|cannot read", msg, re.I) and re.search(r"group\W+glyph|glyph\W+group", msg, re.I)):
-        fails.append(f"outsider bob's message does not say the config is unreadable and name group glyph: {msg[:160]!r}")
+    elif not ("/etc/glyph-supervisor" in msg and re.search(r"not readable|permission denied|cannot read", msg, re.I)
+              and re.search(r"group\W+glyph|glyph\W+group", msg, re.I)):
+        fails.append(f"outsider bob's message does not say that the system config (/etc/glyph-supervisor) cannot be "
+                     f"read and name group glyph: {msg[:160]!r}")
     fig = f"root rc={res['root'][0]}, alice (group glyph) rc={res['alice'][0]}, bob rc={rc}: {msg[:140]!r}"
     return not fails, "; ".join(fails) if fails else fig
 
