@@ -148,8 +148,11 @@ make_cli_archive() {
   changes=$((changes + 1))
   if $dry_run; then say "would make: $jsa (for $java)"; return; fi
   tmp=$(mktemp -d)
+  # The training reads a config; a copy in $tmp, because a source tree under a non-ASCII name (/root/界面推理/...)
+  # would reach this java as '????' where no UTF-8 locale is set (sudo, a container): see bin/glyphctl.
+  cp "$src/systemd/supervisor.yaml" "$tmp/supervisor.yaml"
   "$java" -Xshare:off -XX:DumpLoadedClassList="$tmp/classlist" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
-      -cp "$jar" dev.glyphsupervisor.cli.CdsTraining "$src/systemd/supervisor.yaml" >/dev/null
+      -cp "$jar" dev.glyphsupervisor.cli.CdsTraining "$tmp/supervisor.yaml" >/dev/null
   rm -f "$jsa"
   "$java" -Xshare:dump -XX:SharedClassListFile="$tmp/classlist" -XX:SharedArchiveFile="$jsa" -XX:+UseSerialGC \
       -Xlog:cds*=off -cp "$jar" >/dev/null

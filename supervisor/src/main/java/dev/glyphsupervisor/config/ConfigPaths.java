@@ -36,9 +36,21 @@ final class ConfigPaths {
         try {
             path = Path.of(expandStrictly(text));
         } catch (InvalidPathException invalid) {
-            throw new IllegalArgumentException("'" + text + "' is not a valid path: " + invalid.getReason());
+            throw new IllegalArgumentException("'" + text + "' is not a valid path: " + invalid.getReason()
+                    + fileNameEncodingHint());
         }
         return configDir.resolve(path).normalize();
+    }
+
+    /**
+     * A valid UTF-8 path is refused when the JVM encodes file names in another codeset, taken from its locale at
+     * start (sun.jnu.encoding; no -D changes it in JDK 17): the case of java run directly, not through bin/glyphctl.
+     */
+    private static String fileNameEncodingHint() {
+        String encoding = System.getProperty("sun.jnu.encoding");
+        return "UTF-8".equalsIgnoreCase(encoding) ? ""
+                : " (this JVM encodes file names as " + encoding + ", from its locale: run it through bin/glyphctl"
+                        + " or with LC_ALL=C.UTF-8)";
     }
 
     /**

@@ -13,10 +13,13 @@ public sealed interface Event {
     /**
      * The daemon is up and holds the lock: start supervising. Generations continue from the last one a
      * previous daemon recorded, so that the audit log's story stays one story across daemon restarts.
+     * {@code previousEndedUnclean}: the previous generation did not end in a clean stop (its daemon died, and this
+     * one found the server gone or stopped it), so its caches are cleared before the first launch, as before
+     * any relaunch.
      */
-    record Start(long previousGeneration) implements Event {
+    record Start(long previousGeneration, boolean previousEndedUnclean) implements Event {
         public Start() {
-            this(0);
+            this(0, false);
         }
     }
 

@@ -153,6 +153,9 @@ public final class SupervisorStateMachine {
     private void onStart(Event.Start e, List<Action> actions) {
         if (state == State.STOPPED && !shuttingDown && generation == 0) {
             generation = e.previousGeneration();
+            if (e.previousEndedUnclean()) {
+                actions.add(new Action.ClearCaches(generation));
+            }
             launch(actions);
         }
     }
@@ -336,8 +339,11 @@ public final class SupervisorStateMachine {
             return; // paused: `glyphctl start` resumes; the control channel tells the caller
         }
         switch (state) {
-            case RUNNING, DEGRADED -> {
-                decideRestart(now, "operator", fields("requested_reason", e.reason(), "by", e.by()), actions);
+            // STARTING too: the launch in progress may predate what the operator changed (the launch script, the
+            // model path), so it is stopped and launched again, as systemctl, supervisorctl and PM2 do.
+            case STARTING, RUNNING, DEGRADED -> {
+                decideRestart(now, "operator", fields("requested_reason", e.reason(), "by", e.by(),
+                        "state", state.name()), actions);
                 plannedRestart = true;
                 stop("operator", actions);
             }
@@ -348,7 +354,7 @@ public final class SupervisorStateMachine {
                 launch(actions);
             }
             default -> {
-                // STARTING or STOPPING: a restart is already in flight; this request shares its outcome.
+                // STOPPING: the launch that follows this stop has not happened yet, so it serves this request too.
                 actions.add(new Action.Audit("restart_coalesced", generation, fields(
                         "requested_reason", e.reason(), "by", e.by(), "state", state.name())));
             }
@@ -394,19 +400,21 @@ public final class SupervisorStateMachine {
         if (shuttingDown) {
             return;
         }
-        if (state != State.RUNNING && state != State.DEGRADED) {
+        if (!state.hasProcess()) {
             actions.add(new Action.Audit("maintenance_skipped", generation, fields("why", "state " + state.name())));
             return;
         }
-        if (launchedAt != null && Duration.between(launchedAt, now).compareTo(settings.maintenanceSkipWithin()) < 0) {
+        // A launch still starting is judged by its age like a running one: skipped when recent, else restarted.
+        // Not yet reported launched (launchedAt null): it is as recent as can be.
+        if (launchedAt == null
+                || Duration.between(launchedAt, now).compareTo(settings.maintenanceSkipWithin()) < 0) {
             actions.add(new Action.Audit("maintenance_skipped", generation, fields(
                     "why", "restarted recently",
-                    "launched_at", launchedAt.toString(),
+                    "launched_at", launchedAt == null ? null : launchedAt.toString(),
                     "skip_within_ms", settings.maintenanceSkipWithin().toMillis())));
             return;
         }
-        decideRestart(now, "maintenance", fields("uptime_ms", launchedAt == null ? null
-                : Duration.between(launchedAt, now).toMillis()), actions);
+        decideRestart(now, "maintenance", fields("uptime_ms", Duration.between(launchedAt, now).toMillis()), actions);
         plannedRestart = true;
         stop("maintenance", actions);
     }

@@ -116,8 +116,9 @@ public final class Daemon {
                     () -> ThreadLocalRandom.current().nextDouble());
             MemoryWatch watch = config.probes().gpu().isPresent() || config.probes().host().isPresent()
                     ? new MemoryWatch(limits(config)) : null;
+            StateHistory history = StateHistory.load(config.stateDir());
             supervisor = new Supervisor(machine, runtime, audit, Clock.systemUTC(), probes, config.probes().startupInterval(),
-                    memoryCheck(runtime, gpuProbe, watch, metrics), metrics);
+                    memoryCheck(runtime, gpuProbe, watch, metrics), metrics, history);
             try {
                 schedule = new QuartzProbeScheduler(config.probes().schedule(), supervisor::scheduledProbe,
                         config.restart().maintenance(), supervisor::maintenanceDue);
@@ -156,7 +157,8 @@ public final class Daemon {
             if (recovered.adopted().isPresent()) {
                 supervisor.adopt(recovered.adopted().get(), runtime);
             } else {
-                supervisor.start(recovered.lastGeneration());
+                // The larger of the two: the history is written before each launch, the record after it.
+                supervisor.start(Math.max(recovered.lastGeneration(), history.lastGeneration()), recovered.previousEndedUnclean());
             }
             schedule.start();
             // READY only now: the lock is held, the config valid, the control socket bound, the first launch

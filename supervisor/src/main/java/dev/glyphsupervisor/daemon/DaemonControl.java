@@ -66,7 +66,7 @@ final class DaemonControl implements ControlServer.Handler {
         m.put("daemon_pid", ProcessHandle.current().pid());
         m.put("daemon_uptime_s", Duration.between(daemonStarted, now).toSeconds());
         Map<String, Object> restarts = new LinkedHashMap<>();
-        restarts.put("total", s.restarts());
+        restarts.put("total", supervisor.totalRestarts());
         restarts.put("last_24h", supervisor.restartsSince(now.minus(Duration.ofDays(1))));
         m.put("restarts", restarts);
         Map<String, Object> last = new LinkedHashMap<>();
@@ -112,7 +112,8 @@ final class DaemonControl implements ControlServer.Handler {
 
     /**
      * Asks for a restart and, unless told not to, waits until a later generation is healthy. A request that
-     * arrives while a restart is in flight is coalesced by the machine and waits for the same generation.
+     * arrives while a stop is in flight is coalesced by the machine and waits for the launch after that stop;
+     * one that arrives while a launch is starting stops it, so in every case the next generation is the answer.
      */
     private Map<String, Object> restart(JsonNode request, String user) throws InterruptedException {
         Supervisor.Snapshot before = supervisor.snapshot();
@@ -120,7 +121,7 @@ final class DaemonControl implements ControlServer.Handler {
             throw new IllegalArgumentException("the server is paused (by " + before.pausedBy()
                     + "); `glyphctl start` resumes it");
         }
-        long target = before.state() == State.STARTING ? before.generation() : before.generation() + 1;
+        long target = before.generation() + 1;
         long started = System.nanoTime();
         supervisor.requestRestart(request.path("reason").asText("operator"), user);
         Map<String, Object> m = new LinkedHashMap<>();

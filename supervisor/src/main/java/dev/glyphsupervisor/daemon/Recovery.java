@@ -31,8 +31,22 @@ import java.util.function.Supplier;
  */
 final class Recovery {
 
-    /** The outcome: the server to adopt (with its generation), and the last generation seen. */
-    record Outcome(Optional<ServerRecord> adopted, long lastGeneration) {
+    /**
+     * The outcome: the server to adopt (with its generation), the last generation seen, and whether a server of a
+     * previous daemon ended here without a clean stop (it was gone, or this daemon stopped it): then the caches are
+     * cleared before the first launch, as before any relaunch.
+     */
+    record Outcome(Optional<ServerRecord> adopted, long lastGeneration, boolean previousEndedUnclean) {
+    }
+
+    /** What a new daemon found of the recorded generation, in the {@code previous_generation} record. */
+    enum Found {
+        /** alive and healthy: supervised from here on */
+        ADOPTED,
+        /** alive, but not healthy or not passing as the recorded process: stopped */
+        STOPPED,
+        /** no process of it left (systemd's KillMode=mixed kills the tree with the daemon) */
+        GONE
     }
 
     private final Path stateDir;
@@ -57,14 +71,17 @@ final class Recovery {
         long lastGeneration = record.map(ServerRecord::generation).orElse(0L);
         Map<Long, List<ProcInfo>> trees = markedTrees();
         Optional<ServerRecord> adopted = Optional.empty();
+        Found found = Found.GONE;
         if (record.isPresent() && trees.containsKey(record.get().pid())) {
             ServerRecord r = record.get();
             Optional<ProcInfo> root = ProcessTable.get(r.pid());
+            found = Found.STOPPED; // by the loop below, unless it passes as the recorded process and is healthy
             if (root.isPresent() && !root.get().isZombie() && root.get().startTicks() == r.startTicks()) {
                 install.accept(r);
                 List<ProbeResult> results = healthy.get();
                 if (results.stream().allMatch(p -> p.status() == ProbeStatus.SUCCESS)) {
                     adopted = Optional.of(r);
+                    found = Found.ADOPTED;
                     trees.remove(r.pid());
                 } else {
                     stop(r.process(), r.generation(), "unhealthy at adoption: " + summary(results));
@@ -72,6 +89,7 @@ final class Recovery {
                 }
             }
         }
+        boolean orphans = !trees.isEmpty();
         for (Map.Entry<Long, List<ProcInfo>> tree : trees.entrySet()) {
             long sid = tree.getKey();
             long generation = record.isPresent() && record.get().pid() == sid ? record.get().generation() : -1;
@@ -86,10 +104,19 @@ final class Recovery {
                 stopSurvivors(tree.getValue(), generation);
             }
         }
+        if (record.isPresent()) {
+            // The previous daemon's last generation never got a record of how it ended: this is it.
+            ServerRecord r = record.get();
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("found", found.name().toLowerCase(java.util.Locale.ROOT));
+            fields.put("pid", r.pid());
+            fields.put("launched_at", r.launchedAt().toString());
+            audit.record("previous_generation", r.generation(), fields);
+        }
         if (adopted.isEmpty()) {
             ServerRecord.delete(stateDir);
         }
-        return new Outcome(adopted, lastGeneration);
+        return new Outcome(adopted, lastGeneration, adopted.isEmpty() && (record.isPresent() || orphans));
     }
 
     private void stop(LaunchedProcess p, long generation, String why) {

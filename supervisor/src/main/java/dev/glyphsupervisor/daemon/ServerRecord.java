@@ -5,10 +5,8 @@ import dev.glyphsupervisor.json.Json;
 import dev.glyphsupervisor.runtime.LaunchedProcess;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,13 +43,7 @@ record ServerRecord(long generation, long pid, long pgid, long startTicks, List<
         m.put("start_ticks", startTicks);
         m.put("command", command);
         m.put("launched_at", launchedAt.toString());
-        Path tmp = stateDir.resolve(FILE + ".tmp");
-        Files.write(tmp, Json.write(m));
-        try {
-            Files.move(tmp, stateDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, stateDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
-        }
+        AtomicFile.replace(stateDir.resolve(FILE), Json.write(m));
     }
 
     static void delete(Path stateDir) throws IOException {

@@ -37,7 +37,7 @@ public final class Supervisor {
     private static final Logger LOG = Logger.getLogger(Supervisor.class.getName());
 
     /** What other threads may read about the machine, published after every event. */
-    public record Snapshot(State state, long generation, long pid, ProbePhase phase, long restarts,
+    public record Snapshot(State state, long generation, long pid, ProbePhase phase,
                            String lastRestartReason, java.time.Instant lastRestartAt, String lastRestartDetail,
                            java.time.Instant launchedAt,
                            String pausedBy, java.time.Instant pausedAt, boolean shuttingDown) {
@@ -62,8 +62,7 @@ public final class Supervisor {
 
     private volatile Snapshot snapshot;
     private volatile List<ProbeResult> lastProbes = List.of();
-    private final java.util.concurrent.ConcurrentLinkedDeque<java.time.Instant> restartTimes =
-            new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final StateHistory history;
     private final Object changes = new Object();
 
     /** The memory side of a liveness cycle: a reading checked against the limits. */
@@ -79,7 +78,8 @@ public final class Supervisor {
 
     public Supervisor(SupervisorStateMachine machine, RuntimeControl runtime, AuditSink audit, Clock clock,
                       Supplier<List<ProbeResult>> probes, Duration startupInterval, MemoryCheck memory,
-                      MetricsSink metrics) {
+                      MetricsSink metrics, StateHistory history) {
+        this.history = history;
         this.machine = machine;
         this.runtime = runtime;
         this.audit = audit;
@@ -113,7 +113,7 @@ public final class Supervisor {
     public String statusLine() {
         Snapshot s = snapshot;
         return s.state() + (s.pid() > 0 ? ", pid " + s.pid() : "") + ", generation " + s.generation() + ", "
-                + s.restarts() + " restarts" + (s.lastRestartReason() == null ? "" : " (last: " + s.lastRestartReason() + ")");
+                + history.totalRestarts() + " restarts" + (s.lastRestartReason() == null ? "" : " (last: " + s.lastRestartReason() + ")");
     }
 
     /**
@@ -135,13 +135,17 @@ public final class Supervisor {
         }
     }
 
-    /** Starts supervising: the first launch, numbered after {@code previousGeneration}. */
-    public void start(long previousGeneration) {
-        post(new Event.Start(previousGeneration));
+    /**
+     * Starts supervising: the first launch, numbered after {@code previousGeneration}, after clearing the caches
+     * when the previous generation ended without a clean stop.
+     */
+    public void start(long previousGeneration, boolean previousEndedUnclean) {
+        post(new Event.Start(previousGeneration, previousEndedUnclean));
     }
 
     /** Supervises a previous daemon's server, healthy and recorded, instead of launching one. */
     void adopt(ServerRecord r, ProcessRuntimeControl runtime) {
+        history.launched(r.generation());
         post(new Event.Adopt(r.generation(), r.pid()));
         runtime.watchAdopted(r, code -> post(new Event.Exited(r.generation(), code)));
         metrics.launched(r.launchedAt());
@@ -171,10 +175,14 @@ public final class Supervisor {
         return lastProbes;
     }
 
-    /** Restarts decided since {@code since}. */
+    /** Restarts decided since {@code since} (at most a day ago), by this daemon and the ones before it. */
     public long restartsSince(java.time.Instant since) {
-        restartTimes.removeIf(t -> t.isBefore(since.minus(Duration.ofDays(1))));
-        return restartTimes.stream().filter(t -> !t.isBefore(since)).count();
+        return history.restartsSince(since);
+    }
+
+    /** Restarts decided since the state directory was made. */
+    public long totalRestarts() {
+        return history.totalRestarts();
     }
 
     public void requestRestart(String reason, String by) {
@@ -291,7 +299,7 @@ public final class Supervisor {
         if (action instanceof Action.Audit a) {
             audit.record(a.event(), a.generation(), a.fields());
             if (a.event().equals("restart_decided")) {
-                restartTimes.add(clock.instant());
+                history.restarted(clock.instant());
                 metrics.restart(String.valueOf(a.fields().get("reason")), clock.instant());
             }
         } else if (action instanceof Action.Launch l) {
@@ -312,6 +320,7 @@ public final class Supervisor {
     }
 
     private void launch(long generation) {
+        history.launched(generation); // before the launch: a daemon that dies in it leaves no generation to repeat
         try {
             long pid = runtime.launch(generation, exitCode -> post(new Event.Exited(generation, exitCode)));
             post(new Event.Launched(generation, pid));
@@ -326,7 +335,7 @@ public final class Supervisor {
 
     private void publish() {
         snapshot = new Snapshot(machine.state(), machine.generation(), machine.pid(), machine.probePhase(),
-                machine.restarts(), machine.lastRestartReason(), machine.lastRestartAt(), machine.lastRestartDetail(),
+                machine.lastRestartReason(), machine.lastRestartAt(), machine.lastRestartDetail(),
                 machine.launchedAt(),
                 machine.pausedBy(), machine.pausedAt(), machine.shuttingDown());
         metrics.state(snapshot.state().name());

@@ -86,6 +86,16 @@ class SupervisorStateMachineTest {
     }
 
     @Test
+    void aStartAfterAPreviousGenerationThatEndedUncleanClearsItsCachesBeforeTheNextLaunch() {
+        assertEquals(List.of(new Action.ClearCaches(7), new Action.Launch(8)), send(new Event.Start(7, true)));
+    }
+
+    @Test
+    void aStartAfterACleanStopContinuesTheGenerationsAndKeepsTheCaches() {
+        assertEquals(List.of(new Action.Launch(8)), send(new Event.Start(7, false)));
+    }
+
+    @Test
     void firstHealthyProbeEndsStartupAndReportsStartupTime() {
         startHealthy();
         Action.Audit healthy = audit(log, "runtime_healthy");
@@ -393,16 +403,80 @@ class SupervisorStateMachineTest {
     }
 
     @Test
-    void aSecondRestartWhileOneIsInFlightIsCoalesced() {
+    void aSecondRestartWhileTheFirstIsStoppingIsCoalesced() {
         startHealthy();
         send(new Event.OperatorRestart("one", "alice"));
         List<Action> a = send(new Event.OperatorRestart("two", "bob"));
         assertEquals(List.of("restart_coalesced"), audits(a));
         assertTrue(a.stream().noneMatch(x -> x instanceof Action.Stop));
-        send(new Event.Stopped(1, true, ""));
-        a = send(new Event.OperatorRestart("three", "carol"));  // generation 2 is starting
-        assertEquals(List.of("restart_coalesced"), audits(a));
+        a = send(new Event.Stopped(1, true, ""));
+        assertEquals(new Action.Launch(2), a.get(a.size() - 1), "one restart for both requests");
         assertEquals(2, machine.generation());
+    }
+
+    @Test
+    void anOperatorRestartWhileStartingStopsThatLaunchAndStartsANewGeneration() {
+        send(new Event.Start());
+        send(new Event.Launched(1, 100));
+        advance(Duration.ofSeconds(1));                   // the launch script was edited meanwhile: it must run again
+        List<Action> a = send(new Event.OperatorRestart("new launch script", "alice"));
+        Action.Audit decided = audit(a, "restart_decided");
+        assertEquals("operator", decided.fields().get("reason"));
+        assertEquals("STARTING", decided.fields().get("state"));
+        assertEquals(100L, decided.fields().get("pid"));
+        assertEquals(new Action.Stop(1, "operator"), a.get(a.size() - 1));
+        assertEquals(State.STOPPING, machine.state());
+
+        // The stopped launch's late news is history: neither its first healthy answer nor its deadline acts.
+        assertTrue(send(new Event.ProbeCycle(1, ProbePhase.STARTUP, List.of(ok("http")))).isEmpty());
+        assertTrue(send(new Event.StartupDeadline(1)).isEmpty());
+        a = send(new Event.Stopped(1, true, ""));
+        assertEquals(new Action.Launch(2), a.get(a.size() - 1), "at once: an operator's restart is not a failure");
+        assertEquals(State.STARTING, machine.state());
+        assertEquals(0, audits(log).stream().filter(e -> e.equals("backoff") || e.equals("runtime_healthy")).count(),
+                audits(log).toString());
+    }
+
+    @Test
+    void aRestartDuringTheStartOfARestartRestartsAgain() {
+        startHealthy();
+        send(new Event.OperatorRestart("one", "alice"));
+        send(new Event.Stopped(1, true, ""));
+        send(new Event.Launched(2, 200));
+        List<Action> a = send(new Event.OperatorRestart("two", "bob")); // generation 2 is starting
+        assertEquals("operator", audit(a, "restart_decided").fields().get("reason"));
+        assertEquals(new Action.Stop(2, "operator"), a.get(a.size() - 1));
+        a = send(new Event.Stopped(2, true, ""));
+        assertEquals(new Action.Launch(3), a.get(a.size() - 1));
+    }
+
+    @Test
+    void aRestartAskedBeforeTheLaunchIsReportedStopsItAndItsLateReportIsIgnored() {
+        send(new Event.Start());                          // Launch(1) carried out, Launched(1) still queued
+        List<Action> a = send(new Event.OperatorRestart("now", "alice"));
+        assertEquals(new Action.Stop(1, "operator"), a.get(a.size() - 1));
+        assertTrue(send(new Event.Launched(1, 100)).isEmpty(), "no startup deadline for a launch being stopped");
+        assertTrue(send(new Event.LaunchFailed(1, "port_in_use", "held")).isEmpty());
+        a = send(new Event.Stopped(1, true, ""));
+        assertEquals(new Action.Launch(2), a.get(a.size() - 1));
+    }
+
+    @Test
+    void maintenanceWhileStartingFollowsTheSkipRuleThenRestarts() {
+        machine = new SupervisorStateMachine(new CoreSettings(Duration.ofMinutes(10), 2, Duration.ofSeconds(2),
+                Duration.ofMinutes(5), Duration.ofMinutes(5), 5, Duration.ofMinutes(10), Duration.ofMinutes(1)), () -> 0.0);
+        send(new Event.Start());
+        send(new Event.Launched(1, 100));
+        advance(Duration.ofSeconds(30));
+        List<Action> a = send(new Event.MaintenanceDue());
+        assertEquals(List.of("maintenance_skipped"), audits(a), "launched 30 s ago, within the skip period (1 min)");
+        assertEquals("restarted recently", audit(a, "maintenance_skipped").fields().get("why"));
+        advance(Duration.ofMinutes(2));                   // a slow model load, still not healthy
+        a = send(new Event.MaintenanceDue());
+        assertEquals("maintenance", audit(a, "restart_decided").fields().get("reason"));
+        assertEquals(new Action.Stop(1, "maintenance"), a.get(a.size() - 1));
+        a = send(new Event.Stopped(1, true, ""));
+        assertEquals(new Action.Launch(2), a.get(a.size() - 1));
     }
 
     @Test

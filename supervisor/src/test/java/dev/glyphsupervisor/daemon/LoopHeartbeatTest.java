@@ -14,6 +14,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
 
 /**
  * The watchdog's liveness question on a real event loop. The loop is made to stick the way a real one would, in
@@ -52,16 +54,19 @@ class LoopHeartbeatTest {
         }
     }
 
+    @TempDir
+    Path dir;
+
     @Test
     void aStuckLoopFailsTheNextQuestionAndAFreeOneAnswersAgain() throws Exception {
         StuckLaunch runtime = new StuckLaunch();
         Supervisor supervisor = new Supervisor(new SupervisorStateMachine(SETTINGS, () -> 0.5), runtime,
                 (event, generation, fields) -> { }, Clock.systemUTC(), List::of, Duration.ofSeconds(1),
-                Supervisor.MemoryCheck.NONE, MetricsSink.NONE);
+                Supervisor.MemoryCheck.NONE, MetricsSink.NONE, StateHistory.load(dir));
         try {
             assertTrue(supervisor.loopAnswers(Duration.ofSeconds(10)), "an idle loop answers");
 
-            supervisor.start(0);
+            supervisor.start(0, false);
             assertTrue(runtime.entered.await(10, TimeUnit.SECONDS), "the launch did not start");
             // The loop answered a moment ago; stuck now, it must not answer, however recent its last heartbeat.
             assertFalse(supervisor.loopAnswers(Duration.ofMillis(200)));

@@ -81,6 +81,18 @@ public final class DaemonProcess implements AutoCloseable {
         return new DaemonProcess(pb.start(), audit, output, 0);
     }
 
+    /**
+     * Through the real bin/glyphctl on the classes under test ({@link GlyphctlLauncher}), not the shaded jar, so it
+     * runs in the default build; {@code env} changes the daemon's environment (e.g. its locale).
+     */
+    static DaemonProcess startThroughScript(Path config, Path audit, java.util.function.Consumer<java.util.Map<String, String>> env) {
+        Path output = config.resolveSibling(config.getFileName() + ".daemon-" + System.nanoTime() + ".out");
+        ProcessBuilder pb = GlyphctlLauncher.builder(List.of("daemon", "--config", config.toString()))
+                .redirectErrorStream(true).redirectOutput(output.toFile());
+        env.accept(pb.environment());
+        return new DaemonProcess(GlyphctlLauncher.start(pb), audit, output, 0);
+    }
+
     public long pid() {
         return process.pid();
     }

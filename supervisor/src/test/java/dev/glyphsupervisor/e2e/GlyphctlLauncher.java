@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -38,14 +39,25 @@ final class GlyphctlLauncher {
 
     /** Runs {@code glyphctl args...} to its end, its output in {@code io} (a directory outside what the test inspects). */
     static Result run(Path io, Duration timeout, List<String> args) {
-        return run(io, timeout, List.of(), args);
+        return run(io, timeout, args, env -> { });
+    }
+
+    /** The same, with the call's environment changed by {@code env} (e.g. its locale). */
+    static Result run(Path io, Duration timeout, List<String> args, Consumer<Map<String, String>> env) {
+        return run(io, timeout, List.of(), args, env);
     }
 
     /** Runs {@code wrapper... glyphctl args...} (e.g. in a namespace of its own) to its end, like {@link #run}. */
     static Result run(Path io, Duration timeout, List<String> wrapper, List<String> args) {
+        return run(io, timeout, wrapper, args, env -> { });
+    }
+
+    private static Result run(Path io, Duration timeout, List<String> wrapper, List<String> args, Consumer<Map<String, String>> env) {
         Path out = io.resolve("stdout");
         Path err = io.resolve("stderr");
-        Process p = start(out, err, wrapper, args);
+        ProcessBuilder pb = builder(wrapper, args).redirectOutput(out.toFile()).redirectError(err.toFile());
+        env.accept(pb.environment());
+        Process p = start(pb);
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly().waitFor();
@@ -64,21 +76,29 @@ final class GlyphctlLauncher {
 
     /** Starts {@code glyphctl args...}; the script execs java, so the process is the JVM itself. */
     static Process start(Path out, Path err, List<String> args) {
-        return start(out, err, List.of(), args);
+        return start(builder(args).redirectOutput(out.toFile()).redirectError(err.toFile()));
     }
 
-    private static Process start(Path out, Path err, List<String> wrapper, List<String> args) {
+    /** {@code glyphctl args...} on the classes under test, its input /dev/null, its output still to be redirected. */
+    static ProcessBuilder builder(List<String> args) {
+        return builder(List.of(), args);
+    }
+
+    private static ProcessBuilder builder(List<String> wrapper, List<String> args) {
         List<String> command = new ArrayList<>(wrapper);
         command.add(SCRIPT.toString());
         command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Map<String, String> env = pb.environment();
         // Nothing from the environment this test runs in may steer the call: no systemd sockets, no extra options.
         env.keySet().removeIf(name -> name.startsWith("GLYPH_") || name.equals("NOTIFY_SOCKET")
                 || name.equals("JOURNAL_STREAM") || name.startsWith("WATCHDOG_"));
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("GLYPH_JAR", launcherJar().toString());
+        return pb;
+    }
+
+    static Process start(ProcessBuilder pb) {
         try {
             return pb.start();
         } catch (IOException e) {

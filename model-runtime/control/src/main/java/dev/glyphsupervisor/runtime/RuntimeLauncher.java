@@ -50,6 +50,13 @@ public final class RuntimeLauncher {
     static final java.util.List<String> SUPERVISOR_ONLY_ENV = java.util.List.of("NOTIFY_SOCKET", "WATCHDOG_USEC",
             "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES");
 
+    /**
+     * Set by bin/glyphctl when it ran the JVM with a UTF-8 {@code LC_ALL} because the caller's locale was not UTF-8
+     * (the JVM would otherwise turn every non-ASCII character of a path into '?'): what {@code LC_ALL} was,
+     * {@code LC_ALL=VALUE}, or {@code LC_ALL} when it was unset. The server gets the caller's locale back, never ours.
+     */
+    static final String CALLER_LOCALE = "GLYPH_CALLER_LOCALE";
+
     private static final String REDIRECT_AND_EXEC = "exec >>\"$0\" 2>&1 </dev/null; exec \"$@\"";
     /** Spawning takes milliseconds; this only bounds a pathological stall. */
     private static final Duration SPAWN_TIMEOUT = Duration.ofSeconds(30);
@@ -77,9 +84,7 @@ public final class RuntimeLauncher {
             // false: Commons Exec would otherwise wrap arguments holding spaces in quotes.
             commandLine.addArgument(arg, false);
         }
-        Map<String, String> env = new HashMap<>(System.getenv());
-        SUPERVISOR_ONLY_ENV.forEach(env::remove);
-        env.putAll(spec.env());
+        Map<String, String> env = serverEnvironment(System.getenv(), spec.env());
 
         CompletableFuture<Process> started = new CompletableFuture<>();
         DefaultExecutor.Builder<?> builder = DefaultExecutor.builder()
@@ -103,6 +108,30 @@ public final class RuntimeLauncher {
         long pid = process.pid();
         long startTicks = awaitSessionLeader(process, spec);
         return new LaunchedProcess(pid, pid, startTicks, spec.command(), launchedAt);
+    }
+
+    /**
+     * The server's environment: the daemon's, less the variables that are the supervisor's only, with the caller's
+     * locale put back as it was before bin/glyphctl changed it, then {@code overrides} (the config's
+     * {@code runtime.env}, which may set a locale of its own).
+     */
+    static Map<String, String> serverEnvironment(Map<String, String> daemon, Map<String, String> overrides) {
+        Map<String, String> env = new HashMap<>(daemon);
+        SUPERVISOR_ONLY_ENV.forEach(env::remove);
+        String caller = env.remove(CALLER_LOCALE);
+        if (caller != null) {
+            int eq = caller.indexOf('=');
+            String name = eq < 0 ? caller : caller.substring(0, eq);
+            if (name.equals("LANG") || name.startsWith("LC_")) { // never anything but a locale variable
+                if (eq < 0) {
+                    env.remove(name);
+                } else {
+                    env.put(name, caller.substring(eq + 1));
+                }
+            }
+        }
+        env.putAll(overrides);
+        return env;
     }
 
     private static List<String> wrapped(Path log, List<String> command) {

@@ -104,6 +104,26 @@ class RuntimeLauncherTest {
         assertEquals("var=hello world\npath=set\n" + workdir.toRealPath() + "\n", read(run.log()));
     }
 
+    /** bin/glyphctl's UTF-8 LC_ALL is the JVM's only: the server gets the caller's LC_ALL back, or none. */
+    @Test
+    void theServerGetsTheCallersLocaleNotTheOneTheLauncherGaveTheJvm() {
+        Map<String, String> daemon = Map.of("LANG", "C", "LC_ALL", "C.UTF-8", "GLYPH_CALLER_LOCALE", "LC_ALL",
+                "NOTIFY_SOCKET", "/run/systemd/notify", "PATH", "/usr/bin");
+        assertEquals(Map.of("LANG", "C", "PATH", "/usr/bin"), RuntimeLauncher.serverEnvironment(daemon, Map.of()));
+
+        Map<String, String> wasC = Map.of("LC_ALL", "C.UTF-8", "GLYPH_CALLER_LOCALE", "LC_ALL=C");
+        assertEquals(Map.of("LC_ALL", "C"), RuntimeLauncher.serverEnvironment(wasC, Map.of()));
+        Map<String, String> wasEmpty = Map.of("LC_ALL", "C.UTF-8", "GLYPH_CALLER_LOCALE", "LC_ALL=");
+        assertEquals(Map.of("LC_ALL", ""), RuntimeLauncher.serverEnvironment(wasEmpty, Map.of()));
+
+        assertEquals(Map.of("LC_ALL", "C.UTF-8"), RuntimeLauncher.serverEnvironment(wasC, Map.of("LC_ALL", "C.UTF-8")),
+                "runtime.env is what the user configured: it wins");
+        assertEquals(Map.of("LANG", "de_DE.UTF-8"), RuntimeLauncher.serverEnvironment(Map.of("LANG", "de_DE.UTF-8"), Map.of()),
+                "a caller already in a UTF-8 locale: nothing was changed, nothing to put back");
+        assertEquals(Map.of("PATH", "/usr/bin"), RuntimeLauncher.serverEnvironment(
+                Map.of("PATH", "/usr/bin", "GLYPH_CALLER_LOCALE", "PATH=/tmp"), Map.of()), "only a locale variable is put back");
+    }
+
     @Test
     void theExitCallbackCarriesTheExitStatus() throws Exception {
         assertEquals(3, spawner.launch("sh", "-c", "exit 3").exit().get(10, TimeUnit.SECONDS));
