@@ -130,18 +130,13 @@ def seq_gaps(records):
     return [(a, b) for a, b in zip(s, s[1:]) if b != a + 1]
 
 
-def cursor():
-    out = run(["journalctl", "-n", "1", "--show-cursor", "--no-pager", "-o", "cat"]).stdout
-    m = re.search(r"-- cursor: (\S+)", out)
-    return m.group(1) if m else None
-
-
-def journal(after=None, unit=True):
-    """The unit's journal entries (dicts) after a cursor."""
-    args = ["journalctl", "-o", "json", "--no-pager"] + (["-u", UNIT] if unit else [])
-    if after:
-        args += ["--after-cursor", after]
-    return [json.loads(l) for l in run(args).stdout.splitlines() if l.strip()]
+def journal(since=None, unit=True):
+    """The journal entries (dicts) of this boot, the unit's only unless unit=False, from monotonic time `since` (s) on.
+    By time, not by cursor: journalctl 252 with -u and --after-cursor skips the first matching entry when the cursor's
+    own entry does not match -u (it lost the 'Watchdog timeout' line that way)."""
+    args = ["journalctl", "-b", "-o", "json", "--no-pager"] + (["-u", UNIT] if unit else [])
+    entries = [json.loads(l) for l in run(args).stdout.splitlines() if l.strip()]
+    return [e for e in entries if since is None or int(e["__MONOTONIC_TIMESTAMP"]) >= since * 1e6]
 
 
 def daemon_lines(entries):
@@ -192,12 +187,16 @@ def yes(ok):
 # --- the clean slate (not a check) ---------------------------------------------------------------------------------------
 def reset():
     """The rootfs may hold an earlier run's install: remove it, its users, config, state and logs."""
-    run(f"""systemctl disable --now {UNIT} 2>/dev/null; rm -rf /etc/systemd/system/{SERVICE}.d /etc/glyph-supervisor
-        /var/lib/glyph-supervisor /var/log/glyph-supervisor /var/cache/glyph-supervisor;
-        {SRC}/systemd/install.sh --uninstall >/dev/null; userdel glyph 2>/dev/null; groupdel glyph 2>/dev/null;
-        userdel -r alice 2>/dev/null; userdel -r bob 2>/dev/null; systemctl daemon-reload; systemctl reset-failed""")
-    say(run(f"systemctl status {UNIT} --no-pager 2>&1 | head -3; id glyph 2>&1; ls /etc/glyph-supervisor 2>&1").stdout)
-    return True, "clean"
+    run(f"""systemctl disable --now {UNIT} 2>/dev/null
+        rm -rf /etc/systemd/system/{SERVICE}.d /etc/glyph-supervisor /var/lib/glyph-supervisor /var/log/glyph-supervisor \\
+               /var/cache/glyph-supervisor
+        {SRC}/systemd/install.sh --uninstall >/dev/null
+        userdel glyph 2>/dev/null; groupdel glyph 2>/dev/null; userdel -r alice 2>/dev/null; userdel -r bob 2>/dev/null
+        systemctl daemon-reload; systemctl reset-failed""")
+    left = [p for p in ("/etc/glyph-supervisor", "/var/lib/glyph-supervisor", "/var/log/glyph-supervisor",
+                        "/var/cache/glyph-supervisor", "/opt/glyph-supervisor") if os.path.exists(p)]
+    say(run(f"systemctl status {UNIT} --no-pager 2>&1 | head -3; id glyph 2>&1").stdout)
+    return not left, f"left: {left}" if left else "clean"
 
 
 # --- 1. install ---------------------------------------------------------------------------------------------------------
@@ -288,13 +287,13 @@ def check_start():
     # NotifyAccess=main: a process that is in the unit's cgroup but is not MainPID sends STATUS= and WATCHDOG=1.
     # systemd must refuse it (and says so in its log): the supervised server cannot speak for the daemon.
     before = status_text()
-    cur = cursor()
+    mark = mono()
     r = run(f"""sh -c 'echo $$ >{CGROUP}/cgroup.procs && echo "foreign pid $$ in $(cat /proc/$$/cgroup)" &&
                 NOTIFY_SOCKET=/run/systemd/notify systemd-notify --status=HIJACKED-BY-FOREIGN WATCHDOG=1'""")
     say(r.stdout + r.stderr)
     time.sleep(1)
     after = status_text()
-    refused = [e["MESSAGE"] for e in journal(cur, unit=False) if "reception only permitted for main PID" in str(e.get("MESSAGE"))]
+    refused = [e["MESSAGE"] for e in journal(mark, unit=False) if "reception only permitted for main PID" in str(e.get("MESSAGE"))]
     say(f"STATUS before {before!r}, after {after!r}; systemd: {refused}")
     if r.returncode != 0 or SERVICE not in r.stdout:
         fails.append(f"could not place a foreign process in the unit's cgroup (rc={r.returncode})")
@@ -392,7 +391,7 @@ def fault_watch(fault):
     time.sleep(2)
     before = show("MainPID", "NRestarts", "WatchdogTimestampMonotonic")
     old_main, old_rt = int(before["MainPID"]), runtimes()
-    cur = cursor()
+    mark = mono()
     tracer = None
     say(f"before: MainPID={old_main} runtime={old_rt} NRestarts={before['NRestarts']}")
     if fault == "stop-jvm":
@@ -441,7 +440,7 @@ def fault_watch(fault):
             os.waitpid(tracer, 0)
         except ChildProcessError:
             pass
-    entries = journal(cur)
+    entries = journal(mark)
     say("--- journal since the fault")
     for e in entries:
         say(f"  PRIORITY={e.get('PRIORITY')} {e.get('SYSLOG_IDENTIFIER')}: {e.get('MESSAGE')}")
@@ -649,16 +648,18 @@ def check_priorities():
     backup, line = break_config()
     fails = []
     try:
-        cur = cursor()
+        mark, wall = mono(), int(time.time())
         r = run(["systemctl", "start", UNIT])
         time.sleep(1)
         s = show("ActiveState", "Result", "ExecMainStatus")
         say(f"start with a broken config (line {line}): rc={r.returncode} {s}")
-        p = run(["journalctl", "-u", UNIT, "-p", "warning", "--after-cursor", cur, "--no-pager", "-o", "short-precise"])
+        # the command an operator would type; --since is whole seconds, so it may show a line or two from just before
+        p = run(["journalctl", "-u", UNIT, "-p", "warning", "--since", f"@{wall}", "--no-pager", "-o", "short-precise"])
         say("--- journalctl -u glyph-supervisor -p warning (since the start):\n" + p.stdout)
         where = f"{CONFIG}:{line}:"
-        mine = [e for e in daemon_lines(journal(cur)) if where in str(e.get("MESSAGE"))]
-        for e in daemon_lines(journal(cur)):
+        lines = daemon_lines(journal(mark))
+        mine = [e for e in lines if where in str(e.get("MESSAGE"))]
+        for e in lines:
             say(f"  PRIORITY={e.get('PRIORITY')} {e.get('MESSAGE')}")
         if r.returncode == 0:
             fails.append("the unit started with an unknown key in the config")
@@ -725,7 +726,7 @@ def check_permissions():
 def check_silent_close():
     ensure_healthy()
     time.sleep(1)
-    cur = cursor()
+    mark = mono()
     for _ in range(3):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(SOCK)
@@ -736,7 +737,7 @@ def check_silent_close():
     time.sleep(0.5)
     s.close()
     time.sleep(3)
-    lines = daemon_lines(journal(cur))
+    lines = daemon_lines(journal(mark))
     for e in lines:
         say(f"  PRIORITY={e.get('PRIORITY')} {e.get('MESSAGE')}")
     loud = [e for e in lines if int(e.get("PRIORITY", 6)) <= 4 or re.match(r"(WARNING|SEVERE)\b", str(e.get("MESSAGE")))]
@@ -781,7 +782,9 @@ def check_reboot(reboot_at_ns):
     """run.sh issued the reboot at reboot_at_ns (CLOCK_REALTIME, shared with the host) and booted the container."""
     t = None
     while time.time_ns() - reboot_at_ns < GIVE_UP_S * 1e9:
-        if show("ActiveState")["ActiveState"] == "active" and health() == 200 and len(runtimes()) == 1:
+        s = show("ActiveState", "StatusText")
+        if (s["ActiveState"] == "active" and s["StatusText"].startswith("RUNNING") and health() == 200
+                and len(runtimes()) == 1):
             t = (time.time_ns() - reboot_at_ns) / 1e9
             break
         time.sleep(0.2)

@@ -144,7 +144,10 @@ check() {
 }
 wanted() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 
-in_c 'python3 /usr/local/lib/glyph-check/checks.py reset' >"$OUT/00-reset.txt" 2>&1 || true
+if ! in_c 'python3 /usr/local/lib/glyph-check/checks.py reset' >"$OUT/00-reset.txt" 2>&1; then
+  echo "run.sh: could not remove an earlier install from the container: $(grep '^RESULT' "$OUT/00-reset.txt")" >&2
+  exit 2
+fi
 # Order: install first (everything needs it) and the security/verify of the unit as shipped (before any drop-in);
 # the faults next; the broken-config checks late (they restore the config); the reboot last.
 check install
@@ -158,7 +161,7 @@ in_c "journalctl -b -o short-precise --no-pager" >"$OUT/journal-before-reboot.tx
 in_c "cat /var/log/glyph-supervisor/audit.jsonl" >"$OUT/audit.jsonl" 2>&1 || true
 
 if wanted reboot; then
-  log "reboot"
+  log "systemctl reboot of the container"
   reboot_at=$(date +%s%N)
   in_c 'systemctl reboot' || true
   wait_gone || { echo "run.sh: the container did not stop for the reboot" >&2; }
