@@ -63,8 +63,10 @@ rm -rf "$ROOT/root/glyph-supervisor" && mkdir -p "$ROOT/root/glyph-supervisor"
 mkdir -p "$ROOT/root/glyph-supervisor/supervisor/target" "$ROOT/root/glyph-supervisor/model-runtime/reference/target"
 cp -p "$SRC/supervisor/target/glyphctl.jar" "$ROOT/root/glyph-supervisor/supervisor/target/"
 cp -p "$SRC/model-runtime/reference/target/reference-runtime.jar" "$ROOT/root/glyph-supervisor/model-runtime/reference/target/"
-(cd "$SRC" && git log -1 --format='%h %s' 2>/dev/null || echo "(not a git tree)") >"$OUT/commit.txt"
-(cd "$SRC" && git status --short 2>/dev/null | head -20) >>"$OUT/commit.txt" || true
+# which code is judged: the commit, "-dirty" when the tree has uncommitted changes to tracked files
+COMMIT=$(git -C "$SRC" describe --always --dirty --abbrev=7 2>/dev/null || echo "$SRC (not a git checkout)")
+{ echo "$COMMIT"; git -C "$SRC" log -1 --format='%h %ci %s' 2>/dev/null; git -C "$SRC" status --short 2>/dev/null | head -20; } \
+  >"$OUT/commit.txt" || true
 
 # --- the container ------------------------------------------------------------------------------------------------------
 nspawn_pid() { pgrep -n -f "^systemd-nspawn -D $ROOT " || true; }
@@ -186,6 +188,6 @@ fi
 passed=0
 for r in "${RESULTS[@]}"; do [[ $r == PASS* ]] && passed=$((passed + 1)); done
 failed=$(( ${#RESULTS[@]} - passed ))
-echo "summary: $passed passed, $failed failed of ${#RESULTS[@]} on $(cut -d' ' -f1 "$OUT/commit.txt" | head -1) (systemd $SYSTEMD_VERSION); evidence in $OUT"
+echo "summary: $passed passed, $failed failed of ${#RESULTS[@]} on $COMMIT (systemd $SYSTEMD_VERSION); evidence in $OUT"
 printf '%s\n' "${RESULTS[@]}" >"$OUT/summary.txt"
 [ "$failed" -eq 0 ]
