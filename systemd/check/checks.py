@@ -473,6 +473,10 @@ def judge_daemon_fault(f, kill_bound=None, kill_from="fault"):
         fails.append(f"no new daemon RUNNING with /health 200 within {GIVE_UP_S} s")
     elif f["healthy"] - (f["killed"] or 0) > DAEMON_RECOVER_S:
         fails.append(f"healthy {f['healthy'] - f['killed']:.1f} s after the kill > {DAEMON_RECOVER_S} s")
+    # KillMode=mixed: once the JVM is gone systemd SIGKILLs the rest of the cgroup, so the old runtime must die with
+    # its daemon (not live on as an orphan, nor be adopted by the next daemon)
+    if f["rt_gone"] is None:
+        fails.append("the old runtime outlived its daemon")
     if f["max_rts"] > 1:
         fails.append(f"{f['max_rts']} runtimes at once")
     if len(f["rts_after"]) != 1:
@@ -489,7 +493,8 @@ def fault_figs(f, kill_from="fault"):
     h = None if f["healthy"] is None else f["healthy"] - (f["killed"] or 0)
     fmt = lambda v: "-" if v is None else f"{v:.1f}"
     return (f"killed {fmt(k)} s after the {'last ping' if kill_from == 'ping' else 'fault'}, healthy again "
-            f"{fmt(h)} s later (≤ {DAEMON_RECOVER_S}), at most {f['max_rts']} runtime(s) at once, "
+            f"{fmt(h)} s later (≤ {DAEMON_RECOVER_S}), old runtime gone {fmt(f['rt_gone'])} s after the fault, "
+            f"at most {f['max_rts']} runtime(s) at once, "
             f"{len(f['rts_after'])} after, audit seq gap-free: {yes(not f['gaps'])}")
 
 
