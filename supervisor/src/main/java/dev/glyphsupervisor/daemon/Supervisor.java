@@ -309,7 +309,17 @@ public final class Supervisor {
 
     private void launch(long generation) {
         try {
-            long pid = runtime.launch(generation, exitCode -> post(new Event.Exited(generation, exitCode)));
+            long pid = runtime.launch(generation, new RuntimeControl.Listener() {
+                @Override
+                public void exited(int exitCode) {
+                    post(new Event.Exited(generation, exitCode));
+                }
+
+                @Override
+                public void forked(long exitedPid, long mainPid, List<Long> survivors, boolean holdsPort) {
+                    post(new Event.Forked(generation, exitedPid, mainPid, survivors, holdsPort));
+                }
+            });
             post(new Event.Launched(generation, pid));
             metrics.launched(clock.instant());
             scheduleStartupPoll(generation);

@@ -74,14 +74,53 @@ class ProcessTreeTest {
         Spawner.Run run = spawner.launch("sleep", "100");
         LaunchedProcess p = run.process();
         // Same pid, another start time: what the kernel shows under that pid is a different process.
-        LaunchedProcess stale = new LaunchedProcess(p.pid(), p.pgid(), p.startTicks() - 1, p.command(), p.launchedAt());
+        LaunchedProcess stale = new LaunchedProcess(p.pid(), p.pgid(), p.startTicks() - 1, p.command(), p.launchedAt(), null);
         assertEquals(List.of(), ProcessTree.members(stale));
         assertFalse(ProcessTree.members(p).isEmpty());
     }
 
+    /** A double fork into a new session: no session, group or parent ties it to the tree, only the marker. */
+    @Test
+    void aMarkedProcessThatLeftTheSessionAndLostItsParentIsAMemberWithItsChildren() {
+        LaunchedProcess root = new LaunchedProcess(100, 100, 5, List.of("x"), java.time.Instant.now(), "/state");
+        List<ProcInfo> table = List.of(
+                new ProcInfo(150, 1, 150, 150, 'S', 9, "python3"),
+                new ProcInfo(151, 150, 150, 150, 'S', 10, "worker"),
+                new ProcInfo(200, 1, 200, 200, 'S', 8, "unrelated"));
+        assertEquals(List.of(150L, 151L), ProcessTree.members(root, table, p -> p.pid() == 150).stream()
+                .map(ProcInfo::pid).sorted().toList());
+        assertEquals(List.of(), ProcessTree.members(root, table), "unmarked, it would be lost");
+    }
+
+    /** The root's pid now belongs to someone else: its session is not ours, marked processes still are. */
+    @Test
+    void aReusedRootPidStillLeavesTheMarkedProcesses() {
+        LaunchedProcess root = new LaunchedProcess(100, 100, 5, List.of("x"), java.time.Instant.now(), "/state");
+        List<ProcInfo> table = List.of(
+                new ProcInfo(100, 1, 100, 100, 'S', 77, "someone-else"),
+                new ProcInfo(101, 100, 100, 100, 'S', 78, "their-child"),
+                new ProcInfo(150, 1, 150, 150, 'S', 9, "python3"));
+        assertEquals(List.of(150L), ProcessTree.members(root, table, p -> p.pid() == 150).stream()
+                .map(ProcInfo::pid).toList());
+    }
+
+    /** The real marker, read from /proc: a setsid'd child of a script that exited is found through it alone. */
+    @Test
+    void theMarkerFindsAProcessThatLeftTheSessionOfAnExitedScript() throws Exception {
+        Spawner.Run run = spawner.launch(new LaunchSpec(List.of("sh", "-c", "setsid sleep 100 & exit 0"), null,
+                java.util.Map.of(), tmp.resolve("marked.log"), 0, tmp.toString()));
+        assertEquals(0, run.exit().get(10, TimeUnit.SECONDS));
+        List<ProcInfo> members = Spawner.await("the escaped sleep", () -> ProcessTree.members(run.process()),
+                m -> m.stream().anyMatch(p -> p.comm().equals("sleep")));
+        ProcInfo sleep = members.get(0);
+        assertEquals(1, members.size(), members.toString());
+        assertEquals(sleep.pid(), sleep.sid(), "it leads a session of its own");
+        assertEquals(java.util.Optional.of(tmp.toString()), ProcessTable.environment(sleep.pid(), ProcessTree.MARKER));
+    }
+
     @Test
     void zombiesAreNotMembersButTheirChildrenAre() {
-        LaunchedProcess root = new LaunchedProcess(100, 100, 5, List.of("x"), java.time.Instant.now());
+        LaunchedProcess root = new LaunchedProcess(100, 100, 5, List.of("x"), java.time.Instant.now(), null);
         List<ProcInfo> table = List.of(
                 new ProcInfo(100, 1, 100, 100, 'Z', 5, "server"),
                 new ProcInfo(101, 100, 101, 101, 'S', 6, "escaped"),
