@@ -231,7 +231,6 @@ public final class ProcessRuntimeControl implements RuntimeControl {
                 main = p;
                 currentGeneration = generation;
             }
-            root.complete(p);
             writeRecord(ServerRecord.of(generation, p));
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("pid", p.pid());
@@ -240,6 +239,7 @@ public final class ProcessRuntimeControl implements RuntimeControl {
             fields.put("workdir", config.workdir().toString());
             fields.put("log", config.log().toString());
             audit.record("runtime_launched", generation, fields);
+            root.complete(p); // after runtime_launched: what became of the launch is told after the launch
             return p.pid();
         } catch (LaunchException e) {
             Map<String, Object> fields = new LinkedHashMap<>();
