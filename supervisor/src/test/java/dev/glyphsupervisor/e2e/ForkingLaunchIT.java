@@ -73,6 +73,10 @@ class ForkingLaunchIT {
         assertTrue(commandLine(main).contains("forking_server.py"), "the server is the main process: " + commandLine(main));
         JsonNode healthy = d.awaitHealthy(1, T);
         assertEquals(main, healthy.get("pid").asLong(), "the supervisor follows the main process");
+        assertEquals(0, glyphctl("status", "--json"), "running and healthy");
+        JsonNode status = dev.glyphsupervisor.json.Json.read(Files.readString(dir.resolve("glyphctl-status.out")));
+        assertEquals(main, status.get("pid").asLong(), status.toString());
+        assertEquals(ProcessTable.get(main).orElseThrow().pgid(), status.get("pgid").asLong(), status.toString());
 
         // Supervised, not relaunched: three liveness probes (1 s apart) answered by the same tree.
         long before = healthRequests();
