@@ -35,6 +35,10 @@ public final class Subreaper {
     /** Exit statuses kept for whoever asks after the reaping (the tree watch asks within milliseconds). */
     private static final int REMEMBERED = 256;
 
+    /** waitid's siginfo_t, used under {@link RuntimeLauncher#SPAWN} only: no native allocation per probe cycle. */
+    private static final Memory INFO = new Memory(SIGINFO_SIZE);
+    private static final int[] STATUS = new int[1];
+
     private record Exit(long pid, long startTicks) {
     }
 
@@ -72,22 +76,20 @@ public final class Subreaper {
         }
         // Under the launcher's lock: a child it is starting is not in its list yet, and must not be taken for an orphan.
         synchronized (RuntimeLauncher.SPAWN) {
-            Memory info = new Memory(SIGINFO_SIZE);
-            int[] status = new int[1];
             while (true) {
-                info.clear();
+                INFO.clear();
                 try {
-                    Libc.waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT);
+                    Libc.waitid(P_ALL, 0, INFO, WEXITED | WNOHANG | WNOWAIT);
                 } catch (LastErrorException e) {
                     return; // ECHILD: no children at all
                 }
-                long pid = info.getInt(SI_PID);
+                long pid = INFO.getInt(SI_PID);
                 if (pid <= 0 || RuntimeLauncher.startedHere(pid)) {
                     return;
                 }
                 long startTicks = ProcessTable.get(pid).map(ProcInfo::startTicks).orElse(-1L);
                 try {
-                    if (Libc.waitpid((int) pid, status, WNOHANG) != pid) {
+                    if (Libc.waitpid((int) pid, STATUS, WNOHANG) != pid) {
                         return;
                     }
                 } catch (LastErrorException e) {
@@ -97,7 +99,7 @@ public final class Subreaper {
                     continue; // someone else collected it meanwhile
                 }
                 synchronized (EXITS) {
-                    EXITS.put(new Exit(pid, startTicks), javaExitCode(status[0]));
+                    EXITS.put(new Exit(pid, startTicks), javaExitCode(STATUS[0]));
                 }
             }
         }
