@@ -308,19 +308,23 @@ public final class Supervisor {
     }
 
     private void launch(long generation) {
+        // A command that exits at once is judged (exit or fork) before runtime.launch returns; what it tells must
+        // still reach the machine after Launched, which would otherwise overwrite a forked main pid with the launcher's.
+        CompletableFuture<Void> launched = new CompletableFuture<>();
         try {
             long pid = runtime.launch(generation, new RuntimeControl.Listener() {
                 @Override
                 public void exited(int exitCode) {
-                    post(new Event.Exited(generation, exitCode));
+                    launched.thenRun(() -> post(new Event.Exited(generation, exitCode)));
                 }
 
                 @Override
                 public void forked(long exitedPid, long mainPid, List<Long> survivors, boolean holdsPort) {
-                    post(new Event.Forked(generation, exitedPid, mainPid, survivors, holdsPort));
+                    launched.thenRun(() -> post(new Event.Forked(generation, exitedPid, mainPid, survivors, holdsPort)));
                 }
             });
             post(new Event.Launched(generation, pid));
+            launched.complete(null);
             metrics.launched(clock.instant());
             scheduleStartupPoll(generation);
         } catch (RuntimeControl.LaunchRefusedException e) {

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TreeWatch {
 
-    /** What the watch tells; called on its own thread (or on the caller's, for the first judgement). */
+    /** What the watch tells; called on the watch's own thread. */
     public interface Listener {
         /**
          * The main process exited 0 and left {@code survivors} running; {@code main} is the server's main process
@@ -49,18 +49,20 @@ public final class TreeWatch {
 
     /**
      * Judges the launched command's exit ({@code exitCode}, as Java reported it) against what is left of its tree,
-     * and if the server forked, follows the tree on a thread of its own until its end.
+     * and if the server forked, follows the tree until its end; on a thread of its own, so that the caller (an exit
+     * callback, or the event loop) is not held by the /proc scan or the port lookup.
      */
     public static void launchedCommandExited(LaunchedProcess root, int exitCode, OptionalInt port, Listener listener) {
-        List<ProcInfo> survivors = ProcessTree.members(root);
-        if (exitCode != 0 || survivors.isEmpty()) {
-            listener.exited(exitCode);
-            return;
-        }
-        Choice choice = choose(survivors, port);
-        listener.forked(root.pid(), choice.main(), survivors, choice.holdsPort());
-        Thread watch = new Thread(() -> follow(root, choice.main(), port, listener),
-                "glyph-tree-watch-" + THREADS.incrementAndGet());
+        Thread watch = new Thread(() -> {
+            List<ProcInfo> survivors = ProcessTree.members(root);
+            if (exitCode != 0 || survivors.isEmpty()) {
+                listener.exited(exitCode);
+                return;
+            }
+            Choice choice = choose(survivors, port);
+            listener.forked(root.pid(), choice.main(), survivors, choice.holdsPort());
+            follow(root, choice.main(), port, listener);
+        }, "glyph-tree-watch-" + THREADS.incrementAndGet());
         watch.setDaemon(true);
         watch.start();
     }
