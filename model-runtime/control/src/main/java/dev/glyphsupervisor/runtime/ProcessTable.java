@@ -85,12 +85,24 @@ public final class ProcessTable {
      * read.
      */
     public static Optional<String> environment(long pid, String name) {
-        byte[] raw;
+        return environ(pid).flatMap(raw -> valueOf(raw, name));
+    }
+
+    /**
+     * The raw {@code /proc/<pid>/environ} (NUL-separated {@code KEY=VALUE}), or empty when it cannot be read or reads
+     * empty, which tells nothing: a kernel thread, a zombie, or a process caught between the two images of an exec.
+     */
+    static Optional<byte[]> environ(long pid) {
         try (FileInputStream in = new FileInputStream("/proc/" + pid + "/environ")) {
-            raw = in.readAllBytes();
+            byte[] raw = in.readAllBytes();
+            return raw.length == 0 ? Optional.empty() : Optional.of(raw);
         } catch (IOException e) {
             return Optional.empty();
         }
+    }
+
+    /** The value of {@code name} in a raw environment block. */
+    static Optional<String> valueOf(byte[] raw, String name) {
         byte[] key = (name + "=").getBytes(StandardCharsets.UTF_8);
         int start = 0;
         for (int i = 0; i <= raw.length; i++) {

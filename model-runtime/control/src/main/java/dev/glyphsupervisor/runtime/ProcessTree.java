@@ -19,8 +19,9 @@ import java.util.function.Predicate;
  * <p>The session and the process group are the anchors: the launcher makes the server a session leader,
  * so its pid is the sid and pgid of everything it starts, and orphans keep both after being reparented.
  * Children that left the session ({@code setsid}, daemonizing) are found through their parent while
- * that parent lives, and through the {@link #MARKER} in their environment once it is gone (a double fork,
- * {@code setsid nohup app &} in a script that exits): nothing else ties them to the server then.
+ * that parent lives, and once it is gone (a double fork, {@code setsid nohup app &} in a script that exits)
+ * through the {@link #MARKER} in their environment, or as orphans re-parented to this JVM, the supervisor, a
+ * {@link Subreaper}: only a process launched here can leave those.
  */
 public final class ProcessTree {
 
@@ -34,12 +35,16 @@ public final class ProcessTree {
      * The marker value of each process seen (by pid, with its start time), read once: /proc/PID/environ costs as
      * much again as the stat line, and a stop scans the table every 10 ms. The environment is fixed at exec; a
      * process first seen marked stays ours even if it later execs with a cleaned environment (it descends from the
-     * server), and an unmarked one does not become ours.
+     * server), and an unmarked one does not become ours. An environment that reads empty is not remembered: a process
+     * caught in the middle of an exec reads so, and may well be ours once the exec is done.
      */
     private static final Map<Long, Mark> MARKS = new ConcurrentHashMap<>();
 
     private record Mark(long startTicks, String value) {
     }
+
+    /** The kernel's thread spawner: it and its children are kernel threads (in the initial pid namespace). */
+    private static final long KTHREADD = 2;
 
     private ProcessTree() {
     }
@@ -47,14 +52,19 @@ public final class ProcessTree {
     /** Every live (non-zombie) process of the server's tree. Works after the root has died. */
     public static List<ProcInfo> members(LaunchedProcess root) {
         List<ProcInfo> table = ProcessTable.snapshot();
-        return members(root, table, root.marker() == null ? p -> false : markedBy(root.marker(), table));
+        Predicate<ProcInfo> marked = root.marker() == null ? p -> false : markedBy(root.marker(), table);
+        return members(root, table, marked.or(orphanOfOursSince(root)));
     }
 
     static List<ProcInfo> members(LaunchedProcess root, List<ProcInfo> table) {
         return members(root, table, p -> false);
     }
 
-    static List<ProcInfo> members(LaunchedProcess root, List<ProcInfo> table, Predicate<ProcInfo> marked) {
+    /**
+     * @param ours processes that left the root's session and group and lost their parent but are the server's all the
+     *             same (marked, or re-parented to us); they and their descendants are members
+     */
+    static List<ProcInfo> members(LaunchedProcess root, List<ProcInfo> table, Predicate<ProcInfo> ours) {
         Map<Long, ProcInfo> byPid = new HashMap<>();
         Map<Long, List<ProcInfo>> children = new HashMap<>();
         for (ProcInfo p : table) {
@@ -74,7 +84,7 @@ public final class ProcessTree {
         }
         expand(queue, found, children);
         for (ProcInfo p : table) {
-            if (!found.containsKey(p.pid()) && !p.isZombie() && marked.test(p)) {
+            if (!found.containsKey(p.pid()) && !p.isZombie() && ours.test(p)) {
                 queue.add(p);
                 expand(queue, found, children);
             }
@@ -98,17 +108,33 @@ public final class ProcessTree {
         table.forEach(p -> live.add(p.pid()));
         MARKS.keySet().retainAll(live);
         long self = ProcessHandle.current().pid();
-        return p -> {
-            if (p.pid() == self) {
-                return false;
+        return p -> p.pid() != self && carries(p, value);
+    }
+
+    static boolean carries(ProcInfo p, String value) {
+        if (p.pid() == KTHREADD || p.ppid() == KTHREADD) {
+            return false; // a kernel thread: no environment to read
+        }
+        Mark mark = MARKS.get(p.pid());
+        if (mark == null || mark.startTicks() != p.startTicks()) {
+            Optional<byte[]> environ = ProcessTable.environ(p.pid());
+            if (environ.isEmpty()) {
+                return false; // tells nothing: read again next time
             }
-            Mark mark = MARKS.get(p.pid());
-            if (mark == null || mark.startTicks() != p.startTicks()) {
-                mark = new Mark(p.startTicks(), ProcessTable.environment(p.pid(), MARKER).orElse(""));
-                MARKS.put(p.pid(), mark);
-            }
-            return mark.value().equals(value);
-        };
+            mark = new Mark(p.startTicks(), ProcessTable.valueOf(environ.get(), MARKER).orElse(""));
+            MARKS.put(p.pid(), mark);
+        }
+        return mark.value().equals(value);
+    }
+
+    /**
+     * A process re-parented to this JVM after {@code root} started, which the launcher did not start: an orphan of a
+     * tree launched here (with the JVM as a subreaper), found even while its environment cannot be read. Started after
+     * the root, so not a leftover of an earlier tree.
+     */
+    private static Predicate<ProcInfo> orphanOfOursSince(LaunchedProcess root) {
+        long self = ProcessHandle.current().pid();
+        return p -> p.ppid() == self && p.startTicks() >= root.startTicks() && !RuntimeLauncher.startedHere(p.pid());
     }
 
     private static boolean pidReused(LaunchedProcess root, Optional<ProcInfo> current) {

@@ -118,6 +118,50 @@ class ProcessTreeTest {
         assertEquals(java.util.Optional.of(tmp.toString()), ProcessTable.environment(sleep.pid(), ProcessTree.MARKER));
     }
 
+    /**
+     * An orphan re-parented to this JVM (its subreaper) after the launch is the tree's even when nothing else says so:
+     * it left the session and dropped the marker (or is caught between the two images of an exec, when its
+     * environment reads empty).
+     */
+    @Test
+    void anOrphanReparentedToUsIsAMemberWithoutSessionOrMarker() throws Exception {
+        assertTrue(Subreaper.enable());
+        Spawner.Run run = spawner.launch(new LaunchSpec(List.of("sh", "-c",
+                "setsid env -u " + ProcessTree.MARKER + " sleep 100 & exit 0"), null,
+                java.util.Map.of(), tmp.resolve("orphan.log"), 0, tmp.toString()));
+        assertEquals(0, run.exit().get(10, TimeUnit.SECONDS));
+        List<ProcInfo> members = Spawner.await("the unmarked orphan", () -> ProcessTree.members(run.process()),
+                m -> m.stream().anyMatch(p -> p.comm().equals("sleep")));
+        ProcInfo sleep = members.stream().filter(p -> p.comm().equals("sleep")).findFirst().orElseThrow();
+        assertEquals(ProcessHandle.current().pid(), sleep.ppid());
+        assertEquals(java.util.Optional.empty(), ProcessTable.environment(sleep.pid(), ProcessTree.MARKER));
+    }
+
+    /**
+     * An environment that reads empty tells nothing (a process caught mid-exec reads so): it must not be remembered
+     * as "unmarked", or the process is lost for good once its exec completes with the marker.
+     */
+    @Test
+    void anEmptyEnvironmentIsReadAgainNotRememberedAsUnmarked() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", "read go; exec env " + ProcessTree.MARKER + "=" + tmp + " sleep 100");
+        pb.environment().clear();
+        Process p = pb.start();
+        try {
+            ProcInfo before = Spawner.await("sh with an empty environment", () -> ProcessTable.get(p.pid()),
+                    i -> i.isPresent() && i.get().comm().equals("sh")).orElseThrow();
+            assertFalse(ProcessTree.carries(before, tmp.toString()));
+
+            p.getOutputStream().write('\n');
+            p.getOutputStream().flush();
+            ProcInfo after = Spawner.await("the marked sleep, same process", () -> ProcessTable.get(p.pid()),
+                    i -> i.isPresent() && i.get().comm().equals("sleep")).orElseThrow();
+            assertEquals(before.startTicks(), after.startTicks());
+            assertTrue(ProcessTree.carries(after, tmp.toString()), "found once its environment is readable");
+        } finally {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void zombiesAreNotMembersButTheirChildrenAre() {
         LaunchedProcess root = new LaunchedProcess(100, 100, 5, List.of("x"), java.time.Instant.now(), null);
