@@ -103,6 +103,22 @@ class TreeWatchTest {
         assertEquals("exited 143", next());
     }
 
+    /**
+     * A double fork into a new session, judged at once: the server may be caught between two execs (setsid, nohup,
+     * sleep), when its environment reads empty and only being our orphan ties it to the tree. Never missed.
+     */
+    @Test
+    void aDoubleForkIntoANewSessionIsNeverMissed() throws Exception {
+        for (int i = 0; i < 30; i++) {
+            Spawner.Run run = launch("( setsid nohup sleep 100 > /dev/null 2>&1 & ); exit 0");
+            judge(run);
+            String forked = next();
+            assertTrue(forked.startsWith("forked " + run.process().pid() + " "), "launch " + i + ": " + forked);
+            Signals.kill(Long.parseLong(forked.split(" ")[2]), Signals.SIGKILL);
+            assertEquals("exited 137", next(), "launch " + i);
+        }
+    }
+
     @Test
     void aFailedExitWithSurvivorsIsTheServersDeath() throws Exception {
         Spawner.Run run = launch("sleep 100 & exit 3");
