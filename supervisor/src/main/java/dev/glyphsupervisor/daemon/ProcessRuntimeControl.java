@@ -231,16 +231,19 @@ public final class ProcessRuntimeControl implements RuntimeControl {
                 main = p;
                 currentGeneration = generation;
             }
-            writeRecord(ServerRecord.of(generation, p));
-            Map<String, Object> fields = new LinkedHashMap<>();
-            fields.put("pid", p.pid());
-            fields.put("pgid", p.pgid());
-            fields.put("command", config.command());
-            fields.put("workdir", config.workdir().toString());
-            fields.put("log", config.log().toString());
-            audit.record("runtime_launched", generation, fields);
-            root.complete(p); // after runtime_launched: what became of the launch is told after the launch
-            return p.pid();
+            try {
+                writeRecord(ServerRecord.of(generation, p));
+                Map<String, Object> fields = new LinkedHashMap<>();
+                fields.put("pid", p.pid());
+                fields.put("pgid", p.pgid());
+                fields.put("command", config.command());
+                fields.put("workdir", config.workdir().toString());
+                fields.put("log", config.log().toString());
+                audit.record("runtime_launched", generation, fields);
+                return p.pid();
+            } finally {
+                root.complete(p); // after runtime_launched: what became of the launch is told after the launch
+            }
         } catch (LaunchException e) {
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("command", config.command());

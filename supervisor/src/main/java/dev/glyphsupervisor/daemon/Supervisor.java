@@ -324,13 +324,15 @@ public final class Supervisor {
                 }
             });
             post(new Event.Launched(generation, pid));
-            launched.complete(null);
             metrics.launched(clock.instant());
             scheduleStartupPoll(generation);
         } catch (RuntimeControl.LaunchRefusedException e) {
             // Also on stderr (the journal under systemd): the audit log is not where an operator looks first.
             LOG.warning(() -> "generation " + generation + " not launched: " + e.getMessage());
             post(new Event.LaunchFailed(generation, e.reason(), e.getMessage()));
+        } finally {
+            // Also when the launch threw after starting the process (an audit write failing): its exit still counts.
+            launched.complete(null);
         }
     }
 
