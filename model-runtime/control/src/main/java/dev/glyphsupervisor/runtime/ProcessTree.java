@@ -111,6 +111,7 @@ public final class ProcessTree {
         return p -> p.pid() != self && carries(p, value);
     }
 
+    /** Whether {@code p} carries {@code value} as its marker (read once per process, see {@link #MARKS}). */
     static boolean carries(ProcInfo p, String value) {
         if (p.pid() == KTHREADD || p.ppid() == KTHREADD) {
             return false; // a kernel thread: no environment to read
