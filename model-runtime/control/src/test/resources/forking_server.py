@@ -4,6 +4,7 @@ the listening socket and serve HTTP on it. Killing only the parent leaves the wo
 which is exactly the orphan problem the supervisor must handle.
 
   forking_server.py --port P [--workers N] [--startup-delay S] [--control FILE] [--pidfile FILE]
+                    [--term-delay S] [--worker-setsid] [--worker-ignore-term]
 
 GET /health (and any other path) answers according to the first word of the control file, read per
 request: "ok" (default, 200), "500" (500), "slow S" (sleep S seconds, then 200).
@@ -26,6 +27,10 @@ def main():
     parser.add_argument("--pidfile", default=None)
     parser.add_argument("--term-delay", type=float, default=0.0,
                         help="on SIGTERM, keep running this many seconds first (a slow graceful stop)")
+    parser.add_argument("--worker-setsid", action="store_true",
+                        help="workers leave the session and process group (setsid()), as some engine workers do")
+    parser.add_argument("--worker-ignore-term", action="store_true",
+                        help="workers ignore SIGTERM: only SIGKILL ends them")
     args = parser.parse_args()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -64,7 +69,9 @@ def main():
         pid = os.fork()
         if pid == 0:
             # A worker: keeps serving even when its parent is gone (an orphan holding the port).
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            if args.worker_setsid:
+                os.setsid()
+            signal.signal(signal.SIGTERM, signal.SIG_IGN if args.worker_ignore_term else signal.SIG_DFL)
             server.serve_forever()
             os._exit(0)
         children.append(pid)

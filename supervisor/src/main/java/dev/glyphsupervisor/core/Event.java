@@ -35,8 +35,24 @@ public sealed interface Event {
     record LaunchFailed(long generation, String reason, String detail) implements Event {
     }
 
-    /** The server's main process exited; {@code exitCode} is 128+N when signal N killed it. */
+    /**
+     * The server is gone: its main process exited ({@code exitCode} is 128+N when signal N killed it, -1 when unknown)
+     * and either nothing of its tree is left, or it did not exit 0 (a crash, not a daemonizing launcher).
+     */
     record Exited(long generation, int exitCode) implements Event {
+    }
+
+    /**
+     * The main process exited 0 and left processes of its tree running: it started the server in the background
+     * ({@code nohup app &}, a daemonizing wrapper), as systemd's {@code Type=forking} expects. The server lives on as
+     * {@code survivors}; {@code mainPid} is its main process now ({@code holdsPort}: it, or a process under it,
+     * listens on {@code runtime.port}).
+     */
+    record Forked(long generation, long exitedPid, long mainPid, List<Long> survivors, boolean holdsPort)
+            implements Event {
+        public Forked {
+            survivors = List.copyOf(survivors);
+        }
     }
 
     /**

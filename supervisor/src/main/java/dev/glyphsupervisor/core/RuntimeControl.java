@@ -1,6 +1,6 @@
 package dev.glyphsupervisor.core;
 
-import java.util.function.IntConsumer;
+import java.util.List;
 
 /**
  * What the supervisor does to the server, seen from the core. The adapter records the facts it
@@ -8,14 +8,23 @@ import java.util.function.IntConsumer;
  */
 public interface RuntimeControl {
 
-    /** Launches generation {@code generation}; {@code onExit} gets the exit code of its main process. */
-    long launch(long generation, IntConsumer onExit) throws LaunchRefusedException;
+    /** Launches generation {@code generation}; {@code listener} hears what becomes of it. */
+    long launch(long generation, Listener listener) throws LaunchRefusedException;
 
     /** Stops the whole tree of {@code generation} and checks that what it held is released. */
     StopOutcome stop(long generation, String reason);
 
     /** Clears the configured caches before the next launch. */
     void clearCaches(long generation);
+
+    /** What becomes of a launch, told on the adapter's threads: implementations only post events. */
+    interface Listener {
+        /** See {@link Event.Exited}. */
+        void exited(int exitCode);
+
+        /** See {@link Event.Forked}. */
+        void forked(long exitedPid, long mainPid, List<Long> survivors, boolean holdsPort);
+    }
 
     /** The result of a stop: {@code released} is false when the tree or the port did not come free. */
     record StopOutcome(boolean released, String detail) {

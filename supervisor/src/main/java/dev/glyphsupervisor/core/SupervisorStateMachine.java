@@ -128,6 +128,8 @@ public final class SupervisorStateMachine {
             onLaunchFailed(e, now, actions);
         } else if (event instanceof Event.Exited e) {
             onExited(e, now, actions);
+        } else if (event instanceof Event.Forked e) {
+            onForked(e, actions);
         } else if (event instanceof Event.ProbeCycle e) {
             onProbeCycle(e, now, actions);
         } else if (event instanceof Event.StartupDeadline e) {
@@ -208,6 +210,19 @@ public final class SupervisorStateMachine {
         actions.add(new Action.Audit("runtime_exited", generation, exit));
         decideRestart(now, "exited", exit, actions);
         stop("exited", actions);
+    }
+
+    /** The server daemonized: the same launch goes on, with its main process now the one the adapter chose. */
+    private void onForked(Event.Forked e, List<Action> actions) {
+        if (e.generation() != generation || !state.hasProcess()) {
+            return; // a stop in progress ends the tree whatever it does; an older generation is history
+        }
+        actions.add(new Action.Audit("runtime_forked", generation, fields(
+                "exited_pid", e.exitedPid(),
+                "pid", e.mainPid(),
+                "survivors", e.survivors(),
+                "holds_port", e.holdsPort())));
+        pid = e.mainPid();
     }
 
     private void onProbeCycle(Event.ProbeCycle e, Instant now, List<Action> actions) {

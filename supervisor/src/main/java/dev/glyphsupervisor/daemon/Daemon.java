@@ -7,6 +7,7 @@ import dev.glyphsupervisor.core.SupervisorStateMachine;
 import dev.glyphsupervisor.lock.LockHeldException;
 import dev.glyphsupervisor.lock.StateDirLock;
 import dev.glyphsupervisor.runtime.LaunchException;
+import dev.glyphsupervisor.runtime.Subreaper;
 import dev.glyphsupervisor.config.MemoryLimit;
 import dev.glyphsupervisor.config.MetricsConfig;
 import dev.glyphsupervisor.io.IoMessages;
@@ -105,13 +106,22 @@ public final class Daemon {
                     new GpuRelease(gpuProbe.orElseThrow(), g.releaseTimeout(), g.releaseMargin()));
             ProcessRuntimeControl runtime = new ProcessRuntimeControl(config.runtime(), config.restart(), audit,
                     Path.of(System.getProperty("user.home")), gpuRelease, config.stateDir());
+            // Processes of the server's tree that lose their parent (the server a launch script started in the
+            // background, a worker that called setsid()) are re-parented to the daemon instead of init: they stay its
+            // descendants, and their exit statuses come to it.
+            boolean subreaper = Subreaper.enable();
+            if (!subreaper) {
+                LOG.warning("cannot become a child subreaper (prctl refused): orphans of the server's tree go to init,"
+                        + " found through their environment marker only, and their exit statuses are unknown");
+            }
             try {
                 runtime.selfTest();
             } catch (LaunchException | java.util.concurrent.CompletionException e) {
                 throw new StartFailure("cannot launch processes in a new session here: " + e.getMessage(), e);
             }
 
-            ProbeSet probes = new ProbeSet(config.runtime(), config.probes(), runtime::current, runtime::rotateLog);
+            ProbeSet probes = new ProbeSet(config.runtime(), config.probes(), runtime::mainProcess,
+                    runtime::beforeProbeCycle);
             SupervisorStateMachine machine = new SupervisorStateMachine(settings(config),
                     () -> ThreadLocalRandom.current().nextDouble());
             MemoryWatch watch = config.probes().gpu().isPresent() || config.probes().host().isPresent()
@@ -139,7 +149,7 @@ public final class Daemon {
             }
             // Only now, with every listener bound, is the start real enough to record: a start that failed above
             // leaves the audit log as it was.
-            audit.record("supervisor_started", 0, startedFields(audit));
+            audit.record("supervisor_started", 0, startedFields(audit, subreaper));
 
             Supervisor s = supervisor;
             ServiceNotifier notify = notifier;
@@ -293,7 +303,7 @@ public final class Daemon {
         return config.runtime().stopGrace().plus(config.restart().killTimeout()).plus(config.restart().releaseTimeout());
     }
 
-    private Map<String, Object> startedFields(JsonlAuditLog audit) {
+    private Map<String, Object> startedFields(JsonlAuditLog audit, boolean subreaper) {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("pid", ProcessHandle.current().pid());
         fields.put("version", version);
@@ -301,6 +311,7 @@ public final class Daemon {
         fields.put("user", System.getProperty("user.name"));
         fields.put("command", config.runtime().command());
         fields.put("schedule", config.probes().schedule().describe());
+        fields.put("subreaper", subreaper);
         if (audit.recoveredTornLine()) {
             fields.put("audit_torn_bytes", audit.tornBytes());
         }

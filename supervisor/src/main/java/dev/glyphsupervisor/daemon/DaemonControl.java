@@ -6,6 +6,8 @@ import dev.glyphsupervisor.control.ControlServer;
 import dev.glyphsupervisor.core.MemoryWatch;
 import dev.glyphsupervisor.core.State;
 import dev.glyphsupervisor.probes.ProbeResult;
+import dev.glyphsupervisor.runtime.ProcInfo;
+import dev.glyphsupervisor.runtime.ProcessTable;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -60,7 +62,8 @@ final class DaemonControl implements ControlServer.Handler {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("state", s.state().name());
         m.put("pid", s.pid() > 0 ? s.pid() : null);
-        m.put("pgid", s.pid() > 0 ? s.pid() : null); // launched with setsid: the group is led by the server
+        // The launched command leads its group; a process it forked into the background may not (runtime_forked).
+        m.put("pgid", s.pid() > 0 ? ProcessTable.get(s.pid()).map(ProcInfo::pgid).orElse(s.pid()) : null);
         m.put("generation", s.generation());
         m.put("uptime_s", s.launchedAt() == null ? null : Duration.between(s.launchedAt(), now).toSeconds());
         m.put("daemon_pid", ProcessHandle.current().pid());

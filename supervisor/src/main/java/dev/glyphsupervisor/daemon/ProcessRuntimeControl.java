@@ -12,11 +12,14 @@ import dev.glyphsupervisor.runtime.LaunchedProcess;
 import dev.glyphsupervisor.runtime.PidFd;
 import dev.glyphsupervisor.runtime.PortCheck;
 import dev.glyphsupervisor.runtime.PortHolder;
+import dev.glyphsupervisor.runtime.ProcInfo;
 import dev.glyphsupervisor.runtime.ProcessTable;
 import dev.glyphsupervisor.runtime.RuntimeLauncher;
 import dev.glyphsupervisor.runtime.RuntimeLog;
 import dev.glyphsupervisor.runtime.RuntimeStopper;
 import dev.glyphsupervisor.runtime.StopReport;
+import dev.glyphsupervisor.runtime.Subreaper;
+import dev.glyphsupervisor.runtime.TreeWatch;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -44,8 +47,13 @@ public final class ProcessRuntimeControl implements RuntimeControl {
 
     private final Optional<GpuRelease> gpuRelease;
 
+    /** The current generation's tree, by its launched command: what a stop stops and the memory checks read. */
     private volatile LaunchedProcess current;
+    /** Its main process, which the process probe checks: the launched command until it forks, then the one chosen. */
+    private volatile LaunchedProcess main;
     private volatile long currentGeneration;
+    /** Guards the three above together: a fork of an old generation must not become the new one's main process. */
+    private final Object serverLock = new Object();
     /** Used memory of the watched GPUs just before the current launch: what a release must come back to. */
     private volatile Map<Integer, Long> gpuBaseline = Map.of();
     /** Every pid seen in the current tree, so that one that died early is still looked for in NVML's list. */
@@ -76,8 +84,11 @@ public final class ProcessRuntimeControl implements RuntimeControl {
 
     /** Makes a previous daemon's server the current one (for probes and stops), as {@code generation}. */
     void install(ServerRecord r) {
-        current = r.process();
-        currentGeneration = r.generation();
+        synchronized (serverLock) {
+            current = r.process(stateDir.toString());
+            main = current;
+            currentGeneration = r.generation();
+        }
     }
 
     /**
@@ -155,7 +166,7 @@ public final class ProcessRuntimeControl implements RuntimeControl {
     public void selfTest() throws LaunchException {
         java.util.concurrent.CompletableFuture<Integer> exited = new java.util.concurrent.CompletableFuture<>();
         LaunchedProcess p = launcher.launch(new LaunchSpec(java.util.List.of("/bin/sh", "-c", ":"), config.workdir(),
-                java.util.Map.of(), config.log(), config.logMaxBytes()), exited::complete);
+                java.util.Map.of(), config.log(), config.logMaxBytes(), null), exited::complete);
         int code = exited.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
         StopReport report = stopper.stop(p, java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1));
         if (code != 0 || !report.converged()) {
@@ -165,13 +176,18 @@ public final class ProcessRuntimeControl implements RuntimeControl {
         config.port().ifPresent(PortCheck::isFree);
     }
 
-    /** The process of the current generation, or null. */
+    /** The tree of the current generation (its launched command), or null. */
     public LaunchedProcess current() {
         return current;
     }
 
+    /** The main process of the current generation (the launched command, or what it forked), or null. */
+    public LaunchedProcess mainProcess() {
+        return main;
+    }
+
     @Override
-    public long launch(long generation, IntConsumer onExit) throws LaunchRefusedException {
+    public long launch(long generation, Listener listener) throws LaunchRefusedException {
         if (config.port().isPresent() && !PortCheck.isFree(config.port().getAsInt())) {
             // Someone else holds the port (nothing of ours runs now): name them, never kill them.
             int port = config.port().getAsInt();
@@ -201,22 +217,33 @@ public final class ProcessRuntimeControl implements RuntimeControl {
         rotateLog();
         gpuRelease.ifPresent(g -> gpuBaseline = g.baseline());
         treeSeen.clear();
-        Map<String, String> env = new LinkedHashMap<>(config.env());
-        env.put(ServerRecord.MARKER, stateDir.toString());
-        LaunchSpec spec = new LaunchSpec(config.command(), config.workdir(), env, config.log(), config.logMaxBytes());
+        // The marker (this state directory) finds every process of the tree, whatever it does to its session and
+        // parent, in every stop, memory reading and fork judgement, and in the next daemon's recovery.
+        LaunchSpec spec = new LaunchSpec(config.command(), config.workdir(), config.env(), config.log(),
+                config.logMaxBytes(), stateDir.toString());
         try {
-            LaunchedProcess p = launcher.launch(spec, onExit::accept);
-            current = p;
-            currentGeneration = generation;
-            writeRecord(ServerRecord.of(generation, p));
-            Map<String, Object> fields = new LinkedHashMap<>();
-            fields.put("pid", p.pid());
-            fields.put("pgid", p.pgid());
-            fields.put("command", config.command());
-            fields.put("workdir", config.workdir().toString());
-            fields.put("log", config.log().toString());
-            audit.record("runtime_launched", generation, fields);
-            return p.pid();
+            // The exit may come before launch() returns: it is judged once the tree's root is known.
+            java.util.concurrent.CompletableFuture<LaunchedProcess> root = new java.util.concurrent.CompletableFuture<>();
+            LaunchedProcess p = launcher.launch(spec, code -> root.thenAccept(r ->
+                    TreeWatch.launchedCommandExited(r, code, config.port(), follower(generation, listener))));
+            synchronized (serverLock) {
+                current = p;
+                main = p;
+                currentGeneration = generation;
+            }
+            try {
+                writeRecord(ServerRecord.of(generation, p));
+                Map<String, Object> fields = new LinkedHashMap<>();
+                fields.put("pid", p.pid());
+                fields.put("pgid", p.pgid());
+                fields.put("command", config.command());
+                fields.put("workdir", config.workdir().toString());
+                fields.put("log", config.log().toString());
+                audit.record("runtime_launched", generation, fields);
+                return p.pid();
+            } finally {
+                root.complete(p); // after runtime_launched: what became of the launch is told after the launch
+            }
         } catch (LaunchException e) {
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("command", config.command());
@@ -224,6 +251,28 @@ public final class ProcessRuntimeControl implements RuntimeControl {
             audit.record("launch_failed", generation, fields);
             throw new LaunchRefusedException("launch_error", e.getMessage());
         }
+    }
+
+    /** Passes the tree's news on, and makes a forked process the main one while its generation is current. */
+    private TreeWatch.Listener follower(long generation, Listener listener) {
+        return new TreeWatch.Listener() {
+            @Override
+            public void forked(long exitedPid, ProcInfo chosen, java.util.List<ProcInfo> survivors, boolean holdsPort) {
+                synchronized (serverLock) {
+                    LaunchedProcess root = current;
+                    if (currentGeneration == generation && root != null) {
+                        main = new LaunchedProcess(chosen.pid(), chosen.pgid(), chosen.startTicks(), root.command(),
+                                root.launchedAt(), root.marker());
+                    }
+                }
+                listener.forked(exitedPid, chosen.pid(), survivors.stream().map(ProcInfo::pid).toList(), holdsPort);
+            }
+
+            @Override
+            public void exited(int exitCode) {
+                listener.exited(exitCode);
+            }
+        };
     }
 
     @Override
@@ -281,7 +330,10 @@ public final class ProcessRuntimeControl implements RuntimeControl {
             }
             audit.record(released.unknown() ? "gpu_release_unknown" : "gpu_released", generation, gpu);
         }
-        current = null;
+        synchronized (serverLock) {
+            current = null;
+            main = null;
+        }
         deleteRecord();
         return new StopOutcome(true, "tree gone" + (config.port().isPresent() ? ", port free" : "")
                 + (gpuRelease.isPresent() ? ", GPU memory released" : ""));
@@ -301,6 +353,16 @@ public final class ProcessRuntimeControl implements RuntimeControl {
         fields.put("skipped", report.skipped());
         fields.put("errors", report.errors());
         audit.record("caches_cleared", generation, fields);
+    }
+
+    /**
+     * Before each probe cycle: bound runtime.log, and collect the tree's orphans that died (re-parented to us, the
+     * subreaper, while the launched command still runs and no {@link TreeWatch} follows the tree), which would
+     * otherwise stay zombies until the next stop. One waitid(2) when there are none.
+     */
+    public void beforeProbeCycle() {
+        rotateLog();
+        Subreaper.reap();
     }
 
     /** Keeps runtime.log within its bound; called at each launch and probe cycle. */

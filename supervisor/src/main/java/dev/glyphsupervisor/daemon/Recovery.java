@@ -6,13 +6,12 @@ import dev.glyphsupervisor.probes.ProbeStatus;
 import dev.glyphsupervisor.runtime.LaunchedProcess;
 import dev.glyphsupervisor.runtime.ProcInfo;
 import dev.glyphsupervisor.runtime.ProcessTable;
+import dev.glyphsupervisor.runtime.ProcessTree;
 import dev.glyphsupervisor.runtime.RuntimeStopper;
 import dev.glyphsupervisor.runtime.Signals;
 import dev.glyphsupervisor.runtime.StopReport;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,8 +19,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * What a daemon does at start about servers a previous daemon left behind (it was SIGKILLed, and systemd
@@ -83,20 +84,30 @@ final class Recovery {
                     adopted = Optional.of(r);
                     found = Found.ADOPTED;
                     trees.remove(r.pid());
+                    // Its workers that left its session (setsid()) form marked "trees" of their own: they are the
+                    // adopted server's, not another server to stop.
+                    Set<Long> ours = ProcessTree.members(r.process(null)).stream().map(ProcInfo::pid)
+                            .collect(Collectors.toSet());
+                    trees.values().forEach(tree -> tree.removeIf(p -> ours.contains(p.pid())));
+                    trees.values().removeIf(List::isEmpty);
                 } else {
-                    stop(r.process(), r.generation(), "unhealthy at adoption: " + summary(results));
+                    stop(r.process(null), r.generation(), "unhealthy at adoption: " + summary(results));
                     trees.remove(r.pid());
                 }
             }
         }
         boolean orphans = !trees.isEmpty();
+        if (found == Found.GONE && orphans) {
+            found = Found.STOPPED; // its launched command is gone, but what it forked (another session) is stopped below
+        }
         for (Map.Entry<Long, List<ProcInfo>> tree : trees.entrySet()) {
             long sid = tree.getKey();
             long generation = record.isPresent() && record.get().pid() == sid ? record.get().generation() : -1;
             Optional<ProcInfo> leader = tree.getValue().stream().filter(p -> p.pid() == sid).findFirst();
             if (leader.isPresent()) {
                 // A live, marked session leader: stop its whole tree the usual way.
-                stop(new LaunchedProcess(sid, sid, leader.get().startTicks(), List.of(), java.time.Instant.now()),
+                // Unmarked: the marker would reach every tree of this state directory, the adopted one included.
+                stop(new LaunchedProcess(sid, sid, leader.get().startTicks(), List.of(), java.time.Instant.now(), null),
                         generation, generation >= 0 ? "the recorded server did not pass its probes"
                                 : "a server of this state directory that no record names (its daemon died launching it)");
             } else {
@@ -175,29 +186,16 @@ final class Recovery {
 
     /** Every live process whose environment carries this state directory's marker, grouped by session. */
     private Map<Long, List<ProcInfo>> markedTrees() {
-        String marker = ServerRecord.MARKER + "=" + stateDir;
+        String marker = stateDir.toString();
         long self = ProcessHandle.current().pid();
         Map<Long, List<ProcInfo>> trees = new TreeMap<>();
         for (ProcInfo p : ProcessTable.snapshot()) {
-            if (p.pid() != self && !p.isZombie() && hasMarker(p.pid(), marker)) {
+            if (p.pid() != self && !p.isZombie()
+                    && ProcessTable.environment(p.pid(), ProcessTree.MARKER).filter(marker::equals).isPresent()) {
                 trees.computeIfAbsent(p.sid(), k -> new ArrayList<>()).add(p);
             }
         }
         return trees;
-    }
-
-    private static boolean hasMarker(long pid, String marker) {
-        try {
-            byte[] env = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
-            for (String entry : new String(env, StandardCharsets.UTF_8).split("\0")) {
-                if (entry.equals(marker)) {
-                    return true;
-                }
-            }
-        } catch (IOException e) {
-            // gone, or not ours to read
-        }
-        return false;
     }
 
     private static String summary(List<ProbeResult> results) {

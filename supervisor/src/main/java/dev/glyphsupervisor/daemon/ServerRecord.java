@@ -23,15 +23,14 @@ import java.util.Optional;
 record ServerRecord(long generation, long pid, long pgid, long startTicks, List<String> command, Instant launchedAt) {
 
     static final String FILE = "runtime.json";
-    /** Put in every server's environment, so that orphans are found even when the record was not written. */
-    static final String MARKER = "GLYPH_SUPERVISOR_STATE_DIR";
 
     static ServerRecord of(long generation, LaunchedProcess p) {
         return new ServerRecord(generation, p.pid(), p.pgid(), p.startTicks(), p.command(), p.launchedAt());
     }
 
-    LaunchedProcess process() {
-        return new LaunchedProcess(pid, pgid, startTicks, command, launchedAt);
+    /** The recorded server as a tree; {@code marker}: the state directory its processes carry, or null. */
+    LaunchedProcess process(String marker) {
+        return new LaunchedProcess(pid, pgid, startTicks, command, launchedAt, marker);
     }
 
     /** Written to a temporary file and renamed, so a crash never leaves half a record. */

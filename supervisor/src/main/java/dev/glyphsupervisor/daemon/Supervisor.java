@@ -321,8 +321,21 @@ public final class Supervisor {
 
     private void launch(long generation) {
         history.launched(generation); // before the launch: a daemon that dies in it leaves no generation to repeat
+        // A command that exits at once is judged (exit or fork) before runtime.launch returns; what it tells must
+        // still reach the machine after Launched, which would otherwise overwrite a forked main pid with the launcher's.
+        CompletableFuture<Void> launched = new CompletableFuture<>();
         try {
-            long pid = runtime.launch(generation, exitCode -> post(new Event.Exited(generation, exitCode)));
+            long pid = runtime.launch(generation, new RuntimeControl.Listener() {
+                @Override
+                public void exited(int exitCode) {
+                    launched.thenRun(() -> post(new Event.Exited(generation, exitCode)));
+                }
+
+                @Override
+                public void forked(long exitedPid, long mainPid, List<Long> survivors, boolean holdsPort) {
+                    launched.thenRun(() -> post(new Event.Forked(generation, exitedPid, mainPid, survivors, holdsPort)));
+                }
+            });
             post(new Event.Launched(generation, pid));
             metrics.launched(clock.instant());
             scheduleStartupPoll(generation);
@@ -330,6 +343,9 @@ public final class Supervisor {
             // Also on stderr (the journal under systemd): the audit log is not where an operator looks first.
             LOG.warning(() -> "generation " + generation + " not launched: " + e.getMessage());
             post(new Event.LaunchFailed(generation, e.reason(), e.getMessage()));
+        } finally {
+            // Also when the launch threw after starting the process (an audit write failing): its exit still counts.
+            launched.complete(null);
         }
     }
 

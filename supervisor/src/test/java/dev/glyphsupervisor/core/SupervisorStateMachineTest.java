@@ -146,6 +146,49 @@ class SupervisorStateMachineTest {
         assertEquals(new Action.Stop(1, "exited"), a.get(2));
     }
 
+    /** A launch script that backgrounds the server and exits 0: the same launch goes on, nothing is restarted. */
+    @Test
+    void aForkWhileStartingRecordsTheSurvivorsAndFollowsTheNewMainProcess() {
+        send(new Event.Start());
+        send(new Event.Launched(1, 100));
+        List<Action> a = send(new Event.Forked(1, 100, 120, List.of(120L, 121L), false));
+        assertEquals(List.of("runtime_forked"), audits(a));
+        assertEquals(1, a.size(), "no stop, no launch, no new deadline: " + a);
+        Action.Audit forked = audit(a, "runtime_forked");
+        assertEquals(100L, forked.fields().get("exited_pid"));
+        assertEquals(120L, forked.fields().get("pid"));
+        assertEquals(List.of(120L, 121L), forked.fields().get("survivors"));
+        assertEquals(false, forked.fields().get("holds_port"));
+        assertEquals(State.STARTING, machine.state());
+        assertEquals(120, machine.pid());
+
+        a = send(new Event.ProbeCycle(1, ProbePhase.STARTUP, List.of(ok("http"))));
+        assertEquals(120L, audit(a, "runtime_healthy").fields().get("pid"));
+        assertEquals(1, machine.generation());
+    }
+
+    @Test
+    void theForkedServersExitIsAnExitOfTheSameGeneration() {
+        startHealthy();
+        send(new Event.Forked(1, 100, 120, List.of(120L), true));
+        assertEquals(State.RUNNING, machine.state());
+        List<Action> a = send(new Event.Exited(1, 137));
+        assertEquals(List.of("runtime_exited", "restart_decided"), audits(a));
+        assertEquals(120L, audit(a, "restart_decided").fields().get("pid"));
+        assertEquals(new Action.Stop(1, "exited"), a.get(2));
+    }
+
+    @Test
+    void aForkOfAnOldGenerationOrDuringAStopIsIgnored() {
+        startHealthy();
+        send(new Event.Exited(1, 1));
+        assertTrue(send(new Event.Forked(1, 100, 120, List.of(120L), false)).isEmpty(), "stopping: the stop ends it");
+        send(new Event.Stopped(1, true, ""));
+        assertEquals(2, machine.generation());
+        assertTrue(send(new Event.Forked(1, 100, 130, List.of(130L), false)).isEmpty(), "generation 1 is history");
+        assertEquals(-1, machine.pid());
+    }
+
     @Test
     void firstRestartIsImmediateAndClearsCachesBeforeTheLaunch() {
         startHealthy();

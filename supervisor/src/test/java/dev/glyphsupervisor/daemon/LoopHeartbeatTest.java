@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
@@ -34,7 +33,7 @@ class LoopHeartbeatTest {
         final CountDownLatch release = new CountDownLatch(1);
 
         @Override
-        public long launch(long generation, IntConsumer onExit) {
+        public long launch(long generation, Listener listener) {
             entered.countDown();
             try {
                 release.await();

@@ -43,13 +43,7 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** For an audit log that outlives the test (the default config's): only records written after this start count. */
     static DaemonProcess startAppending(Path config, Path audit, Path output) throws IOException {
-        long last = 0;
-        if (Files.exists(audit)) {
-            for (JsonNode e : AuditReader.readAll(audit)) {
-                last = Math.max(last, e.get("seq").asLong());
-            }
-        }
-        return new DaemonProcess(launch(config, output), audit, output, last);
+        return new DaemonProcess(launch(config, output), audit, output, lastSeq(audit));
     }
 
     /** Runs {@code glyphctl daemon --config F} as a process (not in this JVM: signals and locks are per process). */
@@ -73,12 +67,34 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** The same, with extra environment variables for the daemon (e.g. the fake NVML's script). */
     public static DaemonProcess startWithLauncher(Path config, Path audit, java.util.Map<String, String> env) throws IOException {
-        Path launcher = Path.of(System.getProperty("basedir", "."), "..", "bin", "glyphctl").toAbsolutePath().normalize();
+        return startWithLauncher(config, audit, env, 0);
+    }
+
+    /** bin/glyphctl after an earlier daemon on the same audit log: only records written after this start count. */
+    static DaemonProcess restartWithLauncher(Path config, Path audit) throws IOException {
+        return startWithLauncher(config, audit, java.util.Map.of(), lastSeq(audit));
+    }
+
+    private static DaemonProcess startWithLauncher(Path config, Path audit, java.util.Map<String, String> env,
+                                                   long afterSeq) throws IOException {
         Path output = config.resolveSibling(config.getFileName() + ".daemon-" + System.nanoTime() + ".out");
-        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "daemon", "--config", config.toString())
+        ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "daemon", "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().putAll(env);
-        return new DaemonProcess(pb.start(), audit, output, 0);
+        return new DaemonProcess(pb.start(), audit, output, afterSeq);
+    }
+
+    /** The installed-style launcher, bin/glyphctl, which runs the shaded jar. */
+    static final Path LAUNCHER = Path.of(System.getProperty("basedir", "."), "..", "bin", "glyphctl").toAbsolutePath().normalize();
+
+    private static long lastSeq(Path audit) throws IOException {
+        long last = 0;
+        if (Files.exists(audit)) {
+            for (JsonNode e : AuditReader.readAll(audit)) {
+                last = Math.max(last, e.get("seq").asLong());
+            }
+        }
+        return last;
     }
 
     /**

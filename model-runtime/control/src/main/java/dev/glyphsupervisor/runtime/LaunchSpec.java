@@ -13,8 +13,11 @@ import java.util.Objects;
  * @param env         overrides on top of the daemon's own environment; null means none
  * @param log         the file that receives stdout and stderr (appended; its parent is created)
  * @param logMaxBytes the log is rotated at launch when larger than this; 0 or less means no bound
+ * @param marker      put into the server's environment as {@link ProcessTree#MARKER}, so that every process of its
+ *                    tree can be found whatever it does to its session and parent; null for none
  */
-public record LaunchSpec(List<String> command, Path workdir, Map<String, String> env, Path log, long logMaxBytes) {
+public record LaunchSpec(List<String> command, Path workdir, Map<String, String> env, Path log, long logMaxBytes,
+                         String marker) {
 
     public LaunchSpec {
         command = List.copyOf(Objects.requireNonNull(command, "command"));
@@ -23,5 +26,8 @@ public record LaunchSpec(List<String> command, Path workdir, Map<String, String>
         }
         env = env == null ? Map.of() : Map.copyOf(env);
         Objects.requireNonNull(log, "log");
+        if (marker != null && marker.isEmpty()) {
+            throw new IllegalArgumentException("an empty marker would mark nothing");
+        }
     }
 }

@@ -6,6 +6,7 @@ import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -58,6 +59,35 @@ public final class PidFd implements AutoCloseable {
             } catch (LastErrorException e) {
                 if (e.getErrorCode() != EINTR) {
                     throw new IllegalStateException("poll on a pidfd failed: errno " + e.getErrorCode(), e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Waits until one of the processes has exited, or {@code timeoutMillis} (-1: no limit) passed; true when one has.
+     * One poll(2) over all of them: the tree watch sleeps on a whole tree's top processes at once.
+     */
+    public static boolean awaitAnyExit(List<PidFd> pidfds, int timeoutMillis) {
+        if (pidfds.isEmpty()) {
+            throw new IllegalArgumentException("no pidfd to wait on");
+        }
+        Memory pollFds = new Memory(8L * pidfds.size());
+        for (int i = 0; i < pidfds.size(); i++) {
+            PidFd p = pidfds.get(i);
+            if (p.closed) {
+                throw new IllegalStateException("pidfd closed");
+            }
+            pollFds.setInt(8L * i, p.fd);
+            pollFds.setShort(8L * i + 4, POLLIN);
+            pollFds.setShort(8L * i + 6, (short) 0);
+        }
+        while (true) {
+            try {
+                return Libc.poll(pollFds, pidfds.size(), timeoutMillis) > 0;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != EINTR) {
+                    throw new IllegalStateException("poll on pidfds failed: errno " + e.getErrorCode(), e);
                 }
             }
         }

@@ -80,6 +80,52 @@ public final class ProcessTable {
     }
 
     /**
+     * The value of the environment variable {@code name} that the process was started with (its
+     * {@code /proc/<pid>/environ}, fixed at exec), or empty when it has none, is gone, is a zombie or is not ours to
+     * read.
+     */
+    public static Optional<String> environment(long pid, String name) {
+        return environ(pid).flatMap(raw -> valueOf(raw, name));
+    }
+
+    /**
+     * The raw {@code /proc/<pid>/environ} (NUL-separated {@code KEY=VALUE}), or empty when it cannot be read or reads
+     * empty, which tells nothing: a kernel thread, a zombie, or a process caught between the two images of an exec.
+     */
+    static Optional<byte[]> environ(long pid) {
+        try (FileInputStream in = new FileInputStream("/proc/" + pid + "/environ")) {
+            byte[] raw = in.readAllBytes();
+            return raw.length == 0 ? Optional.empty() : Optional.of(raw);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The value of {@code name} in a raw environment block. */
+    static Optional<String> valueOf(byte[] raw, String name) {
+        byte[] key = (name + "=").getBytes(StandardCharsets.UTF_8);
+        int start = 0;
+        for (int i = 0; i <= raw.length; i++) {
+            if (i == raw.length || raw[i] == 0) {
+                if (i - start >= key.length && startsWith(raw, start, key)) {
+                    return Optional.of(new String(raw, start + key.length, i - start - key.length, StandardCharsets.UTF_8));
+                }
+                start = i + 1;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean startsWith(byte[] raw, int from, byte[] prefix) {
+        for (int j = 0; j < prefix.length; j++) {
+            if (raw[from + j] != prefix[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Parses one {@code /proc/<pid>/stat} line. The command name sits in parentheses and may itself hold
      * spaces and parentheses, so the fixed fields are read after the last {@code ')'}.
      */

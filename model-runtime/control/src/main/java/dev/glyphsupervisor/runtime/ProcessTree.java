@@ -4,57 +4,138 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * Finds every process that belongs to a launched server, including workers orphaned by its death.
  *
  * <p>The session and the process group are the anchors: the launcher makes the server a session leader,
  * so its pid is the sid and pgid of everything it starts, and orphans keep both after being reparented.
- * Children that left the session ({@code setsid}, daemonizing) are still found through their parent while
- * that parent lives.
+ * Children that left the session ({@code setsid}, daemonizing) are found through their parent while
+ * that parent lives, and once it is gone (a double fork, {@code setsid nohup app &} in a script that exits)
+ * through the {@link #MARKER} in their environment, or as orphans re-parented to this JVM, the supervisor, a
+ * {@link Subreaper}: only a process launched here can leave those.
  */
 public final class ProcessTree {
+
+    /**
+     * The environment variable the launcher puts into a server's environment (the supervisor's value is its state
+     * directory); every process the server starts inherits it unless it clears its environment on purpose.
+     */
+    public static final String MARKER = "GLYPH_SUPERVISOR_STATE_DIR";
+
+    /**
+     * The marker value of each process seen (by pid, with its start time), read once: /proc/PID/environ costs as
+     * much again as the stat line, and a stop scans the table every 10 ms. The environment is fixed at exec; a
+     * process first seen marked stays ours even if it later execs with a cleaned environment (it descends from the
+     * server), and an unmarked one does not become ours. An environment that reads empty is not remembered: a process
+     * caught in the middle of an exec reads so, and may well be ours once the exec is done.
+     */
+    private static final Map<Long, Mark> MARKS = new ConcurrentHashMap<>();
+
+    private record Mark(long startTicks, String value) {
+    }
+
+    /** The kernel's thread spawner: it and its children are kernel threads (in the initial pid namespace). */
+    private static final long KTHREADD = 2;
 
     private ProcessTree() {
     }
 
     /** Every live (non-zombie) process of the server's tree. Works after the root has died. */
     public static List<ProcInfo> members(LaunchedProcess root) {
-        return members(root, ProcessTable.snapshot());
+        List<ProcInfo> table = ProcessTable.snapshot();
+        Predicate<ProcInfo> marked = root.marker() == null ? p -> false : markedBy(root.marker(), table);
+        return members(root, table, marked.or(orphanOfOursSince(root)));
     }
 
     static List<ProcInfo> members(LaunchedProcess root, List<ProcInfo> table) {
+        return members(root, table, p -> false);
+    }
+
+    /**
+     * @param ours processes that left the root's session and group and lost their parent but are the server's all the
+     *             same (marked, or re-parented to us); they and their descendants are members
+     */
+    static List<ProcInfo> members(LaunchedProcess root, List<ProcInfo> table, Predicate<ProcInfo> ours) {
         Map<Long, ProcInfo> byPid = new HashMap<>();
         Map<Long, List<ProcInfo>> children = new HashMap<>();
         for (ProcInfo p : table) {
             byPid.put(p.pid(), p);
             children.computeIfAbsent(p.ppid(), k -> new ArrayList<>()).add(p);
         }
-        if (pidReused(root, Optional.ofNullable(byPid.get(root.pid())))) {
-            // The kernel does not hand out a pid while a session or group of that id still has a member,
-            // so a new process under the root's pid means the old tree is entirely gone; what shares the
-            // pid's session now is someone else's.
-            return List.of();
-        }
+        // The kernel does not hand out a pid while a session or group of that id still has a member, so a new
+        // process under the root's pid means that nothing is left in the root's session or group; what shares the
+        // pid's session now is someone else's. Marked processes that left them may still be alive.
+        boolean anchored = !pidReused(root, Optional.ofNullable(byPid.get(root.pid())));
         Map<Long, ProcInfo> found = new LinkedHashMap<>();
         Deque<ProcInfo> queue = new ArrayDeque<>();
         for (ProcInfo p : table) {
-            if (p.sid() == root.pid() || p.pgid() == root.pgid()) {
+            if (anchored && (p.sid() == root.pid() || p.pgid() == root.pgid())) {
                 queue.add(p);
             }
         }
+        expand(queue, found, children);
+        for (ProcInfo p : table) {
+            if (!found.containsKey(p.pid()) && !p.isZombie() && ours.test(p)) {
+                queue.add(p);
+                expand(queue, found, children);
+            }
+        }
+        // Zombies are expanded above (their children are still ours) but hold nothing, so are not members.
+        return found.values().stream().filter(p -> !p.isZombie()).toList();
+    }
+
+    private static void expand(Deque<ProcInfo> queue, Map<Long, ProcInfo> found, Map<Long, List<ProcInfo>> children) {
         while (!queue.isEmpty()) {
             ProcInfo p = queue.poll();
             if (found.putIfAbsent(p.pid(), p) == null) {
                 queue.addAll(children.getOrDefault(p.pid(), List.of()));
             }
         }
-        // Zombies are expanded above (their children are still ours) but hold nothing, so are not members.
-        return found.values().stream().filter(p -> !p.isZombie()).toList();
+    }
+
+    /** Whether a process carries {@code value} as its marker; forgets the processes no longer in {@code table}. */
+    private static Predicate<ProcInfo> markedBy(String value, List<ProcInfo> table) {
+        Set<Long> live = new HashSet<>();
+        table.forEach(p -> live.add(p.pid()));
+        MARKS.keySet().retainAll(live);
+        long self = ProcessHandle.current().pid();
+        return p -> p.pid() != self && carries(p, value);
+    }
+
+    /** Whether {@code p} carries {@code value} as its marker (read once per process, see {@link #MARKS}). */
+    static boolean carries(ProcInfo p, String value) {
+        if (p.pid() == KTHREADD || p.ppid() == KTHREADD) {
+            return false; // a kernel thread: no environment to read
+        }
+        Mark mark = MARKS.get(p.pid());
+        if (mark == null || mark.startTicks() != p.startTicks()) {
+            Optional<byte[]> environ = ProcessTable.environ(p.pid());
+            if (environ.isEmpty()) {
+                return false; // tells nothing: read again next time
+            }
+            mark = new Mark(p.startTicks(), ProcessTable.valueOf(environ.get(), MARKER).orElse(""));
+            MARKS.put(p.pid(), mark);
+        }
+        return mark.value().equals(value);
+    }
+
+    /**
+     * A process re-parented to this JVM after {@code root} started, which the launcher did not start: an orphan of a
+     * tree launched here (with the JVM as a subreaper), found even while its environment cannot be read. Started after
+     * the root, so not a leftover of an earlier tree.
+     */
+    private static Predicate<ProcInfo> orphanOfOursSince(LaunchedProcess root) {
+        long self = ProcessHandle.current().pid();
+        return p -> p.ppid() == self && p.startTicks() >= root.startTicks() && !RuntimeLauncher.startedHere(p.pid());
     }
 
     private static boolean pidReused(LaunchedProcess root, Optional<ProcInfo> current) {

@@ -13,6 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +66,15 @@ public final class RuntimeLauncher {
     private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(5);
     private static final AtomicInteger THREADS = new AtomicInteger();
 
+    /**
+     * Pids this JVM started whose exit Java has not reported yet: Java's own reaper thread waits for each of them by
+     * pid, so {@link Subreaper#reap} must never collect one (Java would then report exit 0 for it). Added before
+     * {@link #SPAWN} is released, removed once the exit is known.
+     */
+    private static final Set<Long> STARTED = ConcurrentHashMap.newKeySet();
+    /** Held while a child is started and until its pid is in {@link #STARTED}, and while orphans are reaped. */
+    static final Object SPAWN = new Object();
+
     public RuntimeLauncher() {
     }
 
@@ -85,6 +96,9 @@ public final class RuntimeLauncher {
             commandLine.addArgument(arg, false);
         }
         Map<String, String> env = serverEnvironment(System.getenv(), spec.env());
+        if (spec.marker() != null) {
+            env.put(ProcessTree.MARKER, spec.marker());
+        }
 
         CompletableFuture<Process> started = new CompletableFuture<>();
         DefaultExecutor.Builder<?> builder = DefaultExecutor.builder()
@@ -99,15 +113,18 @@ public final class RuntimeLauncher {
         executor.setProcessDestroyer(new CapturingDestroyer(started));
 
         Instant launchedAt = Instant.now();
-        try {
-            executor.execute(commandLine, env, new ExitHandler(started, listener));
-        } catch (IOException e) {
-            throw new LaunchException("cannot start " + spec.command() + ": " + e.getMessage(), e);
+        Process process;
+        synchronized (SPAWN) {
+            try {
+                executor.execute(commandLine, env, new ExitHandler(started, listener));
+            } catch (IOException e) {
+                throw new LaunchException("cannot start " + spec.command() + ": " + e.getMessage(), e);
+            }
+            process = awaitSpawn(started, spec);
         }
-        Process process = awaitSpawn(started, spec);
         long pid = process.pid();
         long startTicks = awaitSessionLeader(process, spec);
-        return new LaunchedProcess(pid, pid, startTicks, spec.command(), launchedAt);
+        return new LaunchedProcess(pid, pid, startTicks, spec.command(), launchedAt, spec.marker());
     }
 
     /**
@@ -181,6 +198,11 @@ public final class RuntimeLauncher {
         return info.map(ProcInfo::startTicks).orElse(-1L);
     }
 
+    /** True while {@code pid} is a child this JVM started and Java has not reported its exit yet. */
+    static boolean startedHere(long pid) {
+        return STARTED.contains(pid);
+    }
+
     private static Path findSetsid() throws LaunchException {
         List<String> dirs = new ArrayList<>();
         String path = System.getenv("PATH");
@@ -213,9 +235,11 @@ public final class RuntimeLauncher {
 
         @Override
         public boolean add(Process process) {
+            STARTED.add(process.pid());
             if (!started.complete(process)) {
                 // launch() gave up waiting and reported a failure: nobody will ever stop this process.
                 process.destroyForcibly();
+                process.onExit().thenRun(() -> STARTED.remove(process.pid()));
             }
             return true;
         }
@@ -260,6 +284,10 @@ public final class RuntimeLauncher {
         private void tell(int exitCode) {
             if (!told.compareAndSet(false, true)) {
                 return; // Commons Exec reports a throwing onProcessComplete again through onProcessFailed
+            }
+            Process process = started.isCompletedExceptionally() ? null : started.getNow(null);
+            if (process != null) {
+                STARTED.remove(process.pid()); // Process.waitFor has returned: Java has collected it
             }
             try {
                 listener.onExit(exitCode);

@@ -1,13 +1,20 @@
 package dev.glyphsupervisor.runtime;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Stops a launched server and everything it started: SIGTERM to the group, a grace period, then SIGKILL to
  * the group and every survivor, confirmed by re-reading the process table until the tree is empty.
+ *
+ * <p>"The tree" during a stop is every member {@link ProcessTree} finds now and every process the stop has seen
+ * in it before that is still alive (same pid and start time). A worker that called setsid() leaves the tree the
+ * moment the TERM ends its parent (it is re-parented, to the daemon as a subreaper or to init); if it ignores
+ * the TERM it must still get the KILL, and the stop is not done while it lives.
  */
 public final class RuntimeStopper {
 
@@ -21,15 +28,23 @@ public final class RuntimeStopper {
      * An interrupt cuts the waits short (the report then lists what is still alive).
      */
     public StopReport stop(LaunchedProcess process, Duration grace, Duration killTimeout) {
+        StopReport report = signal(process, grace, killTimeout);
+        // What died of it and was re-parented to us (we are the subreaper) is our zombie now: collect it.
+        Subreaper.reap();
+        return report;
+    }
+
+    private StopReport signal(LaunchedProcess process, Duration grace, Duration killTimeout) {
         long start = System.nanoTime();
-        List<ProcInfo> members = ProcessTree.members(process);
+        Map<Long, ProcInfo> seen = new LinkedHashMap<>();
+        List<ProcInfo> members = tree(process, seen);
         if (members.isEmpty()) {
             return new StopReport("none", since(start), List.of(), List.of(), List.of());
         }
         List<Long> termed = pids(members);
         signalTree(process, members, Signals.SIGTERM);
         signalTree(process, members, Signals.SIGCONT);
-        List<ProcInfo> survivors = Poll.until(() -> ProcessTree.members(process), List::isEmpty, grace);
+        List<ProcInfo> survivors = Poll.until(() -> tree(process, seen), List::isEmpty, grace);
         if (survivors.isEmpty()) {
             return new StopReport("SIGTERM", since(start), termed, List.of(), List.of());
         }
@@ -37,7 +52,7 @@ public final class RuntimeStopper {
         // Re-sent on every check: a survivor may still fork before the KILL reaches it.
         Set<Long> killed = new LinkedHashSet<>();
         List<ProcInfo> left = Poll.until(() -> {
-            List<ProcInfo> now = ProcessTree.members(process);
+            List<ProcInfo> now = tree(process, seen);
             signalTree(process, now, Signals.SIGKILL);
             killed.addAll(pids(now));
             return now;
@@ -45,9 +60,30 @@ public final class RuntimeStopper {
         return new StopReport("SIGKILL", since(start), termed, List.copyOf(killed), pids(left));
     }
 
-    /** The group gets one signal; members that left it (their own group or session) get it one by one. */
+    /** The tree's members now, plus every process seen in it earlier that is still alive; remembers the members. */
+    private static List<ProcInfo> tree(LaunchedProcess process, Map<Long, ProcInfo> seen) {
+        List<ProcInfo> members = ProcessTree.members(process);
+        Map<Long, ProcInfo> now = new LinkedHashMap<>();
+        members.forEach(p -> now.put(p.pid(), p));
+        for (ProcInfo before : seen.values()) {
+            if (!now.containsKey(before.pid())) {
+                ProcessTable.get(before.pid())
+                        .filter(p -> !p.isZombie() && p.startTicks() == before.startTicks())
+                        .ifPresent(p -> now.put(p.pid(), p));
+            }
+        }
+        members.forEach(p -> seen.put(p.pid(), p));
+        return List.copyOf(now.values());
+    }
+
+    /**
+     * The group gets one signal; members that left it (their own group or session) get it one by one. The group only
+     * while a member is in it: with none left, its id may be a new process's pid, and a group of someone else's.
+     */
     private static void signalTree(LaunchedProcess process, List<ProcInfo> members, int signal) {
-        deliver(() -> Signals.killGroup(process.pgid(), signal));
+        if (members.stream().anyMatch(m -> m.pgid() == process.pgid())) {
+            deliver(() -> Signals.killGroup(process.pgid(), signal));
+        }
         for (ProcInfo member : members) {
             if (member.pgid() != process.pgid()) {
                 deliver(() -> Signals.kill(member.pid(), signal));

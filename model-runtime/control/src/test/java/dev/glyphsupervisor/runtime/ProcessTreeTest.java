@@ -74,14 +74,97 @@ class ProcessTreeTest {
         Spawner.Run run = spawner.launch("sleep", "100");
         LaunchedProcess p = run.process();
         // Same pid, another start time: what the kernel shows under that pid is a different process.
-        LaunchedProcess stale = new LaunchedProcess(p.pid(), p.pgid(), p.startTicks() - 1, p.command(), p.launchedAt());
+        LaunchedProcess stale = new LaunchedProcess(p.pid(), p.pgid(), p.startTicks() - 1, p.command(), p.launchedAt(), null);
         assertEquals(List.of(), ProcessTree.members(stale));
         assertFalse(ProcessTree.members(p).isEmpty());
     }
 
+    /** A double fork into a new session: no session, group or parent ties it to the tree, only the marker. */
+    @Test
+    void aMarkedProcessThatLeftTheSessionAndLostItsParentIsAMemberWithItsChildren() {
+        LaunchedProcess root = new LaunchedProcess(100, 100, 5, List.of("x"), java.time.Instant.now(), "/state");
+        List<ProcInfo> table = List.of(
+                new ProcInfo(150, 1, 150, 150, 'S', 9, "python3"),
+                new ProcInfo(151, 150, 150, 150, 'S', 10, "worker"),
+                new ProcInfo(200, 1, 200, 200, 'S', 8, "unrelated"));
+        assertEquals(List.of(150L, 151L), ProcessTree.members(root, table, p -> p.pid() == 150).stream()
+                .map(ProcInfo::pid).sorted().toList());
+        assertEquals(List.of(), ProcessTree.members(root, table), "unmarked, it would be lost");
+    }
+
+    /** The root's pid now belongs to someone else: its session is not ours, marked processes still are. */
+    @Test
+    void aReusedRootPidStillLeavesTheMarkedProcesses() {
+        LaunchedProcess root = new LaunchedProcess(100, 100, 5, List.of("x"), java.time.Instant.now(), "/state");
+        List<ProcInfo> table = List.of(
+                new ProcInfo(100, 1, 100, 100, 'S', 77, "someone-else"),
+                new ProcInfo(101, 100, 100, 100, 'S', 78, "their-child"),
+                new ProcInfo(150, 1, 150, 150, 'S', 9, "python3"));
+        assertEquals(List.of(150L), ProcessTree.members(root, table, p -> p.pid() == 150).stream()
+                .map(ProcInfo::pid).toList());
+    }
+
+    /** The real marker, read from /proc: a setsid'd child of a script that exited is found through it alone. */
+    @Test
+    void theMarkerFindsAProcessThatLeftTheSessionOfAnExitedScript() throws Exception {
+        Spawner.Run run = spawner.launch(new LaunchSpec(List.of("sh", "-c", "setsid sleep 100 & exit 0"), null,
+                java.util.Map.of(), tmp.resolve("marked.log"), 0, tmp.toString()));
+        assertEquals(0, run.exit().get(10, TimeUnit.SECONDS));
+        List<ProcInfo> members = Spawner.await("the escaped sleep", () -> ProcessTree.members(run.process()),
+                m -> m.stream().anyMatch(p -> p.comm().equals("sleep")));
+        ProcInfo sleep = members.get(0);
+        assertEquals(1, members.size(), members.toString());
+        assertEquals(sleep.pid(), sleep.sid(), "it leads a session of its own");
+        assertEquals(java.util.Optional.of(tmp.toString()), ProcessTable.environment(sleep.pid(), ProcessTree.MARKER));
+    }
+
+    /**
+     * An orphan re-parented to this JVM (its subreaper) after the launch is the tree's even when nothing else says so:
+     * it left the session and dropped the marker (or is caught between the two images of an exec, when its
+     * environment reads empty).
+     */
+    @Test
+    void anOrphanReparentedToUsIsAMemberWithoutSessionOrMarker() throws Exception {
+        assertTrue(Subreaper.enable());
+        Spawner.Run run = spawner.launch(new LaunchSpec(List.of("sh", "-c",
+                "setsid env -u " + ProcessTree.MARKER + " sleep 100 & exit 0"), null,
+                java.util.Map.of(), tmp.resolve("orphan.log"), 0, tmp.toString()));
+        assertEquals(0, run.exit().get(10, TimeUnit.SECONDS));
+        List<ProcInfo> members = Spawner.await("the unmarked orphan", () -> ProcessTree.members(run.process()),
+                m -> m.stream().anyMatch(p -> p.comm().equals("sleep")));
+        ProcInfo sleep = members.stream().filter(p -> p.comm().equals("sleep")).findFirst().orElseThrow();
+        assertEquals(ProcessHandle.current().pid(), sleep.ppid());
+        assertEquals(java.util.Optional.empty(), ProcessTable.environment(sleep.pid(), ProcessTree.MARKER));
+    }
+
+    /**
+     * An environment that reads empty tells nothing (a process caught mid-exec reads so): it must not be remembered
+     * as "unmarked", or the process is lost for good once its exec completes with the marker.
+     */
+    @Test
+    void anEmptyEnvironmentIsReadAgainNotRememberedAsUnmarked() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", "read go; exec env " + ProcessTree.MARKER + "=" + tmp + " sleep 100");
+        pb.environment().clear();
+        Process p = pb.start();
+        try {
+            ProcInfo before = Spawner.await("sh with an empty environment", () -> ProcessTable.get(p.pid()),
+                    i -> i.isPresent() && i.get().comm().equals("sh")).orElseThrow();
+            assertFalse(ProcessTree.carries(before, tmp.toString()));
+
+            p.getOutputStream().write('\n');
+            p.getOutputStream().flush();
+            ProcInfo after = Spawner.await("the marked sleep, same process", () -> ProcessTable.get(p.pid()),
+                    i -> i.isPresent() && i.get().comm().equals("sleep")).orElseThrow();
+            assertEquals(before.startTicks(), after.startTicks());
+            assertTrue(ProcessTree.carries(after, tmp.toString()), "found once its environment is readable");
+        } finally {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void zombiesAreNotMembersButTheirChildrenAre() {
-        LaunchedProcess root = new LaunchedProcess(100, 100, 5, List.of("x"), java.time.Instant.now());
+        LaunchedProcess root = new LaunchedProcess(100, 100, 5, List.of("x"), java.time.Instant.now(), null);
         List<ProcInfo> table = List.of(
                 new ProcInfo(100, 1, 100, 100, 'Z', 5, "server"),
                 new ProcInfo(101, 100, 101, 101, 'S', 6, "escaped"),

@@ -54,7 +54,7 @@ class RuntimeLauncherTest {
     void outputGoesToTheLogFileNotThroughTheJvm() throws Exception {
         Path log = tmp.resolve("logs/deeper/runtime.log");
         Spawner.Run run = spawner.launch(new LaunchSpec(
-                List.of("sh", "-c", "echo to-stdout; echo to-stderr >&2; exec sleep 100"), null, Map.of(), log, 0));
+                List.of("sh", "-c", "echo to-stdout; echo to-stderr >&2; exec sleep 100"), null, Map.of(), log, 0, null));
         Spawner.await("both lines in the log", () -> read(log),
                 text -> text.contains("to-stdout\n") && text.contains("to-stderr\n"));
         Path fds = Path.of("/proc", Long.toString(run.process().pid()), "fd");
@@ -68,7 +68,7 @@ class RuntimeLauncherTest {
         Path log = tmp.resolve("runtime.log");
         Files.writeString(log, "earlier\n");
         for (String word : List.of("first", "second")) {
-            Spawner.Run run = spawner.launch(new LaunchSpec(List.of("echo", word), null, Map.of(), log, 0));
+            Spawner.Run run = spawner.launch(new LaunchSpec(List.of("echo", word), null, Map.of(), log, 0, null));
             assertEquals(0, run.exit().get(10, TimeUnit.SECONDS));
         }
         assertEquals("earlier\nfirst\nsecond\n", read(log));
@@ -78,7 +78,7 @@ class RuntimeLauncherTest {
     void aLogOverItsBoundIsRotatedAtLaunch() throws Exception {
         Path log = tmp.resolve("runtime.log");
         Files.writeString(log, "x".repeat(100));
-        Spawner.Run run = spawner.launch(new LaunchSpec(List.of("echo", "fresh"), null, Map.of(), log, 10));
+        Spawner.Run run = spawner.launch(new LaunchSpec(List.of("echo", "fresh"), null, Map.of(), log, 10, null));
         assertEquals(0, run.exit().get(10, TimeUnit.SECONDS));
         assertEquals("fresh\n", read(log));
         assertEquals("x".repeat(100), read(tmp.resolve("runtime.log.1")));
@@ -89,7 +89,7 @@ class RuntimeLauncherTest {
         List<String> args = List.of("a b", "$HOME", "'quoted'", "\"dq\"", "${x}", "*", "; exit 9", "");
         List<String> command = new java.util.ArrayList<>(List.of("sh", "-c", "printf '<%s>\\n' \"$@\"", "argv0"));
         command.addAll(args);
-        Spawner.Run run = spawner.launch(new LaunchSpec(command, null, Map.of(), tmp.resolve("argv.log"), 0));
+        Spawner.Run run = spawner.launch(new LaunchSpec(command, null, Map.of(), tmp.resolve("argv.log"), 0, null));
         assertEquals(0, run.exit().get(10, TimeUnit.SECONDS));
         assertEquals("<a b>\n<$HOME>\n<'quoted'>\n<\"dq\">\n<${x}>\n<*>\n<; exit 9>\n<>\n", read(run.log()));
     }
@@ -99,7 +99,7 @@ class RuntimeLauncherTest {
         Path workdir = Files.createDirectory(tmp.resolve("work dir"));
         Spawner.Run run = spawner.launch(new LaunchSpec(
                 List.of("sh", "-c", "echo \"var=$GLYPH_TEST_VAR\"; echo \"path=${PATH:+set}\"; pwd -P"),
-                workdir, Map.of("GLYPH_TEST_VAR", "hello world"), tmp.resolve("env.log"), 0));
+                workdir, Map.of("GLYPH_TEST_VAR", "hello world"), tmp.resolve("env.log"), 0, null));
         assertEquals(0, run.exit().get(10, TimeUnit.SECONDS));
         assertEquals("var=hello world\npath=set\n" + workdir.toRealPath() + "\n", read(run.log()));
     }
@@ -157,7 +157,7 @@ class RuntimeLauncherTest {
     @Test
     void aMissingWorkingDirectoryIsALaunchException() {
         LaunchException e = assertThrows(LaunchException.class, () -> spawner.launch(new LaunchSpec(
-                List.of("true"), tmp.resolve("missing"), Map.of(), tmp.resolve("x.log"), 0)));
+                List.of("true"), tmp.resolve("missing"), Map.of(), tmp.resolve("x.log"), 0, null)));
         assertTrue(e.getMessage().contains("missing"), e.getMessage());
     }
 
@@ -165,13 +165,13 @@ class RuntimeLauncherTest {
     void anUnwritableLogIsALaunchException() throws Exception {
         Path notADir = Files.writeString(tmp.resolve("file"), "");
         assertThrows(LaunchException.class, () -> spawner.launch(new LaunchSpec(
-                List.of("true"), null, Map.of(), notADir.resolve("runtime.log"), 0)));
+                List.of("true"), null, Map.of(), notADir.resolve("runtime.log"), 0, null)));
     }
 
     @Test
     void anEmptyCommandIsRefused() {
         assertThrows(IllegalArgumentException.class,
-                () -> new LaunchSpec(List.of(), null, Map.of(), tmp.resolve("x.log"), 0));
+                () -> new LaunchSpec(List.of(), null, Map.of(), tmp.resolve("x.log"), 0, null));
     }
 
     private static String read(Path file) {

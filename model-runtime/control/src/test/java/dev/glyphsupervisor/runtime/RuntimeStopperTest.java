@@ -116,6 +116,32 @@ class RuntimeStopperTest {
         assertEquals(java.util.Optional.empty(), PortCheck.awaitFree(port, Duration.ofSeconds(5)));
     }
 
+    /**
+     * Issue 13.3: a worker that left the session and ignores SIGTERM. The TERM ends its parent, which re-parents the
+     * worker out of the tree (no longer in the group, the session or under any member); it was seen in the tree, so
+     * it must still get the SIGKILL after the grace, be named, and be gone when the stop says it converged.
+     */
+    @Test
+    void aWorkerThatLeftTheSessionAndIgnoresTermIsKilledAfterItsParentDies() throws Exception {
+        Spawner.Run run = spawner.launch("sh", "-c", "setsid sh -c 'trap \"\" TERM; exec sleep 100' & wait");
+        long worker = Spawner.await("the escaped sleep", () -> ProcessTree.members(run.process()),
+                m -> m.stream().anyMatch(p -> p.comm().equals("sleep"))).stream()
+                .filter(p -> p.comm().equals("sleep")).findFirst().orElseThrow().pid();
+        try {
+            assertEquals(worker, ProcessTable.get(worker).orElseThrow().sid(), "it leads a session of its own");
+
+            StopReport report = stopper.stop(run.process(), Duration.ofMillis(300), KILL_TIMEOUT);
+
+            assertEquals("SIGKILL", report.signal(), report.toString());
+            assertTrue(report.termed().contains(worker), report.toString());
+            assertTrue(report.survivorsKilled().contains(worker), report.toString());
+            assertTrue(report.converged(), report.toString());
+            assertTrue(ProcessTable.get(worker).filter(p -> !p.isZombie()).isEmpty(), "the worker is gone");
+        } finally {
+            Signals.kill(worker, Signals.SIGKILL);
+        }
+    }
+
     private static List<Long> sorted(List<Long> pids) {
         return pids.stream().sorted().toList();
     }

@@ -36,7 +36,7 @@ final class Spawner implements AutoCloseable {
     }
 
     Run launch(String... command) throws LaunchException {
-        return launch(new LaunchSpec(List.of(command), null, Map.of(), dir.resolve("run" + ++count + ".log"), 0));
+        return launch(new LaunchSpec(List.of(command), null, Map.of(), dir.resolve("run" + ++count + ".log"), 0, null));
     }
 
     Run launch(LaunchSpec spec) throws LaunchException {

@@ -1,0 +1,77 @@
+package dev.glyphsupervisor.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * This JVM as a child subreaper: an orphan of a launched tree is re-parented to it (not to init), and once dead is
+ * collected by {@link Subreaper#reap} with its exit status, while the launched command's own status stays Java's.
+ */
+class SubreaperTest {
+
+    @TempDir
+    Path tmp;
+    private Spawner spawner;
+    private static final long SELF = ProcessHandle.current().pid();
+
+    @BeforeAll
+    static void becomeSubreaper() {
+        assertTrue(Subreaper.enable(), "prctl(PR_SET_CHILD_SUBREAPER) refused here");
+    }
+
+    @BeforeEach
+    void setUp() {
+        spawner = new Spawner(tmp);
+    }
+
+    @AfterEach
+    void cleanup() {
+        spawner.close();
+    }
+
+    @Test
+    void anOrphanIsReparentedToUsAndReapedWithItsStatus() throws Exception {
+        Spawner.Run run = spawner.launch(new LaunchSpec(List.of("sh", "-c", "setsid sleep 100 & exit 0"), null,
+                Map.of(), tmp.resolve("orphan.log"), 0, tmp.toString()));
+        assertEquals(0, run.exit().get(10, TimeUnit.SECONDS), "the launched command's status is still Java's");
+        ProcInfo orphan = Spawner.await("the orphaned sleep", () -> ProcessTree.members(run.process()),
+                m -> m.size() == 1 && m.get(0).comm().equals("sleep")).get(0);
+        assertEquals(SELF, orphan.ppid(), "re-parented to this JVM, not to init");
+
+        Signals.kill(orphan.pid(), Signals.SIGKILL);
+        Spawner.await("the orphan a zombie of ours", () -> ProcessTable.get(orphan.pid()).map(ProcInfo::isZombie),
+                z -> z.orElse(false));
+        Subreaper.reap();
+
+        assertEquals(java.util.Optional.empty(), ProcessTable.get(orphan.pid()), "collected");
+        assertEquals(OptionalInt.of(128 + Signals.SIGKILL), Subreaper.exitStatus(orphan.pid(), orphan.startTicks()));
+    }
+
+    @Test
+    void theLaunchedCommandIsNeverTakenFromJava() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            Spawner.Run run = spawner.launch("sh", "-c", "exit 7");
+            Subreaper.reap();
+            assertEquals(7, run.exit().get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void exitCodesFollowJavasConvention() {
+        assertEquals(0, Subreaper.javaExitCode(0));
+        assertEquals(3, Subreaper.javaExitCode(3 << 8));
+        assertEquals(137, Subreaper.javaExitCode(9));
+        assertEquals(143, Subreaper.javaExitCode(15 | 0x80)); // core dump bit
+    }
+}
