@@ -40,7 +40,8 @@ public final class Supervisor {
     public record Snapshot(State state, long generation, long pid, ProbePhase phase,
                            String lastRestartReason, java.time.Instant lastRestartAt, String lastRestartDetail,
                            java.time.Instant launchedAt,
-                           String pausedBy, java.time.Instant pausedAt, boolean shuttingDown) {
+                           String pausedBy, java.time.Instant pausedAt, boolean shuttingDown,
+                           SupervisorStateMachine.LaunchRefusal launchRefusal) {
     }
 
     private final SupervisorStateMachine machine;
@@ -70,7 +71,12 @@ public final class Supervisor {
         /** The breach (or null) and why the GPU could not be read (or null), for generation {@code generation}. */
         Verdict check(long generation);
 
-        record Verdict(dev.glyphsupervisor.core.MemoryBreach breach, String gpuUnknown) {
+        /** Also the devices over their limit because of other processes (or null), which restart nothing. */
+        record Verdict(dev.glyphsupervisor.core.MemoryBreach breach, String gpuUnknown,
+                       dev.glyphsupervisor.core.DeviceOverLimit overLimit) {
+            public Verdict(dev.glyphsupervisor.core.MemoryBreach breach, String gpuUnknown) {
+                this(breach, gpuUnknown, null);
+            }
         }
 
         MemoryCheck NONE = generation -> new Verdict(null, null);
@@ -250,7 +256,7 @@ public final class Supervisor {
             metrics.probeCycle(wanted == ProbePhase.LIVENESS ? "liveness" : "startup");
             if (wanted == ProbePhase.LIVENESS) {
                 MemoryCheck.Verdict v = memory.check(s.generation());
-                post(new Event.ProbeCycle(s.generation(), wanted, results, v.breach(), v.gpuUnknown()));
+                post(new Event.ProbeCycle(s.generation(), wanted, results, v.breach(), v.gpuUnknown(), v.overLimit()));
             } else {
                 post(new Event.ProbeCycle(s.generation(), wanted, results));
             }
@@ -353,7 +359,7 @@ public final class Supervisor {
         snapshot = new Snapshot(machine.state(), machine.generation(), machine.pid(), machine.probePhase(),
                 machine.lastRestartReason(), machine.lastRestartAt(), machine.lastRestartDetail(),
                 machine.launchedAt(),
-                machine.pausedBy(), machine.pausedAt(), machine.shuttingDown());
+                machine.pausedBy(), machine.pausedAt(), machine.shuttingDown(), machine.launchRefusal());
         metrics.state(snapshot.state().name());
         String line = statusLine();
         if (!line.equals(lastStatusLine)) { // only the loop thread publishes after construction
