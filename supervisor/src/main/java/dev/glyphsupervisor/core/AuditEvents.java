@@ -18,6 +18,8 @@ public final class AuditEvents {
     public static final String SUPERVISOR_STOPPED = "supervisor_stopped";
     /** A launch happened: a generation. */
     public static final String RUNTIME_LAUNCHED = "runtime_launched";
+    /** The launched command exited 0 and left its tree running: it started the server in the background. */
+    public static final String RUNTIME_FORKED = "runtime_forked";
     /** The first healthy probe of a launch. */
     public static final String RUNTIME_HEALTHY = "runtime_healthy";
     /** A liveness probe failed. */
