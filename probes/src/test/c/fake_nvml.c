@@ -251,6 +251,9 @@ static long long now_ms(void) {
     return (long long) t.tv_sec * 1000LL + t.tv_nsec / 1000000;
 }
 
+/* The time of the current call, taken once, so that a process is listed or unowned alike for the whole call. */
+static long long call_ms;
+
 /* Alive and not a zombie, by /proc/<pid>/stat's state field (after the last ')' of the command name). */
 static int alive(unsigned int pid) {
     char path[64];
@@ -323,11 +326,12 @@ static struct seen_process *find_seen(int device, const char *entry, unsigned in
  * one lingers (listed, then unowned) as the "linger" directive says, and is forgotten after that.
  */
 static void refresh_marks(void) {
+    call_ms = now_ms();
     if (state.mark_count == 0) {
         seen_count = 0;
         return;
     }
-    long long now = now_ms();
+    long long now = call_ms;
     int found[MAX_SEEN] = {0};
     DIR *proc = opendir("/proc");
     struct dirent *e;
@@ -386,16 +390,21 @@ static void refresh_marks(void) {
 }
 
 /* A seen process is listed while it lives and, once dead, for the "linger" directive's listed time. */
-static int seen_listed(const struct seen_process *p, long long now) {
-    return p->died_ms == 0 || state.linger_listed_ms < 0 || now - p->died_ms <= state.linger_listed_ms;
+static int seen_listed(const struct seen_process *p) {
+    return p->died_ms == 0 || state.linger_listed_ms < 0 || call_ms - p->died_ms <= state.linger_listed_ms;
+}
+
+/* Dead, no longer listed, and its memory not yet freed: the "linger" directive's unowned time after the listed one. */
+static int seen_unowned(const struct seen_process *p) {
+    return !seen_listed(p) && (state.linger_unowned_ms < 0
+            || call_ms - p->died_ms <= state.linger_listed_ms + state.linger_unowned_ms);
 }
 
 /* Bytes in use on the device that no listed process accounts for: scripted, plus dead contexts not yet freed. */
 static unsigned long long unowned_bytes(int device) {
-    long long now = now_ms();
     unsigned long long bytes = state.devices[device].unowned;
     for (int i = 0; i < seen_count; i++) {
-        if (seen[i].device == device && !seen_listed(&seen[i], now)) {
+        if (seen[i].device == device && seen_unowned(&seen[i])) {
             bytes += seen[i].bytes;
         }
     }
@@ -633,9 +642,8 @@ static int device_processes(int device, struct fake_process *out) {
             out[n++] = state.processes[i];
         }
     }
-    long long now = now_ms();
     for (int i = 0; i < seen_count && n < MAX_PROCESSES; i++) {
-        if (seen[i].device == device && seen_listed(&seen[i], now)) {
+        if (seen[i].device == device && seen_listed(&seen[i])) {
             struct fake_process marked = {device, seen[i].pid, seen[i].bytes};
             out[n++] = marked;
         }

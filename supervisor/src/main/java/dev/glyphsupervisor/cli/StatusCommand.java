@@ -78,6 +78,9 @@ public final class StatusCommand implements Callable<Integer> {
                 s.path("restarts").path("last_24h").asLong(), last.path("reason").isNull() ? ""
                         : "; last: " + last.path("reason").asText() + " at " + last.path("at").asText()
                         + (last.path("detail").isTextual() ? " (" + last.path("detail").asText() + ")" : ""));
+        if (s.path("probes_current").isBoolean() && !s.path("probes_current").asBoolean() && !s.path("probes").isEmpty()) {
+            out.printf("  probe       the last results are generation %d's:%n", s.path("probes_generation").asLong());
+        }
         for (JsonNode p : s.path("probes")) {
             out.printf("  probe       %-8s %-8s %6.1f ms  %s%n", p.path("probe").asText(), p.path("status").asText(),
                     p.path("latency_ms").asDouble(), p.path("detail").asText());

@@ -94,6 +94,10 @@ final class DaemonControl implements ControlServer.Handler {
             probes.add(p);
         }
         m.put("probes", probes);
+        // Results of an earlier generation (the server since stopped, or a new launch not yet probed) are said to be.
+        long probed = supervisor.lastProbesGeneration();
+        m.put("probes_generation", probed < 0 ? null : probed);
+        m.put("probes_current", probed == s.generation() && s.state().hasProcess());
         Map<String, Object> summary = memory == null ? Map.of() : memory.summary();
         m.put("gpu", gpu(s, summary));
         m.put("memory", hostMemory(s, summary));

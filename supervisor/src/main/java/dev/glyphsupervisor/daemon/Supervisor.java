@@ -63,6 +63,8 @@ public final class Supervisor {
 
     private volatile Snapshot snapshot;
     private volatile List<ProbeResult> lastProbes = List.of();
+    /** The generation the last probe results are of: status says when they are from before the current launch. */
+    private volatile long lastProbesGeneration = -1;
     private final StateHistory history;
     private final Object changes = new Object();
 
@@ -181,6 +183,11 @@ public final class Supervisor {
         return lastProbes;
     }
 
+    /** The generation {@link #lastProbes()} probed. */
+    public long lastProbesGeneration() {
+        return lastProbesGeneration;
+    }
+
     /** Restarts decided since {@code since} (at most a day ago), by this daemon and the ones before it. */
     public long restartsSince(java.time.Instant since) {
         return history.restartsSince(since);
@@ -249,6 +256,7 @@ public final class Supervisor {
         }
         try {
             List<ProbeResult> results = probes.get();
+            lastProbesGeneration = s.generation();
             lastProbes = results;
             for (ProbeResult r : results) {
                 metrics.probe(r.probe(), r.status().name(), r.latency());

@@ -106,7 +106,7 @@ final class GlyphctlLauncher {
         }
     }
 
-    private static synchronized Path launcherJar() {
+    static synchronized Path launcherJar() {
         if (jar == null) {
             try {
                 Path target = Path.of(System.getProperty("basedir", "."), "target");

@@ -194,12 +194,15 @@ class StatusMemoryTest {
         assertFalse(starting.path("gpu").path("reading").path("current").asBoolean(), starting.toString());
 
         Result text = glyphctl("status", "--config", dir.resolve("supervisor.yaml").toString());
-        assertFalse(text.out().contains("server 2.0 GiB"), text.out());
+        assertFalse(text.out().contains("  gpu         server "), "no tree figure of generation 1 as if current: " + text.out());
+        assertFalse(text.out().contains("  memory      server RSS "), text.out());
         assertTrue(text.out().contains("  gpu         no reading of generation 2 yet (the last one was generation 1's, at "),
                 text.out());
         assertTrue(text.out().contains("  memory      no reading of generation 2 yet (the last one was generation 1's, at "),
                 text.out());
         // the device is the device, whatever the generation: read now
         assertTrue(text.out().contains("  gpu 0       "), text.out());
+        // and the probe results shown say which generation they are of
+        assertTrue(starting.path("probes_generation").isNumber(), starting.toString());
     }
 }
