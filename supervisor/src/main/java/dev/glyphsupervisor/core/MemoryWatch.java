@@ -83,8 +83,9 @@ public final class MemoryWatch {
         }
         overLimit = overIndexes.isEmpty() ? null : new DeviceOverLimit(overIndexes, Map.of(
                 "devices", others,
-                "why", "other processes hold the memory over the limit: restarting the server would not bring the "
-                        + "device back under it (its own growth since its first reading is less than the overshoot)"));
+                "why", "restarting the server would not bring the device back under its limit: the server's own growth "
+                        + "since its first reading is less than the overshoot (other processes, or the server's size "
+                        + "at its start, hold the rest)"));
 
         if (limits.maxTreeGpu() >= 0 && s.treeGpu() >= 0 && s.treeGpu() > limits.maxTreeGpu()) {
             return Optional.of(treeBreach("gpu_memory", "tree_gpu_memory", s.treeGpu(), limits.maxTreeGpu(),

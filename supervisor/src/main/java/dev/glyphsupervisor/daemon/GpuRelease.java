@@ -158,7 +158,9 @@ final class GpuRelease {
         for (DeviceReading d : r.devices()) {
             long need = needs.getOrDefault(d.index(), 0L);
             long limit = deviceLimit.applyAsLong(d.total());
-            long ceiling = limit >= 0 ? Math.min(limit, d.total()) : d.total();
+            // The device's limit is the ceiling where the server alone fits under it; where it does not (a limit set
+            // below the server's own size), the limit cannot be met by waiting, and only the total can be.
+            long ceiling = limit >= 0 && need <= limit ? Math.min(limit, d.total()) : d.total();
             long free = ceiling - d.used();
             if (need <= 0 || need <= free) {
                 continue;
@@ -169,6 +171,7 @@ final class GpuRelease {
             m.put("used", d.used());
             m.put("total", d.total());
             m.put("limit", limit >= 0 ? limit : null);
+            m.put("ceiling", ceiling);
             m.put("needs", need);
             m.put("free", Math.max(0, free));
             Map<String, Object> processes = new TreeMap<>();
@@ -179,7 +182,7 @@ final class GpuRelease {
             m.put("unowned", unowned(d));
             devices.add(m);
             words.add("GPU " + d.index() + " has " + DataSize.human(Math.max(0, free)) + " free"
-                    + (limit >= 0 ? " under its limit of " + DataSize.human(limit) : "") + ", the server needs "
+                    + (ceiling < d.total() ? " under its limit of " + DataSize.human(ceiling) : "") + ", the server needs "
                     + DataSize.human(need) + "; in use " + DataSize.human(d.used()) + holders(d));
         }
         if (devices.isEmpty()) {
