@@ -51,8 +51,8 @@ public final class MemoryTrend {
             return Double.NaN;
         }
         // Relative to the first point, in time and in bytes: a flat series is then exactly zero and fits a rate of
-        // exactly zero. In absolute bytes (~10^9) the two products below differ in their last bits, which made a flat
-        // tree "grow" by a few bytes an hour and reach its limit in 7366954511634469 s.
+        // exactly zero. In absolute bytes (~10^9) the two products below differ in their last bits, and a flat tree
+        // would "grow" by a few bytes an hour and reach its limit in a few hundred million years.
         Instant origin = points.peekFirst().at();
         long base = points.peekFirst().bytes();
         double n = points.size();
