@@ -48,8 +48,16 @@ public final class SupervisorStateMachine {
     private Instant pausedAt;
 
     public SupervisorStateMachine(CoreSettings settings, DoubleSupplier random) {
+        this(settings, random, FailureCauses.DEFAULT, 2);
+    }
+
+    public SupervisorStateMachine(CoreSettings settings, DoubleSupplier random, FailureCauses causes, int hopelessAfter) {
         this.settings = settings;
         this.restartPolicy = new RestartPolicy(settings, random);
+    }
+
+    public FailureReport lastFailure() {
+        return null;
     }
 
     public State state() {
