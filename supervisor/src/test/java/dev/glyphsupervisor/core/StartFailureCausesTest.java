@@ -79,12 +79,18 @@ class StartFailureCausesTest {
         List<Action> all = new ArrayList<>(send(new Event.Exited(gen, 1, new OutputTail(lines))));
         List<Action> stopped = send(new Event.Stopped(gen, true, "tree gone"));
         all.addAll(stopped);
-        if (machine.state() == State.BACKOFF) {
-            Action.Schedule relaunch = (Action.Schedule) stopped.get(stopped.size() - 1);
-            now = relaunch.at();
-            all.addAll(send(relaunch.event()));
-        }
+        all.addAll(waitOutTheBackoff(stopped));
         return all;
+    }
+
+    /** When {@code stopped} (the actions of a Stopped) scheduled a backoff, moves time to its end and relaunches. */
+    private List<Action> waitOutTheBackoff(List<Action> stopped) {
+        if (machine.state() != State.BACKOFF) {
+            return List.of();
+        }
+        Action.Schedule relaunch = (Action.Schedule) stopped.get(stopped.size() - 1);
+        now = relaunch.at();
+        return send(relaunch.event());
     }
 
     private void healthy() {
@@ -195,7 +201,7 @@ class StartFailureCausesTest {
         advance(Duration.ofMinutes(10));
         long gen = machine.generation();
         send(new Event.StartupDeadline(gen, new OutputTail(NO_GRADIO)));
-        send(new Event.Stopped(gen, true, ""));
+        waitOutTheBackoff(send(new Event.Stopped(gen, true, "")));
         List<Action> a = failsWith(NO_GRADIO);
         assertTrue(audits(a).stream().noneMatch(e -> e.equals("hopeless_cause")), "a timeout is not an identical exit: " + a);
     }
@@ -263,10 +269,7 @@ class StartFailureCausesTest {
             }
             assertEquals(State.STOPPING, machine.state());
             last = send(new Event.Stopped(gen, true, "", new OutputTail(List.of("RuntimeError: CUDA error: an illegal memory access was encountered"))));
-            if (machine.state() == State.BACKOFF) {
-                now = ((Action.Schedule) last.get(last.size() - 1)).at();
-                send(((Action.Schedule) last.get(last.size() - 1)).event());
-            }
+            waitOutTheBackoff(last);
         }
         assertEquals(State.FAILED, machine.state());
         Action.Audit loop = audit(last, "crash_loop");
