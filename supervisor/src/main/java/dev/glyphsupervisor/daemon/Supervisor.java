@@ -3,7 +3,9 @@ package dev.glyphsupervisor.daemon;
 import dev.glyphsupervisor.audit.AuditSink;
 import dev.glyphsupervisor.core.Action;
 import dev.glyphsupervisor.core.Event;
+import dev.glyphsupervisor.core.FailureReport;
 import dev.glyphsupervisor.core.ProbePhase;
+import dev.glyphsupervisor.core.OutputTail;
 import dev.glyphsupervisor.core.RuntimeControl;
 import dev.glyphsupervisor.core.State;
 import dev.glyphsupervisor.core.SupervisorStateMachine;
@@ -40,7 +42,8 @@ public final class Supervisor {
     public record Snapshot(State state, long generation, long pid, ProbePhase phase,
                            String lastRestartReason, java.time.Instant lastRestartAt, String lastRestartDetail,
                            java.time.Instant launchedAt,
-                           String pausedBy, java.time.Instant pausedAt, boolean shuttingDown) {
+                           String pausedBy, java.time.Instant pausedAt, boolean shuttingDown,
+                           FailureReport lastFailure) {
     }
 
     private final SupervisorStateMachine machine;
@@ -147,7 +150,7 @@ public final class Supervisor {
     void adopt(ServerRecord r, ProcessRuntimeControl runtime) {
         history.launched(r.generation());
         post(new Event.Adopt(r.generation(), r.pid()));
-        runtime.watchAdopted(r, code -> post(new Event.Exited(r.generation(), code)));
+        runtime.watchAdopted(r, code -> post(new Event.Exited(r.generation(), code, runtime.outputTail(r.generation()))));
         metrics.launched(r.launchedAt());
     }
 
@@ -307,13 +310,16 @@ public final class Supervisor {
         } else if (action instanceof Action.Stop s) {
             stopper.execute(() -> {
                 RuntimeControl.StopOutcome outcome = runtime.stop(s.generation(), s.reason());
-                post(new Event.Stopped(s.generation(), outcome.released(), outcome.detail()));
+                post(new Event.Stopped(s.generation(), outcome.released(), outcome.detail(),
+                        runtime.outputTail(s.generation())));
             });
         } else if (action instanceof Action.ClearCaches c) {
             runtime.clearCaches(c.generation());
         } else if (action instanceof Action.Schedule s) {
             long delayMs = Math.max(0, Duration.between(clock.instant(), s.at()).toMillis());
-            timers.schedule(() -> post(s.event()), delayMs, TimeUnit.MILLISECONDS);
+            timers.schedule(() -> post(withOutput(s.event())), delayMs, TimeUnit.MILLISECONDS);
+        } else if (action instanceof Action.StartFailed f) {
+            metrics.startFailure(f.cause());
         } else if (action instanceof Action.Exit) {
             finished.complete(null);
         }
@@ -328,7 +334,9 @@ public final class Supervisor {
             long pid = runtime.launch(generation, new RuntimeControl.Listener() {
                 @Override
                 public void exited(int exitCode) {
-                    launched.thenRun(() -> post(new Event.Exited(generation, exitCode)));
+                    // Read here, on the runtime's thread, as the exit is told: the loop never waits on the log.
+                    OutputTail output = runtime.outputTail(generation);
+                    launched.thenRun(() -> post(new Event.Exited(generation, exitCode, output)));
                 }
 
                 @Override
@@ -349,11 +357,19 @@ public final class Supervisor {
         }
     }
 
+    /** A startup deadline that fires carries what the launch wrote so far, read on the timer's thread. */
+    private Event withOutput(Event event) {
+        if (event instanceof Event.StartupDeadline d && d.output() == null) {
+            return new Event.StartupDeadline(d.generation(), runtime.outputTail(d.generation()));
+        }
+        return event;
+    }
+
     private void publish() {
         snapshot = new Snapshot(machine.state(), machine.generation(), machine.pid(), machine.probePhase(),
                 machine.lastRestartReason(), machine.lastRestartAt(), machine.lastRestartDetail(),
                 machine.launchedAt(),
-                machine.pausedBy(), machine.pausedAt(), machine.shuttingDown());
+                machine.pausedBy(), machine.pausedAt(), machine.shuttingDown(), machine.lastFailure());
         metrics.state(snapshot.state().name());
         String line = statusLine();
         if (!line.equals(lastStatusLine)) { // only the loop thread publishes after construction
