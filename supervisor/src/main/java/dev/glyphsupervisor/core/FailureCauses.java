@@ -72,7 +72,7 @@ public final class FailureCauses {
     public static final FailureCauses DEFAULT = new FailureCauses(List.of());
 
     private static final Map<String, String> WORDS = Map.of(
-            MISSING_MODULE, "a Python module (or library) it imports is not installed",
+            MISSING_MODULE, "a Python module or library it imports is not installed",
             GPU_OUT_OF_MEMORY, "the GPU ran out of memory",
             PORT_IN_USE, "a port it binds is already in use",
             CUDA_DRIVER, "CUDA cannot use the GPU: driver and CUDA runtime do not match, or no device is visible",
