@@ -1,5 +1,6 @@
 package dev.glyphsupervisor.config;
 
+import com.fasterxml.jackson.core.JsonToken;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -105,9 +106,9 @@ final class Section {
         if (value.isEmpty()) {
             return fallback;
         }
-        if (value.get() instanceof YamlNode.Scalar scalar && (scalar.token() == com.fasterxml.jackson.core.JsonToken.VALUE_TRUE
-                || scalar.token() == com.fasterxml.jackson.core.JsonToken.VALUE_FALSE)) {
-            return scalar.token() == com.fasterxml.jackson.core.JsonToken.VALUE_TRUE;
+        if (value.get() instanceof YamlNode.Scalar scalar
+                && (scalar.token() == JsonToken.VALUE_TRUE || scalar.token() == JsonToken.VALUE_FALSE)) {
+            return scalar.token() == JsonToken.VALUE_TRUE;
         }
         problem(key, "expected true or false, got " + value.get().describe());
         return fallback;

@@ -25,6 +25,22 @@ public final class RuntimeLogTail {
             "\u001B\\[[0-?]*[ -/]*[@-~]|\u001B\\][^\u0007\u001B]*(\u0007|\u001B\\\\)?|\u001B[@-Z\\\\-_]");
     private static final Pattern CONTROLS = Pattern.compile("[\u0000-\u0008\u000B-\u001F\u007F]");
 
+    /**
+     * Secrets a server may print (a token in an environment dump, credentials in a URL, an API key in an error): the
+     * lines go into the audit log, which never holds secrets, so their values are masked. Hugging Face and OpenAI-style
+     * keys, bearer tokens, user:password@ in URLs, and the value after a key named like a secret.
+     */
+    private static final List<Masking> SECRETS = List.of(
+            new Masking(Pattern.compile("\\bhf_[A-Za-z0-9]{20,}"), "hf_***"),
+            new Masking(Pattern.compile("\\bsk-[A-Za-z0-9_-]{16,}"), "sk-***"),
+            new Masking(Pattern.compile("(?i)(bearer\\s+)[A-Za-z0-9._~+/=-]{6,}"), "$1***"),
+            new Masking(Pattern.compile("://[^/\\s:@]+:[^/\\s@]+@"), "://***@"),
+            new Masking(Pattern.compile("(?i)((?:token|password|passwd|secret|api[_-]?key|access[_-]?key)['\"]?\\s*[=:]\\s*['\"]?)"
+                    + "(?!\\*\\*\\*)[^\\s'\",;}]+"), "$1***"));
+
+    private record Masking(Pattern pattern, String replacement) {
+    }
+
     private RuntimeLogTail() {
     }
 
@@ -94,7 +110,11 @@ public final class RuntimeLogTail {
         }
         line = ESCAPES.matcher(line).replaceAll("");
         line = line.replace('\t', ' ');
-        return CONTROLS.matcher(line).replaceAll("").stripTrailing();
+        line = CONTROLS.matcher(line).replaceAll("").stripTrailing();
+        for (Masking m : SECRETS) {
+            line = m.pattern().matcher(line).replaceAll(m.replacement());
+        }
+        return line;
     }
 
     private static long size(Path file) {

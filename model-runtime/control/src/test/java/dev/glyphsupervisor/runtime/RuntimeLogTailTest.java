@@ -103,6 +103,22 @@ class RuntimeLogTailTest {
     }
 
     @Test
+    void secretsAServerPrintsAreMaskedBeforeTheLinesLeaveTheLog() throws IOException {
+        append("HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 python3 app.py\n"
+                + "requests.exceptions.HTTPError: 401 for https://user:s3cret@huggingface.co/api (Authorization: Bearer abc.def.ghi-123)\n"
+                + "openai.AuthenticationError: Incorrect API key provided: sk-proj-0123456789abcdefghij\n"
+                + "config: {'api_key': 'xyz', password=hunter2, token: 'tok123'}\n");
+        List<String> lines = RuntimeLogTail.read(log(), 0, 0, 4096, 20);
+        String all = String.join("\n", lines);
+        for (String secret : List.of("AbCdEfGhIjKlMnOp", "s3cret", "abc.def.ghi-123", "0123456789abcdefghij", "xyz",
+                "hunter2", "tok123")) {
+            assertTrue(!all.contains(secret), secret + " leaked: " + all);
+        }
+        assertEquals("openai.AuthenticationError: Incorrect API key provided: sk-***", lines.get(2));
+        assertTrue(lines.get(1).startsWith("requests.exceptions.HTTPError: 401 for https://***@huggingface.co/api"), lines.get(1));
+    }
+
+    @Test
     void invalidUtf8IsReplacedNotFatal() throws IOException {
         Files.write(log(), new byte[] {'o', 'k', '\n', (byte) 0xff, (byte) 0xfe, 'x', '\n'});
         List<String> lines = RuntimeLogTail.read(log(), 0, 0, 4096, 20);
