@@ -3,7 +3,6 @@ package dev.glyphsupervisor.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.glyphsupervisor.config.DataSize;
-import dev.glyphsupervisor.config.HumanDuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -75,12 +74,12 @@ public final class StatusCommand implements Callable<Integer> {
         } else {
             out.printf("  server      not running, generation %d%n", s.path("generation").asLong());
         }
+        FailureLines.print(out, s.path("last_failure"));
         JsonNode last = s.path("last_restart");
         out.printf("  restarts    %d total, %d in the last 24 h%s%n", s.path("restarts").path("total").asLong(),
                 s.path("restarts").path("last_24h").asLong(), last.path("reason").isNull() ? ""
                         : "; last: " + last.path("reason").asText() + " at " + last.path("at").asText()
                         + (last.path("detail").isTextual() ? " (" + last.path("detail").asText() + ")" : ""));
-        printFailure(out, s.path("last_failure"));
         for (JsonNode p : s.path("probes")) {
             out.printf("  probe       %-8s %-8s %6.1f ms  %s%n", p.path("probe").asText(), p.path("status").asText(),
                     p.path("latency_ms").asDouble(), p.path("detail").asText());
@@ -113,45 +112,11 @@ public final class StatusCommand implements Callable<Integer> {
             case "STARTING" -> "starting (waiting for the first healthy probe)";
             case "STOPPING" -> "restarting: stopping the old process tree";
             case "BACKOFF" -> "restarting: waiting out the backoff before the next launch";
-            case "FAILED" -> s.path("last_failure").path("hopeless").asBoolean()
-                    ? "gave up: the same failure, which no retry can fix, " + s.path("last_failure").path("identical_failures").asInt()
-                            + " times in a row; fix it, and the next slow retry (every " + HumanDuration.format(Duration.ofSeconds(
-                            s.path("last_failure").path("retry_every_s").asLong())) + ") picks it up (glyphctl restart retries now)"
-                    : "crash loop: only a slow retry remains (glyphctl restart retries now)";
+            case "FAILED" -> FailureLines.gaveUp(s.path("last_failure"))
+                    .orElse("crash loop: only a slow retry remains (glyphctl restart retries now)");
             case "PAUSED" -> "stopped on purpose by " + s.path("paused_by").asText() + " (glyphctl start resumes)";
             default -> state.toLowerCase();
         };
-    }
-
-    /** Why the server did not start (or stay up), while it has not been healthy since: the decisive line and cause. */
-    private static void printFailure(PrintWriter out, JsonNode f) {
-        if (!f.isObject()) {
-            return; // healthy since, or an older daemon
-        }
-        String line = f.path("cause_line").isTextual() ? f.path("cause_line").asText() : null;
-        String what = switch (f.path("reason").asText()) {
-            case "exited" -> f.path("before_healthy").asBoolean() ? "the launch script failed" : "the server exited";
-            case "startup_timeout" -> "not healthy within the startup timeout";
-            case "unhealthy" -> "the server failed its health checks";
-            default -> "the server failed (" + f.path("reason").asText() + ")";
-        };
-        out.printf("  failure     %s%n", what + (line == null ? ", and wrote nothing to its log" : ": " + line));
-        StringBuilder cause = new StringBuilder(f.path("cause").asText());
-        if (f.path("explanation").isTextual()) {
-            cause.append(" (").append(f.path("explanation").asText()).append(')');
-        }
-        if (f.path("exit_code").isIntegralNumber()) {
-            cause.append("; exit ").append(f.path("exit_code").asInt());
-        }
-        int identical = f.path("identical_failures").asInt(1);
-        if (identical > 1) {
-            cause.append("; ").append(identical).append(" identical failures in a row");
-        }
-        if (!f.path("retry").asBoolean(true)) {
-            cause.append("; no retry can fix this");
-        }
-        out.printf("  cause       %s%n", cause);
-        out.printf("  log         %s%n", f.path("runtime_log").asText());
     }
 
     private static String bytes(JsonNode n) {

@@ -25,6 +25,17 @@ public final class SupervisorStateMachine {
 
     private final CoreSettings settings;
     private final RestartPolicy restartPolicy;
+    private final FailureCauses causes;
+    private final int hopelessAfter;
+    /** The last failure while the server has not been healthy since; its identicalFailures is the run so far. */
+    private FailureReport lastFailure;
+    /** The stop in flight follows {@code hopelessAfter} identical failures no retry can fix: FAILED after it. */
+    private boolean givingUp;
+
+    /** The audit event of giving up on a cause no retry can fix, and its own fields. */
+    public static final String HOPELESS_CAUSE = "hopeless_cause";
+    public static final String IDENTICAL_FAILURES = "identical_failures";
+    public static final String HOPELESS_AFTER = "hopeless_after";
 
     private State state = State.STOPPED;
     private long generation;
@@ -47,31 +58,12 @@ public final class SupervisorStateMachine {
     private boolean pausing;
     private String pausedBy;
     private Instant pausedAt;
-    private final FailureCauses causes;
-    private final int hopelessAfter;
-    /** The last failure while the server has not been healthy since; its identicalFailures is the run so far. */
-    private FailureReport lastFailure;
-    /** The stop in flight follows {@code hopelessAfter} identical failures no retry can fix: FAILED after it. */
-    private boolean givingUp;
-
-    /** The audit event of giving up on a cause no retry can fix, and its own fields. */
-    public static final String HOPELESS_CAUSE = "hopeless_cause";
-    public static final String IDENTICAL_FAILURES = "identical_failures";
-    public static final String HOPELESS_AFTER = "hopeless_after";
 
     public SupervisorStateMachine(CoreSettings settings, DoubleSupplier random) {
-        this(settings, random, FailureCauses.DEFAULT, 2);
-    }
-
-    /**
-     * {@code causes} names why a launch failed; {@code hopelessAfter} identical failures in a row before a first healthy
-     * answer, of a cause that no retry can fix, make the server FAILED (with the slow retry) at once.
-     */
-    public SupervisorStateMachine(CoreSettings settings, DoubleSupplier random, FailureCauses causes, int hopelessAfter) {
         this.settings = settings;
         this.restartPolicy = new RestartPolicy(settings, random);
-        this.causes = causes;
-        this.hopelessAfter = hopelessAfter;
+        this.causes = settings.causes();
+        this.hopelessAfter = settings.hopelessAfter();
     }
 
     /** The last failure while the server has not been healthy since it, or null. */

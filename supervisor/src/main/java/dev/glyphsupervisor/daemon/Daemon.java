@@ -127,7 +127,7 @@ public final class Daemon {
             ProbeSet probes = new ProbeSet(config.runtime(), config.probes(), runtime::mainProcess,
                     runtime::beforeProbeCycle);
             SupervisorStateMachine machine = new SupervisorStateMachine(settings(config),
-                    () -> ThreadLocalRandom.current().nextDouble(), causes, config.restart().hopelessAfter());
+                    () -> ThreadLocalRandom.current().nextDouble());
             MemoryWatch watch = config.probes().gpu().isPresent() || config.probes().host().isPresent()
                     ? new MemoryWatch(limits(config)) : null;
             StateHistory history = StateHistory.load(config.stateDir());
@@ -331,7 +331,9 @@ public final class Daemon {
                 config.restart().backoffReset(),
                 config.restart().crashLoop().maxRestarts(),
                 config.restart().crashLoop().window(),
-                config.restart().maintenanceSkipWithin());
+                config.restart().maintenanceSkipWithin(),
+                causes(config),
+                config.restart().hopelessAfter());
     }
 
     /** The cause table: the user's rows (restart.causes), then the built-in ones. */

@@ -3,12 +3,8 @@ package dev.glyphsupervisor.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.glyphsupervisor.config.SupervisorConfig;
 import dev.glyphsupervisor.control.ControlServer;
-import dev.glyphsupervisor.core.Diagnosis;
-import dev.glyphsupervisor.core.FailureCauses;
-import dev.glyphsupervisor.core.FailureReport;
 import dev.glyphsupervisor.core.MemoryWatch;
 import dev.glyphsupervisor.core.State;
-import dev.glyphsupervisor.core.SupervisorStateMachine;
 import dev.glyphsupervisor.probes.ProbeResult;
 import dev.glyphsupervisor.runtime.ProcInfo;
 import dev.glyphsupervisor.runtime.ProcessTable;
@@ -81,7 +77,7 @@ final class DaemonControl implements ControlServer.Handler {
         last.put("at", s.lastRestartAt() == null ? null : s.lastRestartAt().toString());
         last.put("detail", s.lastRestartDetail());
         m.put("last_restart", last);
-        m.put("last_failure", lastFailure(s.lastFailure()));
+        m.put("last_failure", FailureStatus.of(supervisor.lastFailure(), config));
         List<Map<String, Object>> probes = new ArrayList<>();
         for (ProbeResult r : supervisor.lastProbes()) {
             Map<String, Object> p = new LinkedHashMap<>();
@@ -158,31 +154,6 @@ final class DaemonControl implements ControlServer.Handler {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("state", after.state().name());
         m.put("paused_by", after.pausedBy());
-        return m;
-    }
-
-    /**
-     * The last failure while the server has not been healthy since (null once it is): why it did not start, in the
-     * audit log's words ({@link Diagnosis} fields), with what the cause means.
-     */
-    private Map<String, Object> lastFailure(FailureReport f) {
-        if (f == null) {
-            return null;
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("reason", f.reason());
-        m.put("at", f.at().toString());
-        m.put("before_healthy", f.beforeHealthy());
-        m.put("exit_code", f.exitCode());
-        m.putAll(f.diagnosis().fields(false));
-        m.put("explanation", FailureCauses.explain(f.diagnosis().cause()).orElse(null));
-        m.put("retry", f.diagnosis().retry());
-        m.put(SupervisorStateMachine.IDENTICAL_FAILURES, f.identicalFailures());
-        m.put("hopeless", f.hopeless());
-        m.put(SupervisorStateMachine.HOPELESS_AFTER, config.restart().hopelessAfter());
-        m.put("retry_every_s", config.restart().backoffMax().toSeconds());
-        m.put(Diagnosis.LOG_TAIL, f.diagnosis().logTail());
-        m.put("runtime_log", config.runtime().log().toString());
         return m;
     }
 

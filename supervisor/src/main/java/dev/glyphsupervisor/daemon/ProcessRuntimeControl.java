@@ -3,7 +3,6 @@ package dev.glyphsupervisor.daemon;
 import dev.glyphsupervisor.audit.AuditSink;
 import dev.glyphsupervisor.config.RuntimeConfig;
 import dev.glyphsupervisor.config.RestartConfig;
-import dev.glyphsupervisor.core.OutputTail;
 import dev.glyphsupervisor.core.RuntimeControl;
 import dev.glyphsupervisor.runtime.CacheCleaner;
 import dev.glyphsupervisor.runtime.CacheReport;
@@ -384,11 +383,13 @@ public final class ProcessRuntimeControl implements RuntimeControl {
      * another generation is read from its start), and the kernel's OOM record since its launch.
      */
     @Override
-    public OutputTail outputTail(long generation) {
+    public dev.glyphsupervisor.core.OutputTail outputTail(long generation) {
         boolean known = generation == logGeneration;
         java.util.List<String> lines = RuntimeLogTail.read(config.log(), known ? logStart : 0,
-                known ? logRotations.get() : 0, OutputTail.SCAN_BYTES, OutputTail.SCAN_LINES);
-        return new OutputTail(lines, known ? OomKills.evidence(oomAtLaunch, OomKills.read()) : null);
+                known ? logRotations.get() : 0, dev.glyphsupervisor.core.OutputTail.SCAN_BYTES,
+                dev.glyphsupervisor.core.OutputTail.SCAN_LINES);
+        return new dev.glyphsupervisor.core.OutputTail(lines,
+                known ? OomKills.evidence(oomAtLaunch, OomKills.read()) : null);
     }
 
     private void markOutputStart(long generation) {

@@ -42,8 +42,7 @@ public final class Supervisor {
     public record Snapshot(State state, long generation, long pid, ProbePhase phase,
                            String lastRestartReason, java.time.Instant lastRestartAt, String lastRestartDetail,
                            java.time.Instant launchedAt,
-                           String pausedBy, java.time.Instant pausedAt, boolean shuttingDown,
-                           FailureReport lastFailure) {
+                           String pausedBy, java.time.Instant pausedAt, boolean shuttingDown) {
     }
 
     private final SupervisorStateMachine machine;
@@ -65,6 +64,7 @@ public final class Supervisor {
 
     private volatile Snapshot snapshot;
     private volatile List<ProbeResult> lastProbes = List.of();
+    private volatile FailureReport lastFailure;
     private final StateHistory history;
     private final Object changes = new Object();
 
@@ -171,6 +171,11 @@ public final class Supervisor {
 
     public Snapshot snapshot() {
         return snapshot;
+    }
+
+    /** Why the server last failed, while it has not been healthy since (for status), or null. */
+    public FailureReport lastFailure() {
+        return lastFailure;
     }
 
     /** The last cycle's probe results (startup or liveness). */
@@ -366,10 +371,11 @@ public final class Supervisor {
     }
 
     private void publish() {
+        lastFailure = machine.lastFailure(); // before the snapshot: whoever sees the new snapshot sees it too
         snapshot = new Snapshot(machine.state(), machine.generation(), machine.pid(), machine.probePhase(),
                 machine.lastRestartReason(), machine.lastRestartAt(), machine.lastRestartDetail(),
                 machine.launchedAt(),
-                machine.pausedBy(), machine.pausedAt(), machine.shuttingDown(), machine.lastFailure());
+                machine.pausedBy(), machine.pausedAt(), machine.shuttingDown());
         metrics.state(snapshot.state().name());
         String line = statusLine();
         if (!line.equals(lastStatusLine)) { // only the loop thread publishes after construction

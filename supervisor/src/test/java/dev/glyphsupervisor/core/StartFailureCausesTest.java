@@ -38,6 +38,12 @@ class StartFailureCausesTest {
     private Instant now = Instant.parse("2026-11-26T12:00:00Z");
     private SupervisorStateMachine machine = new SupervisorStateMachine(SETTINGS, () -> 0.0);
 
+    private static CoreSettings with(FailureCauses causes, int hopelessAfter) {
+        return new CoreSettings(SETTINGS.startupTimeout(), SETTINGS.failureThreshold(), SETTINGS.backoffInitial(),
+                SETTINGS.backoffMax(), SETTINGS.backoffReset(), SETTINGS.crashLoopMaxRestarts(), SETTINGS.crashLoopWindow(),
+                SETTINGS.maintenanceSkipWithin(), causes, hopelessAfter);
+    }
+
     private List<Action> send(Event e) {
         return machine.handle(e, now);
     }
@@ -224,7 +230,7 @@ class StartFailureCausesTest {
 
     @Test
     void howManyIdenticalFailuresAreEnoughIsConfigurable() {
-        machine = new SupervisorStateMachine(SETTINGS, () -> 0.0, FailureCauses.DEFAULT, 3);
+        machine = new SupervisorStateMachine(with(FailureCauses.DEFAULT, 3), () -> 0.0);
         failsWith(NO_GRADIO);
         failsWith(NO_GRADIO);
         assertEquals(State.STARTING, machine.state());
@@ -235,8 +241,8 @@ class StartFailureCausesTest {
 
     @Test
     void theUsersTableMayMakeACauseHopeless() {
-        machine = new SupervisorStateMachine(SETTINGS, () -> 0.0, new FailureCauses(List.of(
-                new FailureCause("gpu_out_of_memory", Pattern.compile("CUDA out of memory"), false))), 2);
+        machine = new SupervisorStateMachine(with(new FailureCauses(List.of(
+                new FailureCause("gpu_out_of_memory", Pattern.compile("CUDA out of memory"), false))), 2), () -> 0.0);
         failsWith(CUDA_OOM);
         failsWith(CUDA_OOM);
         assertEquals(State.FAILED, machine.state());
