@@ -64,9 +64,10 @@ public final class Supervisor {
 
     private volatile Snapshot snapshot;
     private volatile List<ProbeResult> lastProbes = List.of();
-    private volatile FailureReport lastFailure;
     private final StateHistory history;
     private final Object changes = new Object();
+    /** Why the server last failed, while it has not been healthy since; published with the snapshot. */
+    private volatile FailureReport lastFailure;
 
     /** The memory side of a liveness cycle: a reading checked against the limits. */
     public interface MemoryCheck {
