@@ -27,9 +27,14 @@ public final class CdsTraining {
     private static final String ANSWER = "{\"v\":1,\"ok\":true,\"state\":\"RUNNING\",\"pid\":2,\"pgid\":2,\"generation\":1,"
             + "\"uptime_s\":168,\"daemon_pid\":1,\"daemon_uptime_s\":168,\"restarts\":{\"total\":1,\"last_24h\":1},"
             + "\"last_restart\":{\"reason\":\"probe\",\"at\":\"2026-01-01T00:00:00Z\"},\"probes\":[{\"probe\":\"http\","
-            + "\"status\":\"SUCCESS\",\"detail\":\"status 200\",\"latency_ms\":3.5}],\"gpu\":{\"tree_bytes\":1048576,"
-            + "\"limit_bytes\":2097152,\"growth_bytes_per_hour\":1024,\"time_to_limit_s\":3600},\"memory\":{\"tree_rss_bytes\":"
-            + "1048576,\"limit_bytes\":null,\"growth_bytes_per_hour\":null,\"host_available_bytes\":4194304},\"paused_by\":null,"
+            + "\"status\":\"SUCCESS\",\"detail\":\"status 200\",\"latency_ms\":3.5}],\"gpu\":{\"configured\":true,"
+            + "\"tree_bytes\":1048576,\"limit_bytes\":2097152,\"growth_bytes_per_hour\":1024,\"time_to_limit_s\":3600,"
+            + "\"reading\":{\"generation\":1,\"at\":\"2026-01-01T00:00:00Z\",\"current\":true},\"unknown\":null,"
+            + "\"devices\":[{\"index\":0,\"uuid\":\"GPU-0\",\"name\":\"GPU\",\"used\":3145728,\"total\":8388608,"
+            + "\"limit\":7969177,\"tree\":1048576,\"others\":{\"7\":1048576},\"unowned\":1048576}]},"
+            + "\"memory\":{\"configured\":true,\"tree_rss_bytes\":1048576,\"limit_bytes\":null,\"growth_bytes_per_hour\":null,"
+            + "\"host_available_bytes\":4194304,\"reading\":{\"generation\":1,\"at\":\"2026-01-01T00:00:00Z\","
+            + "\"current\":true}},\"launch_refused\":null,\"paused_by\":null,"
             + "\"paused_at\":null,\"next_probe\":\"2026-01-01T00:00:10Z\",\"next_maintenance\":null,\"config\":\"c\",\"audit\":\"a\"}\n";
 
     private CdsTraining() {

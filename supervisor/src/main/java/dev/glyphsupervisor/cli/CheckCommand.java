@@ -46,6 +46,8 @@ public final class CheckCommand implements Callable<Integer> {
         out.println("  audit:     " + config.audit().path());
         out.println("  probes:    " + config.probes().schedule().describe() + ", failure_threshold "
                 + config.probes().failureThreshold());
+        // systemd's TimeoutStopSec=90s is extended to this at each stop (EXTEND_TIMEOUT_USEC): docs/systemd.md
+        out.println("  stop:      at most " + dev.glyphsupervisor.daemon.ShutdownBudget.of(config).describe());
         out.println("  next probe times:");
         for (Instant t : config.probes().schedule().nextTimes(Instant.now(), 3, zone)) {
             out.println("    " + TIME.format(t.atZone(zone)));

@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code glyphctl probe}: the configured probes, run once from here, with no daemon. Without a daemon there is
- * no launched tree, so the memory probes look at whoever listens on the configured port.
+ * no launched tree, so the memory probes look at the whole tree of whoever listens on the configured port
+ * ({@link ServerPids}), as the daemon counts its server's.
  */
 @Command(name = "probe", mixinStandardHelpOptions = true,
         description = "Run the configured probes once, without a daemon: TCP port, HTTP health, GPU and host memory.",
@@ -88,8 +89,10 @@ public final class ProbeCommand implements Callable<Integer> {
             out.println("server: port " + port + " is held by a process whose pid we may not see");
             return Set.of();
         }
-        out.println("server: pid " + holder.get().pid() + " listens on port " + port + " (" + holder.get().command() + ")");
-        return Set.of(holder.get().pid());
+        ServerPids.Found tree = ServerPids.of(holder.get().pid(), config.stateDir());
+        out.println("server: pid " + holder.get().pid() + " listens on port " + port + " (" + holder.get().command() + "); "
+                + tree.how() + ": pids " + tree.pids());
+        return tree.pids();
     }
 
     private static Probe httpProbe(HttpProbeConfig http) {

@@ -57,6 +57,24 @@ public final class DataSize {
     }
 
     /**
+     * {@code bytes} rounded for people reading a message or a status line: {@code 7.5 GiB}, {@code 582.0 MiB},
+     * {@code 512 B}; "n/a" for a negative (unknown) figure. Not parseable back exactly, unlike {@link #format}.
+     */
+    public static String human(long bytes) {
+        if (bytes < 0) {
+            return "n/a";
+        }
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+        double value = bytes;
+        int unit = 0;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return unit == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
+    }
+
+    /**
      * The shortest exact text for {@code bytes}: a binary unit with at most two decimals when one fits
      * ({@code 64MiB}, {@code 7.5GiB}), else such a decimal unit ({@code 10MB}), else plain bytes. Always
      * exact, so {@code parse(format(n)) == n}.

@@ -31,7 +31,10 @@ public sealed interface Event {
     record Launched(long generation, long pid) implements Event {
     }
 
-    /** The launch of {@code generation} did not happen (command failed to start, port held by another process). */
+    /**
+     * The launch of {@code generation} did not happen (the port held by another process, the GPU busy or not yet
+     * released, the command could not be started): not a generation, not a crash of the server.
+     */
     record LaunchFailed(long generation, String reason, String detail) implements Event {
     }
 
@@ -61,16 +64,22 @@ public sealed interface Event {
 
     /**
      * One run of the probes. With liveness probes also the memory verdict: a passed limit ({@code breach},
-     * or null) and why the GPU could not be read ({@code gpuUnknown}, or null).
+     * or null), why the GPU could not be read ({@code gpuUnknown}, or null), and devices over their limit because
+     * of other processes ({@code overLimit}, or null: not a restart).
      */
     record ProbeCycle(long generation, ProbePhase phase, List<ProbeResult> results, MemoryBreach breach,
-                      String gpuUnknown) implements Event {
+                      String gpuUnknown, DeviceOverLimit overLimit) implements Event {
         public ProbeCycle {
             results = List.copyOf(results);
         }
 
+        public ProbeCycle(long generation, ProbePhase phase, List<ProbeResult> results, MemoryBreach breach,
+                          String gpuUnknown) {
+            this(generation, phase, results, breach, gpuUnknown, null);
+        }
+
         public ProbeCycle(long generation, ProbePhase phase, List<ProbeResult> results) {
-            this(generation, phase, results, null, null);
+            this(generation, phase, results, null, null, null);
         }
     }
 

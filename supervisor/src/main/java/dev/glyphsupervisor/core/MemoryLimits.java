@@ -18,7 +18,8 @@ public record MemoryLimits(long maxTreeGpu, long maxDeviceBytes, double maxDevic
 
     public static final MemoryLimits NONE = new MemoryLimits(-1, -1, -1, -1, -1, Duration.ofMinutes(30), null);
 
-    long deviceLimit(long total) {
+    /** The bytes a device of {@code total} bytes may have in use, or -1 without a device limit. */
+    public long deviceLimit(long total) {
         if (maxDeviceBytes >= 0) {
             return maxDeviceBytes;
         }

@@ -14,6 +14,12 @@ public final class MemoryTrend {
     /** Fewer samples than this give no rate: two points make a line out of any noise. */
     static final int MIN_SAMPLES = 3;
 
+    /**
+     * Projections further out than this are "never": a line fitted over minutes says nothing about next year, and a
+     * rate of a few bytes an hour (page-size jitter in an RSS) would otherwise project a limit millennia away.
+     */
+    static final Duration LONGEST_PROJECTION = Duration.ofDays(365);
+
     private record Point(Instant at, long bytes) {
     }
 
@@ -44,7 +50,11 @@ public final class MemoryTrend {
         if (points.size() < MIN_SAMPLES) {
             return Double.NaN;
         }
+        // Relative to the first point, in time and in bytes: a flat series is then exactly zero and fits a rate of
+        // exactly zero. In absolute bytes (~10^9) the two products below differ in their last bits, and a flat tree
+        // would "grow" by a few bytes an hour and reach its limit in a few hundred million years.
         Instant origin = points.peekFirst().at();
+        long base = points.peekFirst().bytes();
         double n = points.size();
         double sumX = 0;
         double sumY = 0;
@@ -52,7 +62,7 @@ public final class MemoryTrend {
         double sumXY = 0;
         for (Point p : points) {
             double x = Duration.between(origin, p.at()).toNanos() / 3.6e12; // hours
-            double y = p.bytes();
+            double y = p.bytes() - base;
             sumX += x;
             sumY += y;
             sumXX += x * x;
@@ -62,7 +72,10 @@ public final class MemoryTrend {
         return denominator <= 0 ? Double.NaN : (n * sumXY - sumX * sumY) / denominator;
     }
 
-    /** Time until {@code limit} at the current rate from {@code current}; null when not growing. */
+    /**
+     * Time until {@code limit} at the current rate from {@code current}; null ("never") when flat, shrinking, not yet
+     * known, or further out than {@link #LONGEST_PROJECTION}.
+     */
     public Duration timeToLimit(long current, long limit) {
         double rate = bytesPerHour();
         if (Double.isNaN(rate) || rate <= 0) {
@@ -71,6 +84,10 @@ public final class MemoryTrend {
         if (current >= limit) {
             return Duration.ZERO;
         }
-        return Duration.ofMillis((long) ((limit - current) / rate * 3_600_000));
+        double hours = (limit - current) / rate;
+        if (hours > LONGEST_PROJECTION.toHours()) {
+            return null;
+        }
+        return Duration.ofMillis((long) (hours * 3_600_000));
     }
 }

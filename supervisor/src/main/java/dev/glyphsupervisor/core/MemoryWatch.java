@@ -10,6 +10,13 @@ import java.util.Optional;
 /**
  * Compares memory samples with the limits and keeps the growth trends of the tree's GPU memory and RSS.
  * A new generation starts new trends: the old server's growth says nothing about the new one's.
+ *
+ * <p>A GPU is shared: other processes (another server, a notebook) use the same device. So a device over
+ * {@code max_device_memory} restarts the server only when a restart would bring it back under the limit, that is
+ * when the server's own growth since this launch's first reading is at least the overshoot; otherwise the memory
+ * is someone else's, the server keeps running, and {@link #deviceOverLimit()} says who holds what. Where NVML
+ * cannot say whose the memory is (it lists no process, or has no figure for the tree), the device limit restarts
+ * the server as before: it is the only protection there.
  */
 public final class MemoryWatch {
 
@@ -18,6 +25,11 @@ public final class MemoryWatch {
     private final MemoryTrend rssTrend;
     private long generation = -1;
     private MemorySample last;
+    /** The tree's bytes per device at this generation's first reading: its size once started, what growth is from. */
+    private Map<Integer, Long> firstTree = new LinkedHashMap<>();
+    /** The same for the latest generation that was read: what the server needs on each device to start. */
+    private Map<Integer, Long> footprint = Map.of();
+    private DeviceOverLimit overLimit;
 
     public MemoryWatch(MemoryLimits limits) {
         this.limits = limits;
@@ -31,29 +43,56 @@ public final class MemoryWatch {
             generation = s.generation();
             gpuTrend.clear();
             rssTrend.clear();
+            firstTree = new LinkedHashMap<>();
         }
         gpuTrend.add(s.at(), s.treeGpu());
         rssTrend.add(s.at(), s.treeRss());
         last = s;
+        noteFirstTree(s);
+
+        MemoryBreach deviceBreach = null;
+        List<Map<String, Object>> others = new ArrayList<>();
+        List<Integer> overIndexes = new ArrayList<>();
+        for (MemorySample.Device d : s.devices()) {
+            long limit = limits.deviceLimit(d.total());
+            if (limit < 0 || d.used() <= limit) {
+                continue;
+            }
+            Map<String, Object> v = deviceValues(d, limit);
+            if (!d.attributable() || (long) v.get("tree_growth") >= d.used() - limit) {
+                if (deviceBreach == null) {
+                    Map<String, Object> b = new LinkedHashMap<>();
+                    b.put("metric", "device_memory");
+                    b.put("device", d.index());
+                    b.put("uuid", d.uuid());
+                    b.put("value", d.used());
+                    b.put("total", d.total());
+                    b.put("limit", limit);
+                    b.put("tree_gpu_memory", s.treeGpu());
+                    b.put("tree_growth", v.get("tree_growth"));
+                    b.put("attributable", d.attributable());
+                    b.put("others", v.get("others"));
+                    b.put("unowned", v.get("unowned"));
+                    b.put("per_pid", perPid(s.gpuPerPid()));
+                    deviceBreach = new MemoryBreach("gpu_memory", b);
+                }
+            } else {
+                overIndexes.add(d.index());
+                others.add(v);
+            }
+        }
+        overLimit = overIndexes.isEmpty() ? null : new DeviceOverLimit(overIndexes, Map.of(
+                "devices", others,
+                "why", "restarting the server would not bring the device back under its limit: the server's own growth "
+                        + "since its first reading is less than the overshoot (other processes, or the server's size "
+                        + "at its start, hold the rest)"));
 
         if (limits.maxTreeGpu() >= 0 && s.treeGpu() >= 0 && s.treeGpu() > limits.maxTreeGpu()) {
             return Optional.of(treeBreach("gpu_memory", "tree_gpu_memory", s.treeGpu(), limits.maxTreeGpu(),
                     s.gpuPerPid(), gpuTrend, s, false));
         }
-        for (MemorySample.Device d : s.devices()) {
-            long limit = limits.deviceLimit(d.total());
-            if (limit >= 0 && d.used() > limit) {
-                Map<String, Object> v = new LinkedHashMap<>();
-                v.put("metric", "device_memory");
-                v.put("device", d.index());
-                v.put("uuid", d.uuid());
-                v.put("value", d.used());
-                v.put("total", d.total());
-                v.put("limit", limit);
-                v.put("tree_gpu_memory", s.treeGpu());
-                v.put("per_pid", perPid(s.gpuPerPid()));
-                return Optional.of(new MemoryBreach("gpu_memory", v));
-            }
+        if (deviceBreach != null) {
+            return Optional.of(deviceBreach);
         }
         if (limits.maxTreeRss() >= 0 && s.treeRss() >= 0 && s.treeRss() > limits.maxTreeRss()) {
             return Optional.of(treeBreach("host_memory", "tree_rss", s.treeRss(), limits.maxTreeRss(), s.rssPerPid(),
@@ -81,12 +120,64 @@ public final class MemoryWatch {
         return Optional.empty();
     }
 
-    /** Growth and projection of the tree's GPU memory and RSS, for status and audit records. */
+    /** Devices over their limit because of other processes at the last reading (no restart), if any. */
+    public synchronized Optional<DeviceOverLimit> deviceOverLimit() {
+        return Optional.ofNullable(overLimit);
+    }
+
+    /**
+     * What the server holds on each device once started (device index → bytes), from the first reading of the
+     * latest generation read: what a launch needs to find free. Empty before any reading.
+     */
+    public synchronized Map<Integer, Long> footprint() {
+        return footprint;
+    }
+
+    /** The device limit for a device of {@code total} bytes, or -1 without one. */
+    public long deviceLimit(long total) {
+        return limits.deviceLimit(total);
+    }
+
+    private void noteFirstTree(MemorySample s) {
+        boolean changed = false;
+        for (MemorySample.Device d : s.devices()) {
+            if (d.tree() >= 0 && d.listed() >= 0 && !firstTree.containsKey(d.index())) {
+                firstTree.put(d.index(), d.tree());
+                changed = true;
+            }
+        }
+        if (changed) {
+            footprint = Map.copyOf(firstTree);
+        }
+    }
+
+    private Map<String, Object> deviceValues(MemorySample.Device d, long limit) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("device", d.index());
+        v.put("uuid", d.uuid());
+        v.put("used", d.used());
+        v.put("total", d.total());
+        v.put("limit", limit);
+        v.put("over_by", d.used() - limit);
+        v.put("tree", d.tree());
+        v.put("tree_growth", d.tree() < 0 ? 0L : d.tree() - firstTree.getOrDefault(d.index(), d.tree()));
+        v.put("others", perPid(d.others()));
+        v.put("unowned", d.unowned());
+        return v;
+    }
+
+    /**
+     * Growth and projection of the tree's GPU memory and RSS, for status and audit records, with the generation and
+     * time of the reading they come from.
+     */
     public synchronized Map<String, Object> summary() {
         Map<String, Object> m = new LinkedHashMap<>();
         if (last == null) {
             return m;
         }
+        m.put("generation", last.generation());
+        m.put("at", last.at());
+        m.put("gpu_unknown", last.gpuUnknown());
         m.put("tree_gpu_memory", last.treeGpu());
         m.put("gpu_growth_bytes_per_hour", rate(gpuTrend));
         m.put("gpu_time_to_limit_s", seconds(limits.maxTreeGpu() >= 0 ? gpuTrend.timeToLimit(last.treeGpu(), limits.maxTreeGpu()) : null));
@@ -94,6 +185,7 @@ public final class MemoryWatch {
         m.put("rss_growth_bytes_per_hour", rate(rssTrend));
         m.put("rss_time_to_limit_s", seconds(limits.maxTreeRss() >= 0 ? rssTrend.timeToLimit(last.treeRss(), limits.maxTreeRss()) : null));
         m.put("host_available", last.available());
+        m.put("devices", last.devices());
         return m;
     }
 

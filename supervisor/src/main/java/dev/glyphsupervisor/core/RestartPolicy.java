@@ -54,6 +54,15 @@ final class RestartPolicy {
         return new Decision(false, delay, attempt, inWindow);
     }
 
+    /**
+     * The wait before retrying a launch that did not happen, the {@code refusals}-th in a row: the backoff's steps
+     * from {@code backoffInitial} (never immediate: what stood in the way rarely leaves at once) up to
+     * {@code backoffMax}. Not a restart: nothing is counted toward a crash loop.
+     */
+    Duration retryDelay(int refusals) {
+        return delayFor(Math.max(1, refusals));
+    }
+
     private Duration delayFor(int n) {
         if (n == 0) {
             return Duration.ZERO;

@@ -12,6 +12,10 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.function.DoubleSupplier;
 
+import static dev.glyphsupervisor.core.AuditEvents.DEVICE_OVER_LIMIT;
+import static dev.glyphsupervisor.core.AuditEvents.DEVICE_WITHIN_LIMIT;
+import static dev.glyphsupervisor.core.AuditEvents.LAUNCH_REFUSED;
+
 /**
  * The supervisor's decisions: {@code (state, event, now) → (state, actions)}. No I/O, no clock, no
  * threads — the daemon feeds it events one at a time and carries out the actions in order, so every
@@ -22,6 +26,13 @@ import java.util.function.DoubleSupplier;
  * recorded by the adapters that observe them.
  */
 public final class SupervisorStateMachine {
+
+    /**
+     * The last launch that did not happen, while none has happened since: what stood in the way ({@code cause}, e.g.
+     * {@code gpu_busy}, and its {@code detail}), when, when the next try is due, and how many were refused in a row.
+     */
+    public record LaunchRefusal(String cause, String detail, Instant at, Instant retryAt, int attempt) {
+    }
 
     private final CoreSettings settings;
     private final RestartPolicy restartPolicy;
@@ -58,6 +69,12 @@ public final class SupervisorStateMachine {
     private boolean pausing;
     private String pausedBy;
     private Instant pausedAt;
+    /** The state the launch in flight came from: a refused launch goes back to waiting there (FAILED stays FAILED). */
+    private State launchedFrom = State.STOPPED;
+    private int refusedInARow;
+    private LaunchRefusal launchRefusal;
+    /** The devices of the episode recorded as over their limit because of other processes; empty when none. */
+    private List<Integer> devicesOverLimit = List.of();
 
     public SupervisorStateMachine(CoreSettings settings, DoubleSupplier random) {
         this.settings = settings;
@@ -98,6 +115,11 @@ public final class SupervisorStateMachine {
 
     public String lastRestartDetail() {
         return lastRestartDetail;
+    }
+
+    /** The last launch that did not happen while none has happened since, or null. */
+    public LaunchRefusal launchRefusal() {
+        return launchRefusal;
     }
 
     public int consecutiveFailures() {
@@ -201,6 +223,8 @@ public final class SupervisorStateMachine {
         pid = e.pid();
         launchedAt = now;
         consecutiveFailures = 0;
+        refusedInARow = 0;
+        launchRefusal = null;
         lastStartupProblem = "no probe has answered yet";
         actions.add(new Action.Schedule(now.plus(settings.startupTimeout()), new Event.StartupDeadline(generation)));
     }
@@ -209,13 +233,26 @@ public final class SupervisorStateMachine {
         if (e.generation() != generation || state != State.STARTING) {
             return;
         }
+        // A launch that did not happen is not a generation (its number goes to the next launch that does) and not
+        // a crash of the server (nothing of it ran): no restart is decided and nothing counts toward a crash loop.
+        // It is retried after a backoff of its own, as long as what stands in the way stays.
+        long refused = generation;
+        generation--;
         if (shuttingDown) {
             finishShutdown(actions);
             return;
         }
-        // Nothing was started, so nothing to stop: go straight to the backoff, which counts toward a crash loop.
-        decideRestart(now, "launch_failed", fields("detail", e.detail(), "cause", e.reason()), actions);
-        scheduleRelaunch(now, actions);
+        refusedInARow++;
+        Duration delay = restartPolicy.retryDelay(refusedInARow);
+        relaunchToken++;
+        state = launchedFrom == State.FAILED ? State.FAILED : State.BACKOFF;
+        launchRefusal = new LaunchRefusal(e.reason(), e.detail(), now, now.plus(delay), refusedInARow);
+        actions.add(new Action.Audit(LAUNCH_REFUSED, refused, fields(
+                "cause", e.reason(),
+                "detail", e.detail(),
+                "attempt", refusedInARow,
+                "retry_in_ms", delay.toMillis())));
+        actions.add(new Action.Schedule(now.plus(delay), new Event.RelaunchDue(relaunchToken)));
     }
 
     private void onExited(Event.Exited e, Instant now, List<Action> actions) {
@@ -271,6 +308,7 @@ public final class SupervisorStateMachine {
             return;
         }
         noteGpuReadability(e.gpuUnknown(), actions);
+        noteDevicesOverLimit(e.overLimit(), actions);
         if (e.breach() != null) {
             // A memory limit is a verdict of its own: one reading over it is enough (memory does not heal).
             decideRestart(now, e.breach().reason(), e.breach().values(), actions);
@@ -325,6 +363,25 @@ public final class SupervisorStateMachine {
             actions.add(new Action.Audit("gpu_readable", generation, fields("was", gpuUnknown)));
         }
         gpuUnknown = unknown;
+    }
+
+    /**
+     * A device over its limit because of other processes is no reason to restart (it would not help), but worth one
+     * record when the episode starts, naming who holds what, and one when it ends.
+     */
+    private void noteDevicesOverLimit(DeviceOverLimit over, List<Action> actions) {
+        List<Integer> devices = over == null ? List.of() : over.devices();
+        if (devices.equals(devicesOverLimit)) {
+            return;
+        }
+        if (!devices.isEmpty()) {
+            Map<String, Object> values = new LinkedHashMap<>(over.values());
+            values.put("restart", false);
+            actions.add(new Action.Audit(DEVICE_OVER_LIMIT, generation, values));
+        } else {
+            actions.add(new Action.Audit(DEVICE_WITHIN_LIMIT, generation, fields("devices", devicesOverLimit)));
+        }
+        devicesOverLimit = devices;
     }
 
     private void onStartupDeadline(Event.StartupDeadline e, Instant now, List<Action> actions) {
@@ -421,6 +478,7 @@ public final class SupervisorStateMachine {
             pausing = true; // the stop in flight ends in PAUSED instead of a relaunch
         } else {
             relaunchToken++; // no backoff or slow retry may launch while paused
+            launchRefusal = null;
             state = State.PAUSED;
         }
     }
@@ -485,6 +543,7 @@ public final class SupervisorStateMachine {
     // --- helpers -------------------------------------------------------------------------------
 
     private void launch(List<Action> actions) {
+        launchedFrom = state;
         generation++;
         state = State.STARTING;
         pid = -1;

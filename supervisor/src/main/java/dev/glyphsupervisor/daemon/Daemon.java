@@ -106,8 +106,12 @@ public final class Daemon {
             nvml = config.probes().gpu().map(g -> Nvml.open(g.library())).orElse(null);
             Nvml gpuLibrary = nvml;
             Optional<GpuMemoryProbe> gpuProbe = config.probes().gpu().map(g -> new GpuMemoryProbe(gpuLibrary, g.devices()));
-            Optional<GpuRelease> gpuRelease = config.probes().gpu().map(g ->
-                    new GpuRelease(gpuProbe.orElseThrow(), g.releaseTimeout(), g.releaseMargin()));
+            MemoryLimits limits = limits(config);
+            MemoryWatch watch = config.probes().gpu().isPresent() || config.probes().host().isPresent()
+                    ? new MemoryWatch(limits) : null;
+            // A launch needs room for what the server held once started (the watch's footprint) under the device limit.
+            Optional<GpuRelease> gpuRelease = config.probes().gpu().map(g -> new GpuRelease(gpuProbe.orElseThrow(),
+                    g.releaseTimeout(), g.releaseMargin(), limits::deviceLimit, watch::footprint));
             ProcessRuntimeControl runtime = new ProcessRuntimeControl(config.runtime(), config.restart(), audit,
                     Path.of(System.getProperty("user.home")), gpuRelease, config.stateDir());
             // Processes of the server's tree that lose their parent (the server a launch script started in the
@@ -128,11 +132,11 @@ public final class Daemon {
                     runtime::beforeProbeCycle);
             SupervisorStateMachine machine = new SupervisorStateMachine(settings(config),
                     () -> ThreadLocalRandom.current().nextDouble());
-            MemoryWatch watch = config.probes().gpu().isPresent() || config.probes().host().isPresent()
-                    ? new MemoryWatch(limits(config)) : null;
             StateHistory history = StateHistory.load(config.stateDir());
+            MemoryReader reader = new MemoryReader(gpuProbe, config.probes().host().map(h -> new HostMemoryProbe()),
+                    runtime::current, Clock.systemUTC());
             supervisor = new Supervisor(machine, runtime, audit, Clock.systemUTC(), probes, config.probes().startupInterval(),
-                    memoryCheck(runtime, gpuProbe, watch, metrics), metrics, history);
+                    memoryCheck(runtime, reader, watch, metrics), metrics, history);
             try {
                 schedule = new QuartzProbeScheduler(config.probes().schedule(), supervisor::scheduledProbe,
                         config.restart().maintenance(), supervisor::maintenanceDue);
@@ -143,7 +147,7 @@ public final class Daemon {
             QuartzProbeScheduler quartz = schedule;
             try {
                 control = ControlServer.start(config.control().socket(), config.control().mode(), config.control().group(),
-                        new DaemonControl(supervisor, config, Clock.systemUTC(), watch, quartz::nextFireTime,
+                        new DaemonControl(supervisor, config, Clock.systemUTC(), watch, reader, quartz::nextFireTime,
                                 quartz::nextMaintenanceTime));
             } catch (IOException e) {
                 throw new StartFailure("cannot open the control socket " + config.control().socket() + ": "
@@ -157,10 +161,11 @@ public final class Daemon {
 
             Supervisor s = supervisor;
             ServiceNotifier notify = notifier;
+            Duration stopBudget = ShutdownBudget.of(config).total();
             Thread hook = new Thread(() -> {
-                notify.stopping("stopping the server (" + s.statusLine() + ")");
+                notify.stopping("stopping the server (" + s.statusLine() + ")", stopBudget);
                 s.shutdown("signal");
-                awaitQuietly(released, stopBudget().plusSeconds(5));
+                awaitQuietly(released, stopBudget);
             }, "glyph-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
 
@@ -262,20 +267,18 @@ public final class Daemon {
     }
 
     /** The memory side of the liveness cycle, or none when no memory limit is configured. */
-    private Supervisor.MemoryCheck memoryCheck(ProcessRuntimeControl runtime, Optional<GpuMemoryProbe> gpuProbe,
+    private Supervisor.MemoryCheck memoryCheck(ProcessRuntimeControl runtime, MemoryReader reader,
                                                MemoryWatch watch, MetricsSink metrics) {
-        Optional<HostMemoryProbe> hostProbe = config.probes().host().map(h -> new HostMemoryProbe());
         if (watch == null) {
             return Supervisor.MemoryCheck.NONE;
         }
-        MemoryReader reader = new MemoryReader(gpuProbe, hostProbe, runtime::current, Clock.systemUTC());
         // Called from the probe schedule's single thread only (one cycle at a time), so the watch needs no lock.
         return generation -> {
             MemorySample sample = reader.read(generation);
             runtime.noteTree(sample.gpuPerPid().keySet());
             runtime.noteTree(sample.rssPerPid().keySet());
-            Supervisor.MemoryCheck.Verdict verdict =
-                    new Supervisor.MemoryCheck.Verdict(watch.check(sample).orElse(null), sample.gpuUnknown());
+            Supervisor.MemoryCheck.Verdict verdict = new Supervisor.MemoryCheck.Verdict(watch.check(sample).orElse(null),
+                    sample.gpuUnknown(), watch.deviceOverLimit().orElse(null));
             metrics.memory(sample.treeGpu(), sample.devices().stream()
                     .map(dev -> new DeviceMemory(dev.index(), dev.uuid(), dev.used(), dev.total())).toList(), sample.treeRss());
             Map<String, Object> summary = watch.summary();
@@ -300,11 +303,6 @@ public final class Daemon {
                 ? Optional.of(h.minAvailable().getAsLong()) : Optional.empty()).orElse(-1L);
         return new MemoryLimits(maxTreeGpu, maxDeviceBytes, maxDeviceFraction, maxRss, minAvailable,
                 config.probes().trendWindow(), config.probes().earlyRestart().orElse(null));
-    }
-
-    /** How long a graceful stop may take: the grace, the kill wait and the release wait. */
-    private Duration stopBudget() {
-        return config.runtime().stopGrace().plus(config.restart().killTimeout()).plus(config.restart().releaseTimeout());
     }
 
     private Map<String, Object> startedFields(JsonlAuditLog audit, boolean subreaper) {

@@ -3,8 +3,12 @@ package dev.glyphsupervisor.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.glyphsupervisor.config.SupervisorConfig;
 import dev.glyphsupervisor.control.ControlServer;
+import dev.glyphsupervisor.core.MemorySample;
 import dev.glyphsupervisor.core.MemoryWatch;
 import dev.glyphsupervisor.core.State;
+import dev.glyphsupervisor.core.SupervisorStateMachine;
+import dev.glyphsupervisor.probes.gpu.DeviceReading;
+import dev.glyphsupervisor.probes.gpu.GpuReading;
 import dev.glyphsupervisor.probes.ProbeResult;
 import dev.glyphsupervisor.runtime.ProcInfo;
 import dev.glyphsupervisor.runtime.ProcessTable;
@@ -17,6 +21,7 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -30,16 +35,18 @@ final class DaemonControl implements ControlServer.Handler {
     private final Clock clock;
     private final Instant daemonStarted;
     private final MemoryWatch memory;            // null without memory limits
+    private final MemoryReader reader;
     private final Supplier<Date> nextProbe;
     private final Supplier<Date> nextMaintenance;
 
-    DaemonControl(Supervisor supervisor, SupervisorConfig config, Clock clock, MemoryWatch memory,
+    DaemonControl(Supervisor supervisor, SupervisorConfig config, Clock clock, MemoryWatch memory, MemoryReader reader,
                   Supplier<Date> nextProbe, Supplier<Date> nextMaintenance) {
         this.supervisor = supervisor;
         this.config = config;
         this.clock = clock;
         this.daemonStarted = clock.instant();
         this.memory = memory;
+        this.reader = reader;
         this.nextProbe = nextProbe;
         this.nextMaintenance = nextMaintenance;
     }
@@ -88,21 +95,25 @@ final class DaemonControl implements ControlServer.Handler {
             probes.add(p);
         }
         m.put("probes", probes);
+        // Results of an earlier generation (the server since stopped, or a new launch not yet probed) are said to be.
+        long probed = supervisor.lastProbesGeneration();
+        m.put("probes_generation", probed < 0 ? null : probed);
+        m.put("probes_current", probed == s.generation() && s.state().hasProcess());
         Map<String, Object> summary = memory == null ? Map.of() : memory.summary();
-        Map<String, Object> gpu = new LinkedHashMap<>();
-        gpu.put("tree_bytes", summary.get("tree_gpu_memory"));
-        gpu.put("limit_bytes", config.probes().gpu().flatMap(g -> g.maxProcessMemory().isPresent()
-                ? java.util.Optional.of(g.maxProcessMemory().getAsLong()) : java.util.Optional.empty()).orElse(null));
-        gpu.put("growth_bytes_per_hour", summary.get("gpu_growth_bytes_per_hour"));
-        gpu.put("time_to_limit_s", summary.get("gpu_time_to_limit_s"));
-        m.put("gpu", gpu);
-        Map<String, Object> mem = new LinkedHashMap<>();
-        mem.put("tree_rss_bytes", summary.get("tree_rss"));
-        mem.put("limit_bytes", config.probes().host().flatMap(h -> h.maxRss().isPresent()
-                ? java.util.Optional.of(h.maxRss().getAsLong()) : java.util.Optional.empty()).orElse(null));
-        mem.put("growth_bytes_per_hour", summary.get("rss_growth_bytes_per_hour"));
-        mem.put("host_available_bytes", summary.get("host_available"));
-        m.put("memory", mem);
+        m.put("gpu", gpu(s, summary));
+        m.put("memory", hostMemory(s, summary));
+        SupervisorStateMachine.LaunchRefusal refusal = s.launchRefusal();
+        if (refusal != null && (s.state() == State.BACKOFF || s.state() == State.FAILED)) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("cause", refusal.cause());
+            r.put("detail", refusal.detail());
+            r.put("at", refusal.at().toString());
+            r.put("retry_at", refusal.retryAt().toString());
+            r.put("attempt", refusal.attempt());
+            m.put("launch_refused", r);
+        } else {
+            m.put("launch_refused", null);
+        }
         m.put("paused_by", s.pausedBy());
         m.put("paused_at", s.pausedAt() == null ? null : s.pausedAt().toString());
         Date probe = nextProbe.get();
@@ -112,6 +123,95 @@ final class DaemonControl implements ControlServer.Handler {
         m.put("config", config.source().toAbsolutePath().normalize().toString());
         m.put("audit", config.audit().path().toString());
         return m;
+    }
+
+    /**
+     * Where the last memory reading comes from: its generation, its time, and whether it is the current generation's
+     * (a running server's). Null before any reading. Figures of an earlier generation are not shown as current.
+     */
+    private static Map<String, Object> reading(Supervisor.Snapshot s, Map<String, Object> summary) {
+        if (summary.isEmpty()) {
+            return null;
+        }
+        long generation = ((Number) summary.get("generation")).longValue();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("generation", generation);
+        r.put("at", summary.get("at").toString());
+        r.put("current", current(s, summary));
+        return r;
+    }
+
+    private static boolean current(Supervisor.Snapshot s, Map<String, Object> summary) {
+        return !summary.isEmpty() && s.state().hasProcess()
+                && ((Number) summary.get("generation")).longValue() == s.generation();
+    }
+
+    /** A figure of the current generation's reading, or null (none yet, unknown, or an earlier generation's). */
+    private static Object figure(Supervisor.Snapshot s, Map<String, Object> summary, String key) {
+        Object v = current(s, summary) ? summary.get(key) : null;
+        return v instanceof Number n && n.longValue() < 0 ? null : v;
+    }
+
+    private Map<String, Object> gpu(Supervisor.Snapshot s, Map<String, Object> summary) {
+        Map<String, Object> gpu = new LinkedHashMap<>();
+        boolean configured = config.probes().gpu().isPresent();
+        gpu.put("configured", configured);
+        gpu.put("tree_bytes", configured ? figure(s, summary, "tree_gpu_memory") : null);
+        gpu.put("limit_bytes", config.probes().gpu().flatMap(g -> g.maxProcessMemory().isPresent()
+                ? java.util.Optional.of(g.maxProcessMemory().getAsLong()) : java.util.Optional.empty()).orElse(null));
+        gpu.put("growth_bytes_per_hour", configured ? figure(s, summary, "gpu_growth_bytes_per_hour") : null);
+        gpu.put("time_to_limit_s", configured ? figure(s, summary, "gpu_time_to_limit_s") : null);
+        gpu.put("reading", configured ? reading(s, summary) : null);
+        List<Map<String, Object>> devices = new ArrayList<>();
+        String unknown = null;
+        if (configured) {
+            // The devices now, whatever the state: device memory is shared, and while the server is down is when
+            // an operator most wants to see who holds it.
+            GpuReading now = reader.devicesNow();
+            Set<Long> tree = s.state().hasProcess() ? reader.treePids() : Set.of();
+            if (now.status() == GpuReading.Status.OK) {
+                for (DeviceReading d : now.devices()) {
+                    devices.add(device(d, tree, s.state().hasProcess()));
+                }
+                unknown = now.reason().isEmpty() ? null : now.reason();
+            } else {
+                unknown = now.reason();
+            }
+        }
+        gpu.put("unknown", unknown);
+        gpu.put("devices", devices);
+        return gpu;
+    }
+
+    private Map<String, Object> device(DeviceReading d, Set<Long> tree, boolean running) {
+        MemorySample.Device seen = MemoryReader.device(d, tree);
+        long limit = memory == null ? -1 : memory.deviceLimit(d.total());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("index", d.index());
+        m.put("uuid", d.uuid());
+        m.put("name", d.name());
+        m.put("used", d.used());
+        m.put("total", d.total());
+        m.put("limit", limit >= 0 ? limit : null);
+        m.put("tree", running && seen.tree() >= 0 ? seen.tree() : null);
+        Map<String, Long> others = new java.util.TreeMap<>();
+        seen.others().forEach((pid, bytes) -> others.put(Long.toString(pid), bytes));
+        m.put("others", others);
+        m.put("unowned", seen.unowned());
+        return m;
+    }
+
+    private Map<String, Object> hostMemory(Supervisor.Snapshot s, Map<String, Object> summary) {
+        Map<String, Object> mem = new LinkedHashMap<>();
+        boolean configured = config.probes().host().isPresent();
+        mem.put("configured", configured);
+        mem.put("tree_rss_bytes", configured ? figure(s, summary, "tree_rss") : null);
+        mem.put("limit_bytes", config.probes().host().flatMap(h -> h.maxRss().isPresent()
+                ? java.util.Optional.of(h.maxRss().getAsLong()) : java.util.Optional.empty()).orElse(null));
+        mem.put("growth_bytes_per_hour", configured ? figure(s, summary, "rss_growth_bytes_per_hour") : null);
+        mem.put("host_available_bytes", configured ? figure(s, summary, "host_available") : null);
+        mem.put("reading", configured ? reading(s, summary) : null);
+        return mem;
     }
 
     /**
@@ -148,8 +248,7 @@ final class DaemonControl implements ControlServer.Handler {
 
     private Map<String, Object> stop(String user) throws InterruptedException {
         supervisor.pause(user);
-        Duration budget = config.runtime().stopGrace().plus(config.restart().killTimeout())
-                .plus(config.restart().releaseTimeout()).plusSeconds(5);
+        Duration budget = ShutdownBudget.of(config).total();
         Supervisor.Snapshot after = supervisor.await(s -> s.state() == State.PAUSED || s.shuttingDown(), budget);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("state", after.state().name());

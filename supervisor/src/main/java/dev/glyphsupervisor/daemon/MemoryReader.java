@@ -3,6 +3,7 @@ package dev.glyphsupervisor.daemon;
 import dev.glyphsupervisor.core.MemorySample;
 import dev.glyphsupervisor.probes.gpu.DeviceReading;
 import dev.glyphsupervisor.probes.gpu.GpuMemoryProbe;
+import dev.glyphsupervisor.probes.gpu.GpuProcess;
 import dev.glyphsupervisor.probes.gpu.GpuReading;
 import dev.glyphsupervisor.probes.host.HostMemoryProbe;
 import dev.glyphsupervisor.probes.host.HostReading;
@@ -48,6 +49,25 @@ final class MemoryReader {
         return ProcessTree.members(p).stream().map(ProcInfo::pid).collect(Collectors.toSet());
     }
 
+    /** A device as the memory checks see it: who of the tree and who else holds how much of it. */
+    static MemorySample.Device device(DeviceReading d, Set<Long> treePids) {
+        long tree = 0;
+        Map<Long, Long> others = new java.util.TreeMap<>();
+        for (GpuProcess p : d.processes()) {
+            if (treePids.contains(p.pid())) {
+                tree = tree < 0 || !p.usageKnown() ? -1 : tree + p.usedBytes();
+            } else {
+                others.merge(p.pid(), p.usedBytes(), (a, b) -> a < 0 || b < 0 ? -1 : a + b);
+            }
+        }
+        return new MemorySample.Device(d.index(), d.uuid(), d.used(), d.total(), tree, others, d.processes().size());
+    }
+
+    /** Every watched device now, with the current tree's share: for status, whatever the state. */
+    GpuReading devicesNow() {
+        return gpu.map(g -> g.read(treePids())).orElse(null);
+    }
+
     MemorySample read(long generation) {
         Set<Long> pids = treePids();
         long treeGpu = -1;
@@ -60,7 +80,7 @@ final class MemoryReader {
                 treeGpu = r.treeBytes();
                 gpuPerPid = r.perPid();
                 for (DeviceReading d : r.devices()) {
-                    devices.add(new MemorySample.Device(d.index(), d.uuid(), d.used(), d.total()));
+                    devices.add(device(d, pids));
                 }
                 if (treeGpu < 0) {
                     gpuUnknown = r.reason(); // a tree pid whose usage NVML does not report

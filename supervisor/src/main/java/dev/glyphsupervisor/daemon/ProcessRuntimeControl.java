@@ -3,6 +3,7 @@ package dev.glyphsupervisor.daemon;
 import dev.glyphsupervisor.audit.AuditSink;
 import dev.glyphsupervisor.config.RuntimeConfig;
 import dev.glyphsupervisor.config.RestartConfig;
+import dev.glyphsupervisor.core.AuditEvents;
 import dev.glyphsupervisor.core.RuntimeControl;
 import dev.glyphsupervisor.runtime.CacheCleaner;
 import dev.glyphsupervisor.runtime.CacheReport;
@@ -56,7 +57,7 @@ public final class ProcessRuntimeControl implements RuntimeControl {
     private volatile long currentGeneration;
     /** Guards the three above together: a fork of an old generation must not become the new one's main process. */
     private final Object serverLock = new Object();
-    /** Used memory of the watched GPUs just before the current launch: what a release must come back to. */
+    /** Memory no listed process accounted for on each watched GPU just before the current launch (index → bytes). */
     private volatile Map<Integer, Long> gpuBaseline = Map.of();
     /** Every pid seen in the current tree, so that one that died early is still looked for in NVML's list. */
     private final Set<Long> treeSeen = ConcurrentHashMap.newKeySet();
@@ -214,17 +215,8 @@ public final class ProcessRuntimeControl implements RuntimeControl {
                             .orElse("a process we may not see (another user's?)")
                     + ", which this supervisor did not start; no launch until it is free");
         }
-        if (unreleased != null && gpuRelease.isPresent()) {
-            // The last stop did not see the GPU memory come back: look again rather than launch into an OOM.
-            GpuRelease.Result again = gpuRelease.get().check(unreleased, gpuBaseline);
-            if (!again.converged()) {
-                Map<String, Object> fields = new LinkedHashMap<>(again.values());
-                fields.put("old_pids", unreleased.stream().sorted().toList());
-                audit.record("gpu_release_failed", generation, fields);
-                throw new LaunchRefusedException("gpu_not_released", "the old tree's GPU memory is still held: "
-                        + again.values());
-            }
-            unreleased = null;
+        if (gpuRelease.isPresent()) {
+            checkGpu(gpuRelease.get(), generation);
         }
         rotateLog();
         markOutputStart(generation);
@@ -288,6 +280,31 @@ public final class ProcessRuntimeControl implements RuntimeControl {
         };
     }
 
+    /**
+     * Before a launch: pids of the old tree that the last stop saw still holding GPU memory are looked for again
+     * (no launch into an OOM while they hold it), then the devices must have room for the server; other processes'
+     * memory is theirs, so a device they fill is gpu_busy, not a failure of ours. Either way the launch does not
+     * happen and is retried.
+     */
+    private void checkGpu(GpuRelease gpu, long generation) throws LaunchRefusedException {
+        if (unreleased != null) {
+            GpuRelease.Result again = gpu.check(unreleased);
+            if (!again.converged()) {
+                Map<String, Object> fields = new LinkedHashMap<>(again.values());
+                fields.put("old_pids", unreleased.stream().sorted().toList());
+                audit.record(AuditEvents.GPU_RELEASE_FAILED, generation, fields);
+                throw new LaunchRefusedException("gpu_not_released", "pids of the old tree still hold GPU memory: "
+                        + again.values().get("old_pids_holding"));
+            }
+            unreleased = null;
+        }
+        Optional<GpuRelease.Busy> busy = gpu.busy();
+        if (busy.isPresent()) {
+            audit.record(AuditEvents.GPU_BUSY, generation, busy.get().values());
+            throw new LaunchRefusedException("gpu_busy", busy.get().detail());
+        }
+    }
+
     @Override
     public StopOutcome stop(long generation, String reason) {
         LaunchedProcess p = current;
@@ -328,20 +345,22 @@ public final class ProcessRuntimeControl implements RuntimeControl {
         }
         audit.record("runtime_stopped", generation, fields);
         if (gpuRelease.isPresent()) {
-            GpuRelease.Result released = gpuRelease.get().await(oldPids, gpuBaseline);
+            // A launch follows unless the daemon stops or an operator pauses: then only the old pids are waited for.
+            boolean launchFollows = !reason.equals("shutdown") && !reason.equals("operator_stop");
+            GpuRelease.Result released = gpuRelease.get().await(oldPids, gpuBaseline, launchFollows);
             Map<String, Object> gpu = new LinkedHashMap<>();
             gpu.put("waited_ms", released.waitedMs());
             gpu.put("old_pids", oldPids.stream().sorted().toList());
-            gpu.put("baseline", gpuBaseline.entrySet().stream()
+            gpu.put("unowned_baseline", gpuBaseline.entrySet().stream()
                     .collect(java.util.stream.Collectors.toMap(e -> Integer.toString(e.getKey()), Map.Entry::getValue)));
             gpu.putAll(released.values());
             if (!released.converged()) {
                 unreleased = Set.copyOf(oldPids);
-                audit.record("gpu_release_failed", generation, gpu);
+                audit.record(AuditEvents.GPU_RELEASE_FAILED, generation, gpu);
                 return new StopOutcome(false, "GPU memory of the old tree not released within "
                         + released.waitedMs() + " ms: " + released.values());
             }
-            audit.record(released.unknown() ? "gpu_release_unknown" : "gpu_released", generation, gpu);
+            audit.record(released.unknown() ? AuditEvents.GPU_RELEASE_UNKNOWN : AuditEvents.GPU_RELEASED, generation, gpu);
         }
         synchronized (serverLock) {
             current = null;

@@ -42,7 +42,8 @@ public final class Supervisor {
     public record Snapshot(State state, long generation, long pid, ProbePhase phase,
                            String lastRestartReason, java.time.Instant lastRestartAt, String lastRestartDetail,
                            java.time.Instant launchedAt,
-                           String pausedBy, java.time.Instant pausedAt, boolean shuttingDown) {
+                           String pausedBy, java.time.Instant pausedAt, boolean shuttingDown,
+                           SupervisorStateMachine.LaunchRefusal launchRefusal) {
     }
 
     private final SupervisorStateMachine machine;
@@ -64,6 +65,8 @@ public final class Supervisor {
 
     private volatile Snapshot snapshot;
     private volatile List<ProbeResult> lastProbes = List.of();
+    /** The generation the last probe results are of: status says when they are from before the current launch. */
+    private volatile long lastProbesGeneration = -1;
     private final StateHistory history;
     private final Object changes = new Object();
     /** Why the server last failed, while it has not been healthy since; published with the snapshot. */
@@ -74,7 +77,12 @@ public final class Supervisor {
         /** The breach (or null) and why the GPU could not be read (or null), for generation {@code generation}. */
         Verdict check(long generation);
 
-        record Verdict(dev.glyphsupervisor.core.MemoryBreach breach, String gpuUnknown) {
+        /** Also the devices over their limit because of other processes (or null), which restart nothing. */
+        record Verdict(dev.glyphsupervisor.core.MemoryBreach breach, String gpuUnknown,
+                       dev.glyphsupervisor.core.DeviceOverLimit overLimit) {
+            public Verdict(dev.glyphsupervisor.core.MemoryBreach breach, String gpuUnknown) {
+                this(breach, gpuUnknown, null);
+            }
         }
 
         MemoryCheck NONE = generation -> new Verdict(null, null);
@@ -184,6 +192,11 @@ public final class Supervisor {
         return lastProbes;
     }
 
+    /** The generation {@link #lastProbes()} probed. */
+    public long lastProbesGeneration() {
+        return lastProbesGeneration;
+    }
+
     /** Restarts decided since {@code since} (at most a day ago), by this daemon and the ones before it. */
     public long restartsSince(java.time.Instant since) {
         return history.restartsSince(since);
@@ -252,6 +265,7 @@ public final class Supervisor {
         }
         try {
             List<ProbeResult> results = probes.get();
+            lastProbesGeneration = s.generation();
             lastProbes = results;
             for (ProbeResult r : results) {
                 metrics.probe(r.probe(), r.status().name(), r.latency());
@@ -259,7 +273,7 @@ public final class Supervisor {
             metrics.probeCycle(wanted == ProbePhase.LIVENESS ? "liveness" : "startup");
             if (wanted == ProbePhase.LIVENESS) {
                 MemoryCheck.Verdict v = memory.check(s.generation());
-                post(new Event.ProbeCycle(s.generation(), wanted, results, v.breach(), v.gpuUnknown()));
+                post(new Event.ProbeCycle(s.generation(), wanted, results, v.breach(), v.gpuUnknown(), v.overLimit()));
             } else {
                 post(new Event.ProbeCycle(s.generation(), wanted, results));
             }
@@ -376,7 +390,7 @@ public final class Supervisor {
         snapshot = new Snapshot(machine.state(), machine.generation(), machine.pid(), machine.probePhase(),
                 machine.lastRestartReason(), machine.lastRestartAt(), machine.lastRestartDetail(),
                 machine.launchedAt(),
-                machine.pausedBy(), machine.pausedAt(), machine.shuttingDown());
+                machine.pausedBy(), machine.pausedAt(), machine.shuttingDown(), machine.launchRefusal());
         metrics.state(snapshot.state().name());
         String line = statusLine();
         if (!line.equals(lastStatusLine)) { // only the loop thread publishes after construction

@@ -35,7 +35,7 @@ public final class SupervisorMetrics implements MetricsSink {
      * The documented restart reasons, exported at 0 from the start: a series that first appears at its first
      * restart loses that restart to {@code increase()}, and a crash-loop alert would count one short.
      */
-    static final List<String> RESTART_REASONS = List.of("exited", "unhealthy", "startup_timeout", "launch_failed",
+    static final List<String> RESTART_REASONS = List.of("exited", "unhealthy", "startup_timeout",
             "gpu_memory", "host_memory", "operator", "maintenance");
 
     /** From a process-alive check (microseconds) up to an HTTP health timeout (seconds). */

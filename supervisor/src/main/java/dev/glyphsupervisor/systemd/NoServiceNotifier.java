@@ -20,7 +20,7 @@ enum NoServiceNotifier implements ServiceNotifier {
     }
 
     @Override
-    public void stopping(String status) {
+    public void stopping(String status, Duration mayTake) {
     }
 
     @Override

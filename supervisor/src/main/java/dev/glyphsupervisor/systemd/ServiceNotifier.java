@@ -20,8 +20,13 @@ public interface ServiceNotifier {
     /** Sends {@code WATCHDOG=1}; see {@link WatchdogTicker} for when. */
     void watchdog();
 
-    /** Sends {@code STOPPING=1} with a {@code STATUS=} line, so systemd shows "deactivating" while we stop the server. */
-    void stopping(String status);
+    /**
+     * Sends {@code STOPPING=1} with a {@code STATUS=} line, so systemd shows "deactivating" while we stop the server,
+     * and {@code EXTEND_TIMEOUT_USEC=} with {@code mayTake}, the longest the stop can take by the config
+     * ({@link dev.glyphsupervisor.daemon.ShutdownBudget}): systemd (236 and later) then waits that long before it
+     * SIGKILLs the unit, even past its {@code TimeoutStopSec}, so its stop timeout follows the config.
+     */
+    void stopping(String status, Duration mayTake);
 
     /**
      * Half of WATCHDOG_USEC (the ping interval systemd expects), or empty when no watchdog is configured

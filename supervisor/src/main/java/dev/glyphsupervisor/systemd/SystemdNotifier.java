@@ -98,8 +98,8 @@ public final class SystemdNotifier implements ServiceNotifier {
     }
 
     @Override
-    public void stopping(String status) {
-        send("STOPPING=1\nSTATUS=" + oneLine(status));
+    public void stopping(String status, Duration mayTake) {
+        send("STOPPING=1\nEXTEND_TIMEOUT_USEC=" + mayTake.toNanos() / 1000 + "\nSTATUS=" + oneLine(status));
     }
 
     @Override

@@ -28,7 +28,6 @@ final class AuditCheck {
             "gpu_memory", List.of("metric", "value", "limit"),
             "operator", List.of("by", "requested_reason"),
             "startup_timeout", List.of("startup_timeout_ms", "last_probe"),
-            "launch_failed", List.of("cause", "detail"),
             "maintenance", List.of("uptime_ms"));
 
     record Result(long lines, long records, int runs, List<String> unparsable, List<String> problems,

@@ -27,7 +27,8 @@ final class AuditWatch {
     }
 
     private static final Set<String> NOT_SERVING = Set.of("restart_decided", "runtime_exited", "paused",
-            "supervisor_started", "supervisor_stopping", "runtime_stopped", "port_in_use", "launch_failed");
+            "supervisor_started", "supervisor_stopping", "runtime_stopped", "port_in_use", "launch_failed", "launch_refused",
+            "gpu_busy");
 
     private final AuditFollower follower;
     private final List<JsonNode> events = new ArrayList<>();

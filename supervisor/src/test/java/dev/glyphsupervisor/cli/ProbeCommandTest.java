@@ -129,6 +129,52 @@ class ProbeCommandTest {
                 over.output);
     }
 
+    /**
+     * Issue 13: glyphctl probe counted only the process listening on the port (582 MiB against a 2,216 MiB tree).
+     * A uvicorn-like server, a parent and two workers sharing the socket, each holding 1 GiB on the fake GPU: the
+     * probe must sum the whole tree, as the daemon does, whichever of them the kernel names as the listener.
+     */
+    @Test
+    void theWholeTreeOfTheListenerIsMeasured() throws Exception {
+        assertTrue(Files.exists(FAKE_NVML), "the probes module's build compiles " + FAKE_NVML);
+        int port = closedPort();
+        String marker = "GLYPH_PROBE_TREE_TEST=" + System.nanoTime();
+        ProcessBuilder pb = new ProcessBuilder("python3", dev.glyphsupervisor.e2e.TestServer.SCRIPT.toString(),
+                "--port", Integer.toString(port), "--workers", "2").redirectErrorStream(true)
+                .redirectOutput(dir.resolve("server.log").toFile());
+        pb.environment().put(marker.substring(0, marker.indexOf('=')), marker.substring(marker.indexOf('=') + 1));
+        Process server = pb.start();
+        try {
+            dev.glyphsupervisor.e2e.Await.until(java.time.Duration.ofSeconds(30), "the server and its two workers",
+                    () -> server.descendants().count() >= 2 && listening(port));
+            Path script = Files.writeString(dir.resolve("nvml-script.txt"),
+                    "device GPU-00000000-fake-0000-0000-000000000000 " + 80 * GIB + " auto NVIDIA H100 80GB HBM3\n"
+                            + "marked 0 " + marker + " " + GIB + "\n" + "process 0 99999 " + 5 * GIB + "\n");
+            Path config = Files.writeString(dir.resolve("c.yaml"), "runtime:\n  command: [\"sleep\", \"1\"]\n  port: "
+                    + port + "\nprobes:\n  gpu: {library: \"" + FAKE_NVML + "\", max_process_memory: 4GiB}\n"
+                    + "state_dir: " + dir.resolve("state") + "\n");
+
+            Forked run = fork(config, script);
+            java.util.List<Long> tree = new java.util.ArrayList<>(java.util.List.of(server.pid()));
+            server.descendants().forEach(d -> tree.add(d.pid()));
+            java.util.Collections.sort(tree);
+            assertEquals(0, run.exit, run.output);
+            assertTrue(run.output.contains("its process tree: pids " + tree), run.output);
+            assertTrue(run.output.contains("server pids " + tree + ": 3.0 GiB"), run.output);
+        } finally {
+            server.descendants().forEach(ProcessHandle::destroyForcibly);
+            server.destroyForcibly().waitFor();
+        }
+    }
+
+    private static boolean listening(int port) {
+        try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     private record Forked(int exit, String output) {
     }
 

@@ -117,4 +117,111 @@ class MemoryWatchTest {
         assertEquals(0.0, trend.bytesPerHour(), 1e-6);
         assertNull(trend.timeToLimit(GIB, 2 * GIB), "not growing: no projection");
     }
+
+    /** One 80 GiB device: the tree holds {@code tree}, the others are listed by pid, the rest is unowned. */
+    private static MemorySample shared(long generation, Instant at, long tree, long used, Map<Long, Long> others) {
+        return new MemorySample(generation, at, tree, Map.of(42L, tree),
+                List.of(new MemorySample.Device(0, "GPU-x", used, 80 * GIB, tree, others, 1 + others.size())), null,
+                -1, Map.of(), -1);
+    }
+
+    /**
+     * Issue 13: a flat tree's "time to limit" read 7366954511634469 s, the rounding error of a least-squares fit in
+     * absolute bytes. Flat is a rate of exactly zero and no projection; shrinking, no projection either.
+     */
+    @Test
+    void aFlatOrShrinkingTreeNeverReachesItsLimit() {
+        MemoryWatch w = new MemoryWatch(new MemoryLimits(4 * GIB, -1, -1, -1, -1, Duration.ofMinutes(30), null));
+        for (int i = 0; i < 600; i++) {                          // ten minutes of 1 s cycles at 582 MiB
+            w.check(gpu(1, t0.plusMillis(i * 1000L + (i % 7) * 13), 582 * MIB + 610_271_232L % 4096, 10 * GIB));
+        }
+        assertEquals(0L, w.summary().get("gpu_growth_bytes_per_hour"));
+        assertNull(w.summary().get("gpu_time_to_limit_s"));
+        for (int i = 0; i < 10; i++) {
+            w.check(gpu(1, t0.plusSeconds(600 + i), 582 * MIB - i * MIB, 10 * GIB));
+        }
+        assertTrue((Long) w.summary().get("gpu_growth_bytes_per_hour") < 0);
+        assertNull(w.summary().get("gpu_time_to_limit_s"));
+    }
+
+    @Test
+    void aProjectionBeyondAYearIsNever() {
+        MemoryTrend trend = new MemoryTrend(Duration.ofMinutes(30));
+        for (int minute = 0; minute <= 10; minute++) {           // 4 KiB a minute: 1 GiB in ~half a year... of 100 GiB
+            trend.add(t0.plus(Duration.ofMinutes(minute)), GIB + minute * 4096L);
+        }
+        assertTrue(trend.bytesPerHour() > 0);
+        assertNull(trend.timeToLimit(GIB, 100 * GIB));
+        assertEquals(Duration.ofMinutes(60), trend.timeToLimit(GIB, GIB + 60 * 4096L).truncatedTo(java.time.temporal.ChronoUnit.MINUTES));
+    }
+
+    /** The status and the audit know which launch a reading belongs to, and when it was taken. */
+    @Test
+    void theSummarySaysWhichGenerationAndWhen() {
+        MemoryWatch w = new MemoryWatch(new MemoryLimits(4 * GIB, -1, -1, -1, -1, Duration.ofMinutes(30), null));
+        assertTrue(w.summary().isEmpty());
+        w.check(gpu(3, t0, GIB, 2 * GIB));
+        assertEquals(3L, w.summary().get("generation"));
+        assertEquals(t0, w.summary().get("at"));
+    }
+
+    /**
+     * max_device_memory: the device is shared. A foreign job that pushes it over its limit restarts nothing, since
+     * restarting the server cannot bring it back under (it is noted instead, with who holds what); the server's own
+     * growth since its first reading, once it is at least the overshoot, restarts it.
+     */
+    @Test
+    void theDeviceLimitRestartsOnlyWhereARestartBringsTheDeviceBackUnderIt() {
+        MemoryWatch w = new MemoryWatch(new MemoryLimits(-1, -1, 0.5, -1, -1, Duration.ofMinutes(30), null));
+        assertTrue(w.check(shared(1, t0, 2 * GIB, 2 * GIB, Map.of())).isEmpty());          // first reading: 2 GiB
+        assertTrue(w.deviceOverLimit().isEmpty());
+
+        Optional<MemoryBreach> b = w.check(shared(1, t0.plusSeconds(1), 2 * GIB, 47 * GIB, Map.of(7L, 45 * GIB)));
+        assertTrue(b.isEmpty(), "the notebook's 45 GiB is no reason to restart a server that holds 2 GiB");
+        DeviceOverLimit over = w.deviceOverLimit().orElseThrow();
+        assertEquals(List.of(0), over.devices());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> device = ((List<Map<String, Object>>) over.values().get("devices")).get(0);
+        assertEquals(Map.of("7", 45 * GIB), device.get("others"));
+        assertEquals(7 * GIB, device.get("over_by"));
+        assertEquals(0L, device.get("tree_growth"));
+
+        // The server grows 4 GiB: the notebook alone is over the limit, so no restart of the server can help.
+        assertTrue(w.check(shared(1, t0.plusSeconds(2), 6 * GIB, 51 * GIB, Map.of(7L, 45 * GIB))).isEmpty());
+        // The notebook shrinks to 30 GiB and the server grows to 12 GiB: 42 GiB, 2 over the limit. Back at its first
+        // 2 GiB the device would hold 32: a restart helps, and it is the server's own growth that is over.
+        MemoryBreach own = w.check(shared(1, t0.plusSeconds(3), 12 * GIB, 42 * GIB, Map.of(7L, 30 * GIB))).orElseThrow();
+        assertEquals("device_memory", own.values().get("metric"));
+        assertEquals(10 * GIB, own.values().get("tree_growth"));
+        assertEquals(Map.of("7", 30 * GIB), own.values().get("others"));
+        assertTrue(w.deviceOverLimit().isEmpty());
+
+        // Alone on the device, the server over its limit is the server's doing.
+        MemoryWatch alone = new MemoryWatch(new MemoryLimits(-1, -1, 0.5, -1, -1, Duration.ofMinutes(30), null));
+        alone.check(shared(1, t0, 2 * GIB, 2 * GIB, Map.of()));
+        assertTrue(alone.check(shared(1, t0.plusSeconds(1), 41 * GIB, 41 * GIB, Map.of())).isPresent());
+    }
+
+    /** Where NVML cannot say whose the memory is, the device limit is the only protection: it restarts, as before. */
+    @Test
+    void aDeviceWhoseMemoryCannotBeAttributedStillRestartsAtItsLimit() {
+        MemoryWatch w = new MemoryWatch(new MemoryLimits(-1, -1, 0.5, -1, -1, Duration.ofMinutes(30), null));
+        MemorySample noPids = new MemorySample(1, t0, 0, Map.of(),
+                List.of(new MemorySample.Device(0, "GPU-x", 41 * GIB, 80 * GIB, 0, Map.of(), 0)), null, -1, Map.of(), -1);
+        MemoryBreach b = w.check(noPids).orElseThrow();
+        assertEquals(false, b.values().get("attributable"));
+    }
+
+    /** What a launch must find free: the server's size at the first reading of the latest generation read. */
+    @Test
+    void theFootprintIsTheFirstReadingOfTheLatestGenerationRead() {
+        MemoryWatch w = new MemoryWatch(new MemoryLimits(-1, -1, -1, -1, -1, Duration.ofMinutes(30), null));
+        assertEquals(Map.of(), w.footprint());
+        w.check(shared(1, t0, 20 * GIB, 20 * GIB, Map.of()));
+        w.check(shared(1, t0.plusSeconds(1), 30 * GIB, 30 * GIB, Map.of()));       // it grew: a leak, not its need
+        assertEquals(Map.of(0, 20 * GIB), w.footprint());
+        // generation 2 launched but not yet read: the last known footprint stands
+        w.check(shared(3, t0.plusSeconds(9), 18 * GIB, 18 * GIB, Map.of()));
+        assertEquals(Map.of(0, 18 * GIB), w.footprint());
+    }
 }

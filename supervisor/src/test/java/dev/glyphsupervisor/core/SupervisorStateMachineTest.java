@@ -348,15 +348,103 @@ class SupervisorStateMachineTest {
         assertTrue(send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(bad("http")))).isEmpty());
     }
 
+    private static Action last(List<Action> actions) {
+        return actions.get(actions.size() - 1);
+    }
+
+    /**
+     * Issue 13: a refused launch (the port held, the GPU busy or not released) was recorded as restart_decided with
+     * "pid": -1, used up a generation and counted toward the crash loop. A launch that never happened is not a
+     * generation and not a crash: it is retried after a growing delay, as long as what stands in the way stays.
+     */
     @Test
-    void launchFailureBacksOffWithoutAStop() {
+    void aRefusedLaunchIsNeitherAGenerationNorACrashAndIsRetriedWithABackoff() {
         send(new Event.Start());
-        List<Action> a = send(new Event.LaunchFailed(1, "port_in_use", "port 7860 held by pid 77 (nc)"));
-        assertEquals("launch_failed", audit(a, "restart_decided").fields().get("reason"));
-        assertTrue(a.stream().noneMatch(x -> x instanceof Action.Stop));
-        assertEquals(new Action.Launch(2), a.get(a.size() - 1), "first restart is immediate");
-        a = send(new Event.LaunchFailed(2, "port_in_use", "port 7860 held by pid 77 (nc)"));
+        List<Action> a = send(new Event.LaunchFailed(1, "gpu_busy", "GPU 0 has 15.0 GiB free, the server needs 20.0 GiB"));
+        assertTrue(a.stream().noneMatch(x -> x instanceof Action.Stop || x instanceof Action.Launch), a.toString());
+        assertTrue(!audits(a).contains("restart_decided"), a.toString());
+        Action.Audit refused = audit(a, "launch_refused");
+        assertEquals(1, refused.generation(), "recorded as the launch it would have been");
+        assertEquals("gpu_busy", refused.fields().get("cause"));
+        assertEquals(1, refused.fields().get("attempt"));
+        assertEquals(2000L, refused.fields().get("retry_in_ms"), "never immediate: backoff_initial");
+        assertEquals(0, machine.generation(), "not a generation");
+        assertEquals(0, machine.restarts(), "not a restart");
         assertEquals(State.BACKOFF, machine.state());
+        assertEquals("gpu_busy", machine.launchRefusal().cause());
+        assertEquals(now.plusSeconds(2), machine.launchRefusal().retryAt());
+
+        // Far more refusals than a crash loop allows (5 in 10 minutes): still BACKOFF, the delay capped at backoff_max.
+        List<Long> delays = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Action.Schedule retry = (Action.Schedule) last(a);
+            now = retry.at();
+            assertEquals(new Action.Launch(1), last(send(retry.event())), "the retry is generation 1 again");
+            a = send(new Event.LaunchFailed(1, "gpu_busy", "still busy"));
+            delays.add((Long) audit(a, "launch_refused").fields().get("retry_in_ms"));
+        }
+        assertEquals(State.BACKOFF, machine.state());
+        assertTrue(audits(log).stream().noneMatch(e -> e.equals("crash_loop") || e.equals("restart_decided")), log.toString());
+        assertEquals(List.of(4000L, 8000L, 16000L, 32000L, 64000L, 128000L, 256000L, 300000L), delays.subList(0, 8));
+        assertEquals(300000L, delays.get(19));
+
+        // It fits at last: generation 1 is launched, and the refusals are forgotten.
+        Action.Schedule retry = (Action.Schedule) last(a);
+        now = retry.at();
+        assertEquals(new Action.Launch(1), last(send(retry.event())));
+        send(new Event.Launched(1, 100));
+        assertEquals(1, machine.generation());
+        assertEquals(null, machine.launchRefusal());
+        send(new Event.ProbeCycle(1, ProbePhase.STARTUP, List.of(ok("http"))));
+        assertEquals(State.RUNNING, machine.state());
+    }
+
+    @Test
+    void aRelaunchRefusedAfterACrashKeepsTheGenerationsAndTheRestartCountHonest() {
+        startHealthy();
+        send(new Event.Exited(1, 137));                    // one real restart
+        List<Action> a = send(new Event.Stopped(1, true, ""));
+        assertEquals(new Action.Launch(2), last(a));
+        a = send(new Event.LaunchFailed(2, "port_in_use", "runtime.port 7860 is held by pid 77 (nc)"));
+        assertEquals(1, machine.generation());
+        assertEquals(1, machine.restarts());
+        assertEquals(State.BACKOFF, machine.state());
+        Action.Schedule retry = (Action.Schedule) last(a);
+        now = retry.at();
+        assertEquals(new Action.Launch(2), last(send(retry.event())));
+        send(new Event.Launched(2, 200));
+        assertEquals(2, machine.generation());
+        assertEquals(1, machine.restarts());
+    }
+
+    @Test
+    void aRefusedRetryOfACrashLoopStaysFailed() {
+        machine = new SupervisorStateMachine(new CoreSettings(Duration.ofMinutes(10), 2, Duration.ofSeconds(2),
+                Duration.ofMinutes(5), Duration.ofMinutes(5), 0, Duration.ofMinutes(10)), () -> 0.0);
+        startHealthy();
+        send(new Event.Exited(1, 1));
+        List<Action> a = send(new Event.Stopped(1, true, ""));
+        assertEquals(State.FAILED, machine.state());
+        now = ((Action.Schedule) last(a)).at();
+        send(((Action.Schedule) last(a)).event());
+        send(new Event.LaunchFailed(2, "gpu_busy", "busy"));
+        assertEquals(State.FAILED, machine.state(), "still a crash loop, and the refusal did not add to it");
+        assertEquals(1, machine.restarts());
+    }
+
+    /** A device over its limit because of others restarts nothing; it is recorded when it starts and when it ends. */
+    @Test
+    void aDeviceOverItsLimitBecauseOfOthersIsRecordedOncePerEpisode() {
+        startHealthy();
+        DeviceOverLimit over = new DeviceOverLimit(List.of(0), java.util.Map.of("devices", List.of(), "why", "others"));
+        List<Action> a = send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(ok("http")), null, null, over));
+        assertEquals(List.of("device_over_limit"), audits(a));
+        assertEquals(false, audit(a, "device_over_limit").fields().get("restart"));
+        assertTrue(send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(ok("http")), null, null, over)).isEmpty());
+        a = send(new Event.ProbeCycle(1, ProbePhase.LIVENESS, List.of(ok("http")), null, null, null));
+        assertEquals(List.of("device_within_limit"), audits(a));
+        assertEquals(List.of(0), audit(a, "device_within_limit").fields().get("devices"));
+        assertEquals(State.RUNNING, machine.state());
     }
 
     @Test

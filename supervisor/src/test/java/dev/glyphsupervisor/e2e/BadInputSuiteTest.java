@@ -338,7 +338,8 @@ class BadInputSuiteTest {
                 GlyphctlLauncher.Result[] status = new GlyphctlLauncher.Result[1];
                 Await.until(Duration.ofSeconds(30), "glyphctl status to name the port's holder", () -> {
                     status[0] = GlyphctlLauncher.run(w.io, CALL_TIMEOUT, List.of("status", "--config", config.toString()));
-                    return status[0].out().contains("last: launch_failed at ") && status[0].out().contains("(" + held);
+                    return status[0].out().contains("  waiting     launch refused (port_in_use) at ")
+                            && status[0].out().contains(held);
                 }, () -> status[0].out() + status[0].err());
                 assertEquals(1, status[0].exit(), "status exit: running but not healthy (LSB 1)");
                 JsonNode inUse = AuditReader.readAll(w.audit).stream().filter(e -> e.get("event").asText().equals("port_in_use"))

@@ -107,7 +107,7 @@ final class GlyphctlLauncher {
         }
     }
 
-    private static synchronized Path launcherJar() {
+    static synchronized Path launcherJar() {
         if (jar == null) {
             try {
                 Path target = Path.of(System.getProperty("basedir", "."), "target");

@@ -96,7 +96,7 @@ class GpuMemoryTest {
 
         JsonNode released = d.await("gpu_released", T);
         assertTrue(released.get("waited_ms").asLong() > 0, released.toString());
-        assertEquals(GIB, released.get("baseline").get("0").asLong());
+        assertEquals(GIB, released.get("unowned_baseline").get("0").asLong());
         JsonNode launched = d.await("runtime_launched", e -> e.get("generation").asLong() == 2, T);
         assertTrue(launched.get("seq").asLong() > released.get("seq").asLong());
         d.awaitHealthy(2, T);
@@ -112,14 +112,18 @@ class GpuMemoryTest {
         JsonNode failed = d.await("gpu_release_failed", T);
         assertEquals(5 * GIB, failed.get("old_pids_holding").get(Long.toString(pid)).asLong());
         d.await("release_failed", T);
-        // Each later launch attempt looks again, is refused, and backs off toward a crash loop.
-        JsonNode refused = d.await("restart_decided", e -> e.get("reason").asText().equals("launch_failed"), T);
-        assertEquals("gpu_not_released", refused.get("cause").asText());
+        // Each later launch attempt looks again and is refused: a launch that did not happen, retried with a
+        // backoff; not a restart, not a generation, not a step toward a crash loop.
+        Await.until(T, "three refused launches", () -> d.all("launch_refused").size() >= 3, d::describe);
+        assertEquals("gpu_not_released", d.all("launch_refused").get(0).get("cause").asText());
+        assertEquals(1, d.all("restart_decided").size(), d.describe());
+        assertTrue(d.all("crash_loop").isEmpty(), d.describe());
         assertTrue(d.find("runtime_launched", e -> e.get("generation").asLong() >= 2).isEmpty(),
                 "never relaunched while the old pid held the GPU" + d.describe());
 
         writeScript(GIB);
-        d.await("runtime_launched", e -> e.get("generation").asLong() >= 2, T);
+        JsonNode relaunched = d.await("runtime_launched", e -> e.get("generation").asLong() >= 2, T);
+        assertEquals(2, relaunched.get("generation").asLong(), d.describe());
     }
 
     @Test

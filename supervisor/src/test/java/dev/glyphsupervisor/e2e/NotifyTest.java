@@ -80,6 +80,8 @@ class NotifyTest {
             message = sink.next();
         } while (!message.startsWith("STOPPING=1"));
         assertTrue(message.contains("STATUS=stopping the server"), message);
+        // systemd's stop timeout follows the config: stop_grace 2s + kill_timeout 5s + release_timeout 5s + 5s
+        assertTrue(message.contains("\nEXTEND_TIMEOUT_USEC=17000000\n"), message);
         assertEquals(143, daemon.awaitExit(T));
     }
 }

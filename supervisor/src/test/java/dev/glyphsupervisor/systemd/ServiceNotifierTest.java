@@ -27,7 +27,7 @@ class ServiceNotifierTest {
         ServiceNotifier.NONE.ready("RUNNING");
         ServiceNotifier.NONE.status("RUNNING");
         ServiceNotifier.NONE.watchdog();
-        ServiceNotifier.NONE.stopping("stopping");
+        ServiceNotifier.NONE.stopping("stopping", java.time.Duration.ofSeconds(1));
         assertEquals(Optional.empty(), ServiceNotifier.NONE.watchdogInterval());
     }
 

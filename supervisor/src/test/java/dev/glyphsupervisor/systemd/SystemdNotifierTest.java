@@ -49,8 +49,8 @@ class SystemdNotifierTest {
         assertEquals("STATUS=BACKOFF, generation 2, 1 restart", sink.next());
         notifier.watchdog();
         assertEquals("WATCHDOG=1", sink.next());
-        notifier.stopping("stopping the server");
-        assertEquals("STOPPING=1\nSTATUS=stopping the server", sink.next());
+        notifier.stopping("stopping the server", java.time.Duration.ofSeconds(125));
+        assertEquals("STOPPING=1\nEXTEND_TIMEOUT_USEC=125000000\nSTATUS=stopping the server", sink.next());
     }
 
     @Test
@@ -100,7 +100,7 @@ class SystemdNotifierTest {
                 notifier.ready("RUNNING");
                 notifier.status("RUNNING");
                 notifier.watchdog();
-                notifier.stopping("stopping");
+                notifier.stopping("stopping", java.time.Duration.ofSeconds(1));
             }
         } finally {
             logger.removeHandler(handler);
