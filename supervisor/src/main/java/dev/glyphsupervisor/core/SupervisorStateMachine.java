@@ -43,8 +43,7 @@ public final class SupervisorStateMachine {
     /** The stop in flight follows {@code hopelessAfter} identical failures no retry can fix: FAILED after it. */
     private boolean givingUp;
 
-    /** The audit event of giving up on a cause no retry can fix, and its own fields. */
-    public static final String HOPELESS_CAUSE = "hopeless_cause";
+    /** The fields of {@link AuditEvents#HOPELESS_CAUSE} of its own (the others: {@link Diagnosis#fields}). */
     public static final String IDENTICAL_FAILURES = "identical_failures";
     public static final String HOPELESS_AFTER = "hopeless_after";
 
@@ -572,10 +571,6 @@ public final class SupervisorStateMachine {
         actions.add(new Action.Audit("restart_decided", generation, record));
     }
 
-    private void scheduleRelaunch(Instant now, List<Action> actions) {
-        scheduleRelaunch(now, actions, false, null);
-    }
-
     /**
      * {@code giveUp}: the failure before this relaunch is one no retry can fix, seen {@code hopelessAfter} times in a
      * row: FAILED with the slow retry, whatever the crash-loop budget says. {@code stoppedOutput}: what the launch
@@ -591,7 +586,7 @@ public final class SupervisorStateMachine {
             values.put(IDENTICAL_FAILURES, lastFailure.identicalFailures());
             values.put(HOPELESS_AFTER, hopelessAfter);
             values.put("retry_in_ms", settings.backoffMax().toMillis());
-            actions.add(new Action.Audit(HOPELESS_CAUSE, generation, values));
+            actions.add(new Action.Audit(AuditEvents.HOPELESS_CAUSE, generation, values));
             actions.add(new Action.Schedule(now.plus(settings.backoffMax()), new Event.RelaunchDue(relaunchToken)));
             return;
         }
