@@ -73,6 +73,7 @@ public final class StatusCommand implements Callable<Integer> {
         } else {
             out.printf("  server      not running, generation %d%n", s.path("generation").asLong());
         }
+        FailureLines.print(out, s.path("last_failure"));
         JsonNode last = s.path("last_restart");
         out.printf("  restarts    %d total, %d in the last 24 h%s%n", s.path("restarts").path("total").asLong(),
                 s.path("restarts").path("last_24h").asLong(), last.path("reason").isNull() ? ""
@@ -209,7 +210,8 @@ public final class StatusCommand implements Callable<Integer> {
             case "STARTING" -> "starting (waiting for the first healthy probe)";
             case "STOPPING" -> "restarting: stopping the old process tree";
             case "BACKOFF" -> "restarting: waiting out the backoff before the next launch";
-            case "FAILED" -> "crash loop: only a slow retry remains (glyphctl restart retries now)";
+            case "FAILED" -> FailureLines.gaveUp(s.path("last_failure"))
+                    .orElse("crash loop: only a slow retry remains (glyphctl restart retries now)");
             case "PAUSED" -> "stopped on purpose by " + s.path("paused_by").asText() + " (glyphctl start resumes)";
             default -> state.toLowerCase();
         };

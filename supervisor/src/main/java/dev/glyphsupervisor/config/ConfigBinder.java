@@ -32,7 +32,10 @@ final class ConfigBinder {
     static final List<String> HOST_KEYS = List.of("max_rss", "min_available");
     static final List<String> HTTP_KEYS = List.of("url", "timeout", "expect_status", "expect_body");
     static final List<String> RESTART_KEYS = List.of("backoff_initial", "backoff_max", "backoff_reset", "kill_timeout",
-            "release_timeout", "crash_loop", "maintenance", "maintenance_skip_within");
+            "release_timeout", "crash_loop", "maintenance", "maintenance_skip_within", "causes", "hopeless_after");
+    static final List<String> CAUSE_KEYS = List.of("cause", "pattern", "retry");
+    /** A cause is a label (audit field, metric label): a plain lower-case name. */
+    private static final java.util.regex.Pattern CAUSE_NAME = java.util.regex.Pattern.compile("[a-z][a-z0-9_]*");
     static final List<String> CRASH_LOOP_KEYS = List.of("max_restarts", "window");
     static final List<String> AUDIT_KEYS = List.of("path", "max_size", "keep");
     static final List<String> METRICS_KEYS = List.of("listen");
@@ -320,8 +323,48 @@ final class ConfigBinder {
         });
         Duration skipWithin = restart.duration("maintenance_skip_within", RestartConfig.DEFAULT_MAINTENANCE_SKIP_WITHIN,
                 Duration.ZERO);
+        List<CauseConfig> causes = causes(restart);
+        int hopelessAfter = restart.integer("hopeless_after", RestartConfig.DEFAULT_HOPELESS_AFTER, 1, 100);
         return new RestartConfig(backoffInitial, backoffMax, backoffReset, crashLoopConfig, killTimeout, releaseTimeout,
-                maintenance, skipWithin);
+                maintenance, skipWithin, causes, hopelessAfter);
+    }
+
+    /** The user's rows of the cause table; each pattern is compiled here, so a bad one is refused at load. */
+    private static List<CauseConfig> causes(Section restart) {
+        List<CauseConfig> causes = new ArrayList<>();
+        for (Section row : restart.sections("causes", CAUSE_KEYS, "{cause, pattern, retry} mappings")) {
+            Optional<String> cause = row.text("cause");
+            if (row.value("cause").isEmpty()) {
+                row.missing("cause", "cause: hf_token_missing");
+            } else if (cause.isPresent() && !CAUSE_NAME.matcher(cause.get()).matches()) {
+                row.problem("cause", "'" + cause.get() + "' is not a cause name; use lower-case letters, digits and _,"
+                        + " starting with a letter (e.g. hf_token_missing)");
+                cause = Optional.empty();
+            } else if (cause.isPresent() && cause.get().equals("unknown")) {
+                row.problem("cause", "'unknown' is what the supervisor says when no row matches; name the cause");
+                cause = Optional.empty();
+            }
+            Optional<String> pattern = row.text("pattern");
+            if (row.value("pattern").isEmpty()) {
+                row.missing("pattern", "pattern: \"401 Client Error\"");
+            } else if (pattern.isPresent() && pattern.get().isEmpty()) {
+                row.problem("pattern", "must not be empty (it would find every line)");
+                pattern = Optional.empty();
+            } else if (pattern.isPresent()) {
+                try {
+                    java.util.regex.Pattern.compile(pattern.get());
+                } catch (java.util.regex.PatternSyntaxException bad) {
+                    row.problem("pattern", "'" + pattern.get() + "' is not a regular expression: " + bad.getDescription()
+                            + (bad.getIndex() >= 0 ? " near index " + bad.getIndex() : ""));
+                    pattern = Optional.empty();
+                }
+            }
+            boolean retry = row.bool("retry", true);
+            if (cause.isPresent() && pattern.isPresent()) {
+                causes.add(new CauseConfig(cause.get(), pattern.get(), retry));
+            }
+        }
+        return causes;
     }
 
     private AuditConfig audit(Section audit, Path stateDir) {

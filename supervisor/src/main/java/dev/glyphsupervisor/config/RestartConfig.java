@@ -1,6 +1,7 @@
 package dev.glyphsupervisor.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -13,12 +14,24 @@ import java.util.Optional;
  * @param releaseTimeout after the stop, how long to wait for the port (and GPU memory) to be free
  * @param maintenance    a Quartz cron for planned restarts, if any
  * @param maintenanceSkipWithin a planned restart is skipped when the server was launched this recently
+ * @param causes         the user's rows of the start-failure cause table, tried before the built-in ones
+ * @param hopelessAfter  identical failures in a row, before a first healthy answer, of a cause no retry can fix, that
+ *                       make the server FAILED (with the slow retry) without waiting for the crash-loop budget
  */
 public record RestartConfig(Duration backoffInitial, Duration backoffMax, Duration backoffReset,
         CrashLoopConfig crashLoop, Duration killTimeout, Duration releaseTimeout, Optional<CronProbeSchedule> maintenance,
-        Duration maintenanceSkipWithin) {
+        Duration maintenanceSkipWithin, List<CauseConfig> causes, int hopelessAfter) {
 
     public static final Duration DEFAULT_MAINTENANCE_SKIP_WITHIN = Duration.ofHours(1);
+    public static final int DEFAULT_HOPELESS_AFTER = 2;
+
+    /** Without the user's cause rows. */
+    public RestartConfig(Duration backoffInitial, Duration backoffMax, Duration backoffReset,
+            CrashLoopConfig crashLoop, Duration killTimeout, Duration releaseTimeout, Optional<CronProbeSchedule> maintenance,
+            Duration maintenanceSkipWithin) {
+        this(backoffInitial, backoffMax, backoffReset, crashLoop, killTimeout, releaseTimeout, maintenance,
+                maintenanceSkipWithin, List.of(), DEFAULT_HOPELESS_AFTER);
+    }
 
     /** Without a maintenance schedule. */
     public RestartConfig(Duration backoffInitial, Duration backoffMax, Duration backoffReset,
@@ -36,5 +49,6 @@ public record RestartConfig(Duration backoffInitial, Duration backoffMax, Durati
         Objects.requireNonNull(releaseTimeout, "releaseTimeout");
         Objects.requireNonNull(maintenance, "maintenance");
         Objects.requireNonNull(maintenanceSkipWithin, "maintenanceSkipWithin");
+        causes = List.copyOf(Objects.requireNonNull(causes, "causes"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.glyphsupervisor.config;
 
+import com.fasterxml.jackson.core.JsonToken;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -70,6 +71,47 @@ final class Section {
 
     void missing(String key, String example) {
         problem(key, "required key is missing (e.g. " + example + ")");
+    }
+
+    /**
+     * The mappings of the list under {@code key}, each a section of its own ({@code key[i]}); an item that is not a
+     * mapping, or a value that is not a list, is reported ({@code what} says what the list holds).
+     */
+    List<Section> sections(String key, List<String> allowedKeys, String what) {
+        Optional<YamlNode> value = value(key);
+        if (value.isEmpty()) {
+            return List.of();
+        }
+        if (!(value.get() instanceof YamlNode.Sequence sequence)) {
+            problem(key, "expected a list of " + what + ", got " + value.get().describe());
+            return List.of();
+        }
+        List<Section> items = new ArrayList<>();
+        for (int i = 0; i < sequence.items().size(); i++) {
+            YamlNode item = sequence.items().get(i);
+            String itemPath = keyPath(key) + "[" + i + "]";
+            if (item instanceof YamlNode.Mapping mapping) {
+                items.add(new Section(mapping, itemPath, problems, allowedKeys));
+            } else {
+                problems.add(item.location(), itemPath, "expected a mapping with the keys " + String.join(", ", allowedKeys)
+                        + ", got " + item.describe());
+            }
+        }
+        return items;
+    }
+
+    /** {@code true} or {@code false}, as YAML writes them; anything else is reported and answers the default. */
+    boolean bool(String key, boolean fallback) {
+        Optional<YamlNode> value = value(key);
+        if (value.isEmpty()) {
+            return fallback;
+        }
+        if (value.get() instanceof YamlNode.Scalar scalar
+                && (scalar.token() == JsonToken.VALUE_TRUE || scalar.token() == JsonToken.VALUE_FALSE)) {
+            return scalar.token() == JsonToken.VALUE_TRUE;
+        }
+        problem(key, "expected true or false, got " + value.get().describe());
+        return fallback;
     }
 
     /** A scalar as text: numbers and booleans are accepted as written ({@code 8000} → "8000"). */

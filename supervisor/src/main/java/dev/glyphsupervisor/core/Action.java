@@ -29,6 +29,10 @@ public sealed interface Action {
     record Schedule(Instant at, Event event) implements Action {
     }
 
+    /** A launch failed before its first healthy answer, for {@code cause} (a {@link FailureCauses} name): count it. */
+    record StartFailed(long generation, String cause) implements Action {
+    }
+
     /** Everything is stopped: the daemon may exit. */
     record Exit() implements Action {
     }

@@ -63,6 +63,8 @@ public final class AuditEvents {
     public static final String BACKOFF = "backoff";
     /** Too many restarts in the window. */
     public static final String CRASH_LOOP = "crash_loop";
+    /** hopeless_after identical failures before a first healthy answer, of a cause no retry can fix: FAILED at once. */
+    public static final String HOPELESS_CAUSE = "hopeless_cause";
     /** {@code glyphctl stop} / {@code start}. */
     public static final String PAUSED = "paused";
     public static final String RESUMED = "resumed";

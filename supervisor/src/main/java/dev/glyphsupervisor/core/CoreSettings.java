@@ -11,7 +11,25 @@ public record CoreSettings(
         Duration backoffReset,
         int crashLoopMaxRestarts,
         Duration crashLoopWindow,
-        Duration maintenanceSkipWithin) {
+        Duration maintenanceSkipWithin,
+        FailureCauses causes,
+        int hopelessAfter) {
+
+    /**
+     * {@code causes} names why a launch failed; {@code hopelessAfter} identical failures in a row before a first
+     * healthy answer, of a cause that no retry can fix, make the server FAILED (with the slow retry) at once.
+     */
+    public CoreSettings {
+        java.util.Objects.requireNonNull(causes, "causes");
+    }
+
+    /** With the built-in cause table and FAILED after 2 identical hopeless failures. */
+    public CoreSettings(Duration startupTimeout, int failureThreshold, Duration backoffInitial, Duration backoffMax,
+                        Duration backoffReset, int crashLoopMaxRestarts, Duration crashLoopWindow,
+                        Duration maintenanceSkipWithin) {
+        this(startupTimeout, failureThreshold, backoffInitial, backoffMax, backoffReset, crashLoopMaxRestarts,
+                crashLoopWindow, maintenanceSkipWithin, FailureCauses.DEFAULT, 2);
+    }
 
     /** Without a maintenance schedule's skip period (a planned restart is skipped after a restart this recent). */
     public CoreSettings(Duration startupTimeout, int failureThreshold, Duration backoffInitial, Duration backoffMax,

@@ -41,8 +41,12 @@ public sealed interface Event {
     /**
      * The server is gone: its main process exited ({@code exitCode} is 128+N when signal N killed it, -1 when unknown)
      * and either nothing of its tree is left, or it did not exit 0 (a crash, not a daemonizing launcher).
+     * {@code output}: what the launch wrote, read when it exited (null: not read).
      */
-    record Exited(long generation, int exitCode) implements Event {
+    record Exited(long generation, int exitCode, OutputTail output) implements Event {
+        public Exited(long generation, int exitCode) {
+            this(generation, exitCode, null);
+        }
     }
 
     /**
@@ -79,12 +83,24 @@ public sealed interface Event {
         }
     }
 
-    /** The startup timeout of {@code generation} has passed. */
-    record StartupDeadline(long generation) implements Event {
+    /**
+     * The startup timeout of {@code generation} has passed. The machine schedules it without {@code output}; the daemon
+     * adds what the launch wrote when it fires.
+     */
+    record StartupDeadline(long generation, OutputTail output) implements Event {
+        public StartupDeadline(long generation) {
+            this(generation, null);
+        }
     }
 
-    /** The process tree of {@code generation} is stopped; {@code released} is false when it did not converge. */
-    record Stopped(long generation, boolean released, String detail) implements Event {
+    /**
+     * The process tree of {@code generation} is stopped; {@code released} is false when it did not converge.
+     * {@code output}: what the launch wrote, read after the stop (null: not read).
+     */
+    record Stopped(long generation, boolean released, String detail, OutputTail output) implements Event {
+        public Stopped(long generation, boolean released, String detail) {
+            this(generation, released, detail, null);
+        }
     }
 
     /** The backoff (or crash-loop retry) delay before the next launch is over. */

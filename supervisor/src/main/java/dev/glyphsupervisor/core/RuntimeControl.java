@@ -17,6 +17,15 @@ public interface RuntimeControl {
     /** Clears the configured caches before the next launch. */
     void clearCaches(long generation);
 
+    /**
+     * What generation {@code generation} wrote to its log (the last lines, bounded) and the kernel's record of an OOM
+     * kill since its launch, for the cause of a failure; called off the event loop, at an exit, a startup timeout and
+     * after a stop. Never fails: what cannot be read is left out.
+     */
+    default OutputTail outputTail(long generation) {
+        return OutputTail.NONE;
+    }
+
     /** What becomes of a launch, told on the adapter's threads: implementations only post events. */
     interface Listener {
         /** See {@link Event.Exited}. */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.function.DoubleSupplier;
 
 import static dev.glyphsupervisor.core.AuditEvents.DEVICE_OVER_LIMIT;
@@ -35,6 +36,16 @@ public final class SupervisorStateMachine {
 
     private final CoreSettings settings;
     private final RestartPolicy restartPolicy;
+    private final FailureCauses causes;
+    private final int hopelessAfter;
+    /** The last failure while the server has not been healthy since; its identicalFailures is the run so far. */
+    private FailureReport lastFailure;
+    /** The stop in flight follows {@code hopelessAfter} identical failures no retry can fix: FAILED after it. */
+    private boolean givingUp;
+
+    /** The fields of {@link AuditEvents#HOPELESS_CAUSE} of its own (the others: {@link Diagnosis#fields}). */
+    public static final String IDENTICAL_FAILURES = "identical_failures";
+    public static final String HOPELESS_AFTER = "hopeless_after";
 
     private State state = State.STOPPED;
     private long generation;
@@ -67,6 +78,13 @@ public final class SupervisorStateMachine {
     public SupervisorStateMachine(CoreSettings settings, DoubleSupplier random) {
         this.settings = settings;
         this.restartPolicy = new RestartPolicy(settings, random);
+        this.causes = settings.causes();
+        this.hopelessAfter = settings.hopelessAfter();
+    }
+
+    /** The last failure while the server has not been healthy since it, or null. */
+    public FailureReport lastFailure() {
+        return lastFailure;
     }
 
     public State state() {
@@ -244,7 +262,12 @@ public final class SupervisorStateMachine {
         if (launchedAt != null) {
             exit.put("uptime_ms", Duration.between(launchedAt, now).toMillis());
         }
-        actions.add(new Action.Audit("runtime_exited", generation, exit));
+        Diagnosis why = causes.classify(output(e.output()), OptionalInt.of(e.exitCode()));
+        Map<String, Object> exited = new LinkedHashMap<>(exit);
+        exited.putAll(why.fields(true));
+        actions.add(new Action.Audit("runtime_exited", generation, exited));
+        noteFailure("exited", now, e.exitCode(), why, actions);
+        exit.putAll(why.fields(false));
         decideRestart(now, "exited", exit, actions);
         stop("exited", actions);
     }
@@ -271,6 +294,7 @@ public final class SupervisorStateMachine {
             if (outcome == ProbeStatus.SUCCESS) {
                 state = State.RUNNING;
                 healthySince = now;
+                lastFailure = null;
                 actions.add(new Action.Audit("runtime_healthy", generation, fields(
                         "pid", pid,
                         "startup_ms", launchedAt == null ? null : Duration.between(launchedAt, now).toMillis())));
@@ -363,9 +387,13 @@ public final class SupervisorStateMachine {
         if (e.generation() != generation || state != State.STARTING || shuttingDown) {
             return;
         }
-        decideRestart(now, "startup_timeout", fields(
+        Diagnosis why = causes.classify(output(e.output()), OptionalInt.empty());
+        noteFailure("startup_timeout", now, null, why, actions);
+        Map<String, Object> values = fields(
                 "startup_timeout_ms", settings.startupTimeout().toMillis(),
-                "last_probe", lastStartupProblem), actions);
+                "last_probe", lastStartupProblem);
+        values.putAll(why.fields(true));
+        decideRestart(now, "startup_timeout", values, actions);
         stop("startup_timeout", actions);
     }
 
@@ -373,6 +401,8 @@ public final class SupervisorStateMachine {
         if (e.generation() != generation || state != State.STOPPING) {
             return;
         }
+        boolean giveUp = givingUp;
+        givingUp = false;
         if (shuttingDown) {
             finishShutdown(actions);
             return;
@@ -396,7 +426,7 @@ public final class SupervisorStateMachine {
             // would fail, so this counts like any failed restart and backs off toward a crash loop.
             actions.add(new Action.Audit("release_failed", generation, fields("detail", e.detail())));
         }
-        scheduleRelaunch(now, actions);
+        scheduleRelaunch(now, actions, giveUp, e.output());
     }
 
     private void onRelaunchDue(Event.RelaunchDue e, List<Action> actions) {
@@ -541,16 +571,39 @@ public final class SupervisorStateMachine {
         actions.add(new Action.Audit("restart_decided", generation, record));
     }
 
-    private void scheduleRelaunch(Instant now, List<Action> actions) {
+    /**
+     * {@code giveUp}: the failure before this relaunch is one no retry can fix, seen {@code hopelessAfter} times in a
+     * row: FAILED with the slow retry, whatever the crash-loop budget says. {@code stoppedOutput}: what the launch
+     * wrote, read after its stop, for a crash-loop record whose restart read nothing (an unhealthy server).
+     */
+    private void scheduleRelaunch(Instant now, List<Action> actions, boolean giveUp, OutputTail stoppedOutput) {
         RestartPolicy.Decision d = restartPolicy.restart(now);
         relaunchToken++;
+        if (giveUp && lastFailure != null) {
+            state = State.FAILED;
+            lastFailure = lastFailure.givenUp();
+            Map<String, Object> values = lastFailure.diagnosis().fields(true);
+            values.put(IDENTICAL_FAILURES, lastFailure.identicalFailures());
+            values.put(HOPELESS_AFTER, hopelessAfter);
+            values.put("retry_in_ms", settings.backoffMax().toMillis());
+            actions.add(new Action.Audit(AuditEvents.HOPELESS_CAUSE, generation, values));
+            actions.add(new Action.Schedule(now.plus(settings.backoffMax()), new Event.RelaunchDue(relaunchToken)));
+            return;
+        }
         if (d.crashLoop()) {
             state = State.FAILED;
-            actions.add(new Action.Audit("crash_loop", generation, fields(
+            if (lastFailure == null) {
+                lastFailure = new FailureReport(lastRestartReason == null ? "unknown" : lastRestartReason,
+                        lastRestartAt == null ? now : lastRestartAt, false, null,
+                        causes.classify(output(stoppedOutput), OptionalInt.empty()), 1, false);
+            }
+            Map<String, Object> values = fields(
                     "restarts_in_window", d.restartsInWindow(),
                     "max_restarts", settings.crashLoopMaxRestarts(),
                     "window_ms", settings.crashLoopWindow().toMillis(),
-                    "retry_in_ms", d.delay().toMillis())));
+                    "retry_in_ms", d.delay().toMillis());
+            values.putAll(lastFailure.diagnosis().fields(true));
+            actions.add(new Action.Audit("crash_loop", generation, values));
             actions.add(new Action.Schedule(now.plus(d.delay()), new Event.RelaunchDue(relaunchToken)));
             return;
         }
@@ -564,6 +617,28 @@ public final class SupervisorStateMachine {
                 "attempt", d.attempt(),
                 "restarts_in_window", d.restartsInWindow())));
         actions.add(new Action.Schedule(now.plus(d.delay()), new Event.RelaunchDue(relaunchToken)));
+    }
+
+    /**
+     * Keeps {@code why} as the last failure, counts it among identical ones, and decides whether the stop that follows
+     * ends in FAILED: exits before a first healthy answer ({@code exitCode} not null, state STARTING) run up the count
+     * while their signatures are the same; anything else starts it again.
+     */
+    private void noteFailure(String reason, Instant now, Integer exitCode, Diagnosis why, List<Action> actions) {
+        boolean beforeHealthy = state == State.STARTING;
+        boolean countable = beforeHealthy && exitCode != null;
+        FailureReport previous = lastFailure;
+        int identical = countable && previous != null && previous.beforeHealthy() && previous.exitCode() != null
+                && previous.diagnosis().signature().equals(why.signature()) ? previous.identicalFailures() + 1 : 1;
+        lastFailure = new FailureReport(reason, now, beforeHealthy, exitCode, why, identical, false);
+        givingUp = countable && !why.retry() && identical >= hopelessAfter;
+        if (beforeHealthy) {
+            actions.add(new Action.StartFailed(generation, why.cause()));
+        }
+    }
+
+    private static OutputTail output(OutputTail output) {
+        return output == null ? OutputTail.NONE : output;
     }
 
     private void finishShutdown(List<Action> actions) {

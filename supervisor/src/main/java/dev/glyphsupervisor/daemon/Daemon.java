@@ -3,6 +3,8 @@ package dev.glyphsupervisor.daemon;
 import dev.glyphsupervisor.audit.JsonlAuditLog;
 import dev.glyphsupervisor.config.SupervisorConfig;
 import dev.glyphsupervisor.core.CoreSettings;
+import dev.glyphsupervisor.core.FailureCause;
+import dev.glyphsupervisor.core.FailureCauses;
 import dev.glyphsupervisor.core.SupervisorStateMachine;
 import dev.glyphsupervisor.lock.LockHeldException;
 import dev.glyphsupervisor.lock.StateDirLock;
@@ -68,7 +70,9 @@ public final class Daemon {
     /** Runs until a signal stops it; returns when the server is stopped and the lock released. */
     public void run() throws StartFailure {
         // The Prometheus client only when metrics.listen is set; otherwise its classes and thread never load.
-        SupervisorMetrics prometheus = config.metrics().isPresent() ? new SupervisorMetrics(Clock.systemUTC()) : null;
+        FailureCauses causes = causes(config);
+        SupervisorMetrics prometheus = config.metrics().isPresent()
+                ? new SupervisorMetrics(Clock.systemUTC(), causeNames(causes)) : null;
         MetricsSink metrics = prometheus != null ? prometheus : MetricsSink.NONE;
         // The metrics port before the lock: binding it creates no file, so a port in use leaves nothing behind
         // (no state_dir, no lock file, no audit record of a start that did not happen).
@@ -325,7 +329,22 @@ public final class Daemon {
                 config.restart().backoffReset(),
                 config.restart().crashLoop().maxRestarts(),
                 config.restart().crashLoop().window(),
-                config.restart().maintenanceSkipWithin());
+                config.restart().maintenanceSkipWithin(),
+                causes(config),
+                config.restart().hopelessAfter());
+    }
+
+    /** The cause table: the user's rows (restart.causes), then the built-in ones. */
+    static FailureCauses causes(SupervisorConfig config) {
+        return new FailureCauses(config.restart().causes().stream()
+                .map(c -> new FailureCause(c.cause(), c.pattern(), c.retry())).toList());
+    }
+
+    /** Every cause the table can name, for metrics to export at 0 from the start. */
+    private static java.util.List<String> causeNames(FailureCauses causes) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(FailureCauses.BUILT_IN_NAMES);
+        causes.rows().forEach(row -> names.add(row.name()));
+        return java.util.List.copyOf(names);
     }
 
     private static void awaitQuietly(CountDownLatch latch, Duration timeout) {

@@ -84,6 +84,7 @@ final class DaemonControl implements ControlServer.Handler {
         last.put("at", s.lastRestartAt() == null ? null : s.lastRestartAt().toString());
         last.put("detail", s.lastRestartDetail());
         m.put("last_restart", last);
+        m.put("last_failure", FailureStatus.of(supervisor.lastFailure(), config));
         List<Map<String, Object>> probes = new ArrayList<>();
         for (ProbeResult r : supervisor.lastProbes()) {
             Map<String, Object> p = new LinkedHashMap<>();

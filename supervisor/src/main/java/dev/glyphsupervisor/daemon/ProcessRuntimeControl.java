@@ -10,6 +10,7 @@ import dev.glyphsupervisor.runtime.CacheReport;
 import dev.glyphsupervisor.runtime.LaunchException;
 import dev.glyphsupervisor.runtime.LaunchSpec;
 import dev.glyphsupervisor.runtime.LaunchedProcess;
+import dev.glyphsupervisor.runtime.OomKills;
 import dev.glyphsupervisor.runtime.PidFd;
 import dev.glyphsupervisor.runtime.PortCheck;
 import dev.glyphsupervisor.runtime.PortHolder;
@@ -17,6 +18,7 @@ import dev.glyphsupervisor.runtime.ProcInfo;
 import dev.glyphsupervisor.runtime.ProcessTable;
 import dev.glyphsupervisor.runtime.RuntimeLauncher;
 import dev.glyphsupervisor.runtime.RuntimeLog;
+import dev.glyphsupervisor.runtime.RuntimeLogTail;
 import dev.glyphsupervisor.runtime.RuntimeStopper;
 import dev.glyphsupervisor.runtime.StopReport;
 import dev.glyphsupervisor.runtime.Subreaper;
@@ -64,6 +66,15 @@ public final class ProcessRuntimeControl implements RuntimeControl {
 
     private final Path stateDir;
 
+    /**
+     * Where the output of generation {@code logGeneration} begins: runtime.log's size at its launch (the log is shared
+     * by every generation), the log's rotations since, and the cgroup's OOM-kill count then.
+     */
+    private volatile long logGeneration = -1;
+    private volatile long logStart;
+    private final java.util.concurrent.atomic.AtomicInteger logRotations = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile Optional<OomKills.Count> oomAtLaunch = Optional.empty();
+
     /** How often an adopted server is looked for in /proc where the kernel offers no pidfd. */
     static final java.time.Duration ADOPTED_POLL = java.time.Duration.ofMillis(100);
     private final java.util.concurrent.ScheduledExecutorService adoptedWatch =
@@ -90,6 +101,7 @@ public final class ProcessRuntimeControl implements RuntimeControl {
             main = current;
             currentGeneration = r.generation();
         }
+        markOutputStart(r.generation()); // what an adopted server wrote before is not known to be its own
     }
 
     /**
@@ -207,6 +219,7 @@ public final class ProcessRuntimeControl implements RuntimeControl {
             checkGpu(gpuRelease.get(), generation);
         }
         rotateLog();
+        markOutputStart(generation);
         gpuRelease.ifPresent(g -> gpuBaseline = g.baseline());
         treeSeen.clear();
         // The marker (this state directory) finds every process of the tree, whatever it does to its session and
@@ -384,10 +397,39 @@ public final class ProcessRuntimeControl implements RuntimeControl {
         Subreaper.reap();
     }
 
+    /**
+     * The last lines generation {@code generation} wrote to runtime.log, from the offset it was launched at (the log of
+     * another generation is read from its start), and the kernel's OOM record since its launch.
+     */
+    @Override
+    public dev.glyphsupervisor.core.OutputTail outputTail(long generation) {
+        boolean known = generation == logGeneration;
+        java.util.List<String> lines = RuntimeLogTail.read(config.log(), known ? logStart : 0,
+                known ? logRotations.get() : 0, dev.glyphsupervisor.core.OutputTail.SCAN_BYTES,
+                dev.glyphsupervisor.core.OutputTail.SCAN_LINES);
+        return new dev.glyphsupervisor.core.OutputTail(lines,
+                known ? OomKills.evidence(oomAtLaunch, OomKills.read()) : null);
+    }
+
+    private void markOutputStart(long generation) {
+        long size;
+        try {
+            size = java.nio.file.Files.isRegularFile(config.log()) ? java.nio.file.Files.size(config.log()) : 0;
+        } catch (IOException e) {
+            size = 0;
+        }
+        logStart = size;
+        logRotations.set(0);
+        oomAtLaunch = OomKills.read();
+        logGeneration = generation;
+    }
+
     /** Keeps runtime.log within its bound; called at each launch and probe cycle. */
     public void rotateLog() {
         try {
-            RuntimeLog.rotateIfLarger(config.log(), config.logMaxBytes());
+            if (RuntimeLog.rotateIfLarger(config.log(), config.logMaxBytes())) {
+                logRotations.incrementAndGet();
+            }
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot rotate " + config.log() + ": " + e.getMessage());
         }

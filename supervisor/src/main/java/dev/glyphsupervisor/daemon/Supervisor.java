@@ -3,7 +3,9 @@ package dev.glyphsupervisor.daemon;
 import dev.glyphsupervisor.audit.AuditSink;
 import dev.glyphsupervisor.core.Action;
 import dev.glyphsupervisor.core.Event;
+import dev.glyphsupervisor.core.FailureReport;
 import dev.glyphsupervisor.core.ProbePhase;
+import dev.glyphsupervisor.core.OutputTail;
 import dev.glyphsupervisor.core.RuntimeControl;
 import dev.glyphsupervisor.core.State;
 import dev.glyphsupervisor.core.SupervisorStateMachine;
@@ -67,6 +69,8 @@ public final class Supervisor {
     private volatile long lastProbesGeneration = -1;
     private final StateHistory history;
     private final Object changes = new Object();
+    /** Why the server last failed, while it has not been healthy since; published with the snapshot. */
+    private volatile FailureReport lastFailure;
 
     /** The memory side of a liveness cycle: a reading checked against the limits. */
     public interface MemoryCheck {
@@ -155,7 +159,7 @@ public final class Supervisor {
     void adopt(ServerRecord r, ProcessRuntimeControl runtime) {
         history.launched(r.generation());
         post(new Event.Adopt(r.generation(), r.pid()));
-        runtime.watchAdopted(r, code -> post(new Event.Exited(r.generation(), code)));
+        runtime.watchAdopted(r, code -> post(new Event.Exited(r.generation(), code, runtime.outputTail(r.generation()))));
         metrics.launched(r.launchedAt());
     }
 
@@ -176,6 +180,11 @@ public final class Supervisor {
 
     public Snapshot snapshot() {
         return snapshot;
+    }
+
+    /** Why the server last failed, while it has not been healthy since (for status), or null. */
+    public FailureReport lastFailure() {
+        return lastFailure;
     }
 
     /** The last cycle's probe results (startup or liveness). */
@@ -321,13 +330,16 @@ public final class Supervisor {
         } else if (action instanceof Action.Stop s) {
             stopper.execute(() -> {
                 RuntimeControl.StopOutcome outcome = runtime.stop(s.generation(), s.reason());
-                post(new Event.Stopped(s.generation(), outcome.released(), outcome.detail()));
+                post(new Event.Stopped(s.generation(), outcome.released(), outcome.detail(),
+                        runtime.outputTail(s.generation())));
             });
         } else if (action instanceof Action.ClearCaches c) {
             runtime.clearCaches(c.generation());
         } else if (action instanceof Action.Schedule s) {
             long delayMs = Math.max(0, Duration.between(clock.instant(), s.at()).toMillis());
-            timers.schedule(() -> post(s.event()), delayMs, TimeUnit.MILLISECONDS);
+            timers.schedule(() -> post(withOutput(s.event())), delayMs, TimeUnit.MILLISECONDS);
+        } else if (action instanceof Action.StartFailed f) {
+            metrics.startFailure(f.cause());
         } else if (action instanceof Action.Exit) {
             finished.complete(null);
         }
@@ -342,7 +354,9 @@ public final class Supervisor {
             long pid = runtime.launch(generation, new RuntimeControl.Listener() {
                 @Override
                 public void exited(int exitCode) {
-                    launched.thenRun(() -> post(new Event.Exited(generation, exitCode)));
+                    // Read here, on the runtime's thread, as the exit is told: the loop never waits on the log.
+                    OutputTail output = runtime.outputTail(generation);
+                    launched.thenRun(() -> post(new Event.Exited(generation, exitCode, output)));
                 }
 
                 @Override
@@ -363,7 +377,16 @@ public final class Supervisor {
         }
     }
 
+    /** A startup deadline that fires carries what the launch wrote so far, read on the timer's thread. */
+    private Event withOutput(Event event) {
+        if (event instanceof Event.StartupDeadline d && d.output() == null) {
+            return new Event.StartupDeadline(d.generation(), runtime.outputTail(d.generation()));
+        }
+        return event;
+    }
+
     private void publish() {
+        lastFailure = machine.lastFailure(); // before the snapshot: whoever sees the new snapshot sees it too
         snapshot = new Snapshot(machine.state(), machine.generation(), machine.pid(), machine.probePhase(),
                 machine.lastRestartReason(), machine.lastRestartAt(), machine.lastRestartDetail(),
                 machine.launchedAt(),

@@ -22,6 +22,10 @@ public interface MetricsSink {
     default void restart(String reason, Instant at) {
     }
 
+    /** A launch failed before its first healthy answer, for {@code cause} (the audit log's {@code cause}). */
+    default void startFailure(String cause) {
+    }
+
     /** One probe ran: {@code status} is SUCCESS, FAILURE or UNKNOWN. */
     default void probe(String probe, String status, Duration latency) {
     }

@@ -47,6 +47,7 @@ public final class SupervisorMetrics implements MetricsSink {
     private final Counter restarts;
     private final Counter probeResults;
     private final Counter probeCycles;
+    private final Counter startFailures;
     private final Histogram probeDuration;
 
     private volatile String state = "STOPPED";
@@ -61,6 +62,14 @@ public final class SupervisorMetrics implements MetricsSink {
 
     /** @param clock what uptime is measured against (the daemon's clock, so tests can move it) */
     public SupervisorMetrics(Clock clock) {
+        this(clock, List.of());
+    }
+
+    /**
+     * @param causes the start-failure causes the daemon can name (built-in and configured), exported at 0 from the
+     *               start, as the restart reasons are
+     */
+    public SupervisorMetrics(Clock clock, List<String> causes) {
         this.clock = Objects.requireNonNull(clock, "clock");
         GaugeWithCallback.builder()
                 .name("glyph_supervisor_state")
@@ -104,6 +113,13 @@ public final class SupervisorMetrics implements MetricsSink {
                 .register(registry);
         probeCycles.initLabelValues("startup");
         probeCycles.initLabelValues("liveness");
+        startFailures = Counter.builder()
+                .name("glyph_supervisor_start_failures_total")
+                .help("Launches that failed before their first healthy answer (an exit or the startup timeout), by the"
+                        + " cause read from their last output lines and exit status")
+                .labelNames("cause")
+                .register(registry);
+        causes.forEach(startFailures::initLabelValues);
         probeDuration = Histogram.builder()
                 .name("glyph_supervisor_probe_duration_seconds")
                 .help("How long each probe took, whatever its result")
@@ -132,6 +148,11 @@ public final class SupervisorMetrics implements MetricsSink {
     public void restart(String reason, Instant at) {
         restarts.labelValues(reason).inc();
         lastRestart = Objects.requireNonNull(at, "at");
+    }
+
+    @Override
+    public void startFailure(String cause) {
+        startFailures.labelValues(cause).inc();
     }
 
     @Override

@@ -134,6 +134,18 @@ class BadInputSuiteTest {
                         w -> lines(w.problem("probes.failure_threshold", "must be 1..100, got 0"))),
                 daemon("ranges", "backoff_max below backoff_initial", w -> w.yaml.set("restart.backoff_max", "100ms"), 2,
                         w -> lines(w.problem("restart.backoff_max", "must be at least backoff_initial (200ms), got 100ms"))),
+                daemon("ranges", "hopeless_after 0", w -> w.yaml.set("restart.hopeless_after", "0"), 2,
+                        w -> lines(w.problem("restart.hopeless_after", "must be 1..100, got 0"))),
+
+                // The user's rows of the start-failure cause table.
+                daemon("causes", "a pattern that is not a regular expression", w -> w.yaml.set("restart.causes",
+                        List.of("{cause: hf_token_missing, pattern: \"401 (Client\", retry: false}")), 2,
+                        w -> lines(w.problemWithin("restart.causes[0]", "{cause: hf_token_missing, pattern: ".length(),
+                                "restart.causes[0].pattern", "'401 (Client' is not a regular expression: Unclosed group near index 11"))),
+                daemon("causes", "retry that is not a boolean", w -> w.yaml.set("restart.causes",
+                        List.of("{cause: hf_token_missing, pattern: x, retry: sometimes}")), 2,
+                        w -> lines(w.problemWithin("restart.causes[0]", "{cause: hf_token_missing, pattern: x, retry: ".length(),
+                                "restart.causes[0].retry", "expected true or false, got the string 'sometimes'"))),
 
                 // The probe schedule.
                 daemon("cron", "five-field (crontab) cron", w -> w.yaml.set("probes.schedule", "\"0 * * * *\""), 2,
@@ -499,6 +511,12 @@ class BadInputSuiteTest {
         /** {@code FILE:LINE:COL: key: message}, LINE:COL of the key's value. */
         String problem(String key, String message) {
             return configFile + ":" + yaml.at(key) + ": " + key + ": " + message;
+        }
+
+        /** {@code FILE:LINE:COL: key: message} for a value {@code offset} columns into the flow value at {@code at}. */
+        String problemWithin(String at, int offset, String key, String message) {
+            String[] position = yaml.at(at).split(":");
+            return configFile + ":" + position[0] + ":" + (Integer.parseInt(position[1]) + offset) + ": " + key + ": " + message;
         }
 
         String problemAtKey(String key, String message) {

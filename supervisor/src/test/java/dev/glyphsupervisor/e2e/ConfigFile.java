@@ -41,6 +41,10 @@ public final class ConfigFile {
         return this;
     }
 
+    public int port() {
+        return Integer.parseInt(values.get("port"));
+    }
+
     public Path stateDir() {
         return dir.resolve("state");
     }

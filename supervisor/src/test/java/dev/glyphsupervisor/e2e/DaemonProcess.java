@@ -102,8 +102,14 @@ public final class DaemonProcess implements AutoCloseable {
      * runs in the default build; {@code env} changes the daemon's environment (e.g. its locale).
      */
     static DaemonProcess startThroughScript(Path config, Path audit, java.util.function.Consumer<java.util.Map<String, String>> env) {
+        return startThroughScript(config, audit, List.of(), env);
+    }
+
+    /** The same, run by {@code wrapper} (a command that execs its arguments, e.g. after joining a cgroup). */
+    static DaemonProcess startThroughScript(Path config, Path audit, List<String> wrapper,
+                                            java.util.function.Consumer<java.util.Map<String, String>> env) {
         Path output = config.resolveSibling(config.getFileName() + ".daemon-" + System.nanoTime() + ".out");
-        ProcessBuilder pb = GlyphctlLauncher.builder(List.of("daemon", "--config", config.toString()))
+        ProcessBuilder pb = GlyphctlLauncher.builder(wrapper, List.of("daemon", "--config", config.toString()))
                 .redirectErrorStream(true).redirectOutput(output.toFile());
         env.accept(pb.environment());
         return new DaemonProcess(GlyphctlLauncher.start(pb), audit, output, 0);

@@ -84,7 +84,8 @@ final class GlyphctlLauncher {
         return builder(List.of(), args);
     }
 
-    private static ProcessBuilder builder(List<String> wrapper, List<String> args) {
+    /** {@code wrapper... glyphctl args...} (e.g. in a cgroup of its own), its output still to be redirected. */
+    static ProcessBuilder builder(List<String> wrapper, List<String> args) {
         List<String> command = new ArrayList<>(wrapper);
         command.add(SCRIPT.toString());
         command.addAll(args);

@@ -74,6 +74,22 @@ class SupervisorMetricsTest {
     }
 
     @Test
+    void startFailuresCountByCauseAndTheKnownCausesStartAtZero() throws Exception {
+        SupervisorMetrics withCauses = new SupervisorMetrics(clock, List.of("missing_module", "unknown", "hf_token"));
+        try (MetricsServer own = withCauses.serve("127.0.0.1", 0)) {
+            assertEquals(0, Exposition.scrape(own.port()).value("glyph_supervisor_start_failures_total", "cause", "hf_token"),
+                    "a configured cause is there at 0 before its first failure");
+            withCauses.startFailure("missing_module");
+            withCauses.startFailure("missing_module");
+            withCauses.startFailure("port_in_use");
+            Exposition scraped = Exposition.scrape(own.port());
+            assertEquals(2, scraped.value("glyph_supervisor_start_failures_total", "cause", "missing_module"));
+            assertEquals(1, scraped.value("glyph_supervisor_start_failures_total", "cause", "port_in_use"));
+            assertEquals(0, scraped.value("glyph_supervisor_start_failures_total", "cause", "unknown"));
+        }
+    }
+
+    @Test
     void probeCyclesByPhaseStartAtZero() throws Exception {
         assertEquals(0, scrape().value("glyph_supervisor_probe_cycles_total", "phase", "liveness"));
         metrics.probeCycle("startup");

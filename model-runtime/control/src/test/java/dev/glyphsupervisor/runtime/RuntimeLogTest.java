@@ -2,6 +2,7 @@ package dev.glyphsupervisor.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.FileOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,7 @@ class RuntimeLogTest {
     void aLargerLogIsCopiedAsidePreviousCopyReplacedAndTruncated() throws Exception {
         Path log = Files.writeString(tmp.resolve("runtime.log"), "0123456789");
         Files.writeString(tmp.resolve("runtime.log.1"), "older rotation");
-        RuntimeLog.rotateIfLarger(log, 5);
+        assertTrue(RuntimeLog.rotateIfLarger(log, 5), "it says it rotated");
         assertEquals("0123456789", Files.readString(tmp.resolve("runtime.log.1")));
         assertEquals(0, Files.size(log));
     }
