@@ -89,7 +89,8 @@ class ControlAccessIT {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/setpriv"))
                         && Files.isExecutable(Path.of("/usr/bin/unshare")),
                 "needs root, setpriv and unshare to run glyphctl as a second user on an installed-like /etc");
-        Assumptions.assumeTrue(new ProcessBuilder("unshare", "-m", "--propagation", "private", "true").start().waitFor() == 0,
+        Assumptions.assumeTrue(new ProcessBuilder("unshare", "-m", "--propagation", "private", "mount", "--bind", dir.toString(),
+                        dir.toString()).start().waitFor() == 0,
                 "no mount namespaces here (an unprivileged container)");
 
         Result r = run(List.of("unshare", "-m", "--propagation", "private", "env", "T=" + dir, "sh", "-c", WITH_INSTALLED_ETC, "sh"),

@@ -34,9 +34,9 @@ class ReadOnlyRootTest {
     void needsRootAndUnshare() throws IOException {
         assumeTrue("root".equals(System.getProperty("user.name")), "mount namespaces need root");
         assumeTrue(Executables.find("unshare").isPresent(), "no unshare (util-linux) here");
-        assumeTrue(Executables.run(List.of("unshare", "-m", "--propagation", "private",
-                        "mount", "-o", "remount,bind,ro", "/"), java.util.Map.of()).exit() == 0,
-                "no mount namespaces here (an unprivileged container)");
+        // Everything the test does, on a directory of its own: some containers allow a namespace but not these mounts.
+        assumeTrue(Executables.run(List.of("unshare", "-m", "--propagation", "private", "env", "WRITABLE=" + dir, "sh", "-c",
+                STRICT, "sh", "true"), java.util.Map.of()).exit() == 0, "no read-only remount or bind mounts here (an unprivileged container)");
         io = Files.createDirectories(dir.resolve("io"));
         Path work = Files.createDirectories(dir.resolve("work"));
         Files.setPosixFilePermissions(Files.writeString(work.resolve("serve.sh"), "#!/bin/sh\nexec sleep 600\n"),
