@@ -32,6 +32,10 @@ class DaemonLivesTest {
     Path dir;
 
     private final List<DaemonProcess> daemons = new ArrayList<>();
+    private ConfigFile config;
+    private Path file;
+    /** The cache file generation 1 leaves; the configured cache glob covers it. */
+    private Path cacheFile;
 
     @AfterEach
     void cleanUp() throws InterruptedException {
@@ -49,8 +53,8 @@ class DaemonLivesTest {
     @Test
     void generationsAndRestartCountsGoOnAfterACleanStop() throws Exception {
         int port = TestServer.freePort();
-        ConfigFile config = new ConfigFile(dir, port, TestServer.command(port, 0, 0, dir.resolve("control")));
-        Path file = config.write();
+        config = new ConfigFile(dir, port, TestServer.command(port, 0, 0, dir.resolve("control")));
+        file = config.write();
         DaemonProcess first = start(config, file, "first");
         long pid = first.awaitHealthy(1, T).get("pid").asLong();
         Signals.kill(pid, Signals.SIGKILL);
@@ -70,71 +74,62 @@ class DaemonLivesTest {
         assertEquals(1, restarts.path("last_24h").asLong(), "the first daemon's restart counts in the second's day: " + status.out());
     }
 
-    @Test
-    void afterADaemonDiedWithItsServerTheNextOneSaysSoAndClearsTheCachesBeforeItsFirstLaunch() throws Exception {
+    /** A daemon on the forking test server with a cache glob, its generation 1 healthy and a file in its cache. */
+    private DaemonProcess firstWithACacheFile(int workers) throws IOException {
         int port = TestServer.freePort();
         Path cache = Files.createDirectories(dir.resolve("cache"));
-        ConfigFile config = new ConfigFile(dir, port, TestServer.command(port, 1, 0, dir.resolve("control")))
+        config = new ConfigFile(dir, port, TestServer.command(port, workers, 0, dir.resolve("control")))
                 .set("caches", "[\"" + cache + "/*\"]");
-        Path file = config.write();
+        file = config.write();
         DaemonProcess first = start(config, file, "first");
-        JsonNode healthy = first.awaitHealthy(1, T);
+        first.awaitHealthy(1, T);
+        cacheFile = Files.writeString(cache.resolve("compiled-kernel.bin"), "left by generation 1");
+        return first;
+    }
+
+    @Test
+    void afterADaemonDiedWithItsServerTheNextOneSaysSoAndClearsTheCachesBeforeItsFirstLaunch() throws Exception {
+        DaemonProcess first = firstWithACacheFile(1);
+        long pid = first.awaitHealthy(1, T).get("pid").asLong();
         long pgid = first.await("runtime_launched", T).get("pgid").asLong();
-        Files.writeString(cache.resolve("compiled-kernel.bin"), "left by generation 1");
 
         // What systemd's KillMode=mixed does when the JVM dies: the daemon and then everything in its cgroup.
         Signals.kill(first.pid(), Signals.SIGKILL);
         Signals.killGroup(pgid, Signals.SIGKILL);
-        Await.until(T, "generation 1's server gone",
-                () -> ProcessTable.get(healthy.get("pid").asLong()).filter(p -> !p.isZombie()).isEmpty());
+        Await.until(T, "generation 1's server gone", () -> ProcessTable.get(pid).filter(p -> !p.isZombie()).isEmpty());
         DaemonProcess second = start(config, file, "second");
 
         JsonNode previous = second.await("previous_generation", T);
         assertEquals(1, previous.get("generation").asLong());
         assertEquals("gone", previous.get("found").asText());
-        assertEquals(healthy.get("pid").asLong(), previous.get("pid").asLong());
+        assertEquals(pid, previous.get("pid").asLong());
         second.awaitHealthy(2, T);
         List<String> order = second.eventNames();
         assertTrue(order.indexOf("previous_generation") < order.indexOf("caches_cleared")
                 && order.indexOf("caches_cleared") < order.indexOf("runtime_launched"), order.toString());
         assertEquals(1, second.find("caches_cleared", e -> true).orElseThrow().get("files").asLong(), second.describe());
-        assertFalse(Files.exists(cache.resolve("compiled-kernel.bin")));
+        assertFalse(Files.exists(cacheFile));
     }
 
     @Test
     void aPreviousServerThatIsStoppedIsSaidSoAndTheCachesAreClearedToo() throws Exception {
-        int port = TestServer.freePort();
-        Path cache = Files.createDirectories(dir.resolve("cache"));
-        Path control = dir.resolve("control");
-        ConfigFile config = new ConfigFile(dir, port, TestServer.command(port, 0, 0, control))
-                .set("caches", "[\"" + cache + "/*\"]");
-        Path file = config.write();
-        DaemonProcess first = start(config, file, "first");
-        first.awaitHealthy(1, T);
-        Files.writeString(cache.resolve("compiled-kernel.bin"), "left by generation 1");
+        DaemonProcess first = firstWithACacheFile(0);
         Signals.kill(first.pid(), Signals.SIGKILL);
         first.process().waitFor();
-        TestServer.control(control, "500"); // alive, but failing its health check: not adopted
+        TestServer.control(dir.resolve("control"), "500"); // alive, but failing its health check: not adopted
 
         DaemonProcess second = start(config, file, "second");
 
         JsonNode previous = second.await("previous_generation", T);
         assertEquals("stopped", previous.get("found").asText(), second.describe());
-        TestServer.control(control, "ok");
+        TestServer.control(dir.resolve("control"), "ok");
         second.awaitHealthy(2, T);
-        assertFalse(Files.exists(cache.resolve("compiled-kernel.bin")), second.describe());
+        assertFalse(Files.exists(cacheFile), second.describe());
     }
 
     @Test
     void anAdoptedServerIsSaidSoAndItsCachesAreKept() throws Exception {
-        int port = TestServer.freePort();
-        Path cache = Files.createDirectories(dir.resolve("cache"));
-        ConfigFile config = new ConfigFile(dir, port, TestServer.command(port, 0, 0, dir.resolve("control")))
-                .set("caches", "[\"" + cache + "/*\"]");
-        Path file = config.write();
-        DaemonProcess first = start(config, file, "first");
-        first.awaitHealthy(1, T);
-        Files.writeString(cache.resolve("compiled-kernel.bin"), "in use by generation 1");
+        DaemonProcess first = firstWithACacheFile(0);
         Signals.kill(first.pid(), Signals.SIGKILL);
         first.process().waitFor();
 
@@ -142,7 +137,7 @@ class DaemonLivesTest {
 
         assertEquals("adopted", second.await("previous_generation", T).get("found").asText());
         second.await("runtime_adopted", T);
-        assertTrue(Files.exists(cache.resolve("compiled-kernel.bin")), "the adopted server's cache is in use");
+        assertTrue(Files.exists(cacheFile), "the adopted server's cache is in use");
         assertTrue(second.find("caches_cleared", e -> true).isEmpty(), second.describe());
     }
 }

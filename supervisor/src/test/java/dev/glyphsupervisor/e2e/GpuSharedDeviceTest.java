@@ -62,6 +62,25 @@ class GpuSharedDeviceTest {
     }
 
     /** Waits until the daemon has read the tree's GPU memory of {@code generation} at least once (its footprint). */
+    /**
+     * Waits until the daemon has read the tree at {@code bytes} and then made {@code cycles} readings in all (each
+     * reading is one liveness cycle, and a cycle's verdict is audited before the next cycle starts).
+     */
+    private void awaitCyclesAfterTree(DaemonProcess d, long bytes, int cycles) {
+        java.util.Set<String> readings = new java.util.HashSet<>();
+        Await.until(T, cycles + " readings of a " + bytes + "-byte tree", () -> {
+            try {
+                JsonNode gpu = StatusJson.of(configFile).path("gpu");
+                if (gpu.path("tree_bytes").asLong() == bytes) {
+                    readings.add(gpu.path("reading").path("at").asText());
+                }
+                return readings.size() >= cycles;
+            } catch (Exception e) {
+                return false;
+            }
+        }, d::describe);
+    }
+
     private void awaitTreeReading(DaemonProcess d, long generation) {
         Await.until(T, "a GPU reading of generation " + generation, () -> {
             try {
@@ -144,7 +163,7 @@ class GpuSharedDeviceTest {
         long notebook = gpu.foreign(45 * GIB);                  // 47 of 80 GiB, ceiling 40: the notebook's doing
         d.await("device_over_limit", T);
         gpu.server(6 * GIB);                                    // the server grows 4 GiB: 51 GiB, still 11 over
-        Thread.sleep(1_000);                                    // three probe cycles
+        awaitCyclesAfterTree(d, 6 * GIB, 3);                    // judged, and two more cycles for the verdict to land
         assertTrue(d.all("restart_decided").isEmpty(), "restarting a server that grew 4 GiB cannot undo 11 GiB" + d.describe());
 
         gpu.endForeign(notebook);
