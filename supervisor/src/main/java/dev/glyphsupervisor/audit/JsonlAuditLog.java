@@ -1,5 +1,6 @@
 package dev.glyphsupervisor.audit;
 
+import dev.glyphsupervisor.core.AuditEvent;
 import dev.glyphsupervisor.io.IoMessages;
 import dev.glyphsupervisor.json.Json;
 import java.io.Closeable;
@@ -114,6 +115,16 @@ public final class JsonlAuditLog implements AuditSink, Closeable {
     }
 
     @Override
+    public void record(AuditEvent event, long generation, Map<String, Object> fields) {
+        assert fields == null || event.undeclared(fields.keySet()).isEmpty()
+                : event + " does not declare " + event.undeclared(fields.keySet());
+        record(event.wireName(), generation, fields);
+    }
+
+    /**
+     * Writes a record of any name: the format's own entry point, for tests and tools. The daemon writes through
+     * {@link AuditSink}, whose events are typed.
+     */
     public synchronized void record(String event, long generation, Map<String, Object> fields) {
         Objects.requireNonNull(event, "event");
         if (closed) {

@@ -10,11 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.function.DoubleSupplier;
 
-import static dev.glyphsupervisor.core.AuditEvents.DEVICE_OVER_LIMIT;
-import static dev.glyphsupervisor.core.AuditEvents.DEVICE_WITHIN_LIMIT;
-import static dev.glyphsupervisor.core.AuditEvents.LAUNCH_REFUSED;
 
 /**
  * The supervisor's decisions: {@code (state, event, now) → (state, actions)}. No I/O, no clock, no
@@ -60,7 +58,10 @@ public final class SupervisorStateMachine {
     private Instant lastRestartAt;
     /** What stood in the way, for a restart whose values carry a "detail" (a launch refused: who holds the port). */
     private String lastRestartDetail;
-    private long restarts;
+    /** Every restart decided in this state directory: the one count (see {@link RestartHistory}). */
+    private RestartHistory restartHistory = RestartHistory.NONE;
+    /** Its total when this daemon started: what came before counts in status, not in supervisor_stopped. */
+    private long restartsBefore;
     private String gpuUnknown;
     /** The stop in flight was asked by an operator or the maintenance schedule: relaunch at once, uncounted. */
     private boolean plannedRestart;
@@ -74,6 +75,8 @@ public final class SupervisorStateMachine {
     private LaunchRefusal launchRefusal;
     /** The devices of the episode recorded as over their limit because of other processes; empty when none. */
     private List<Integer> devicesOverLimit = List.of();
+
+    private final Dispatch<Event, Step> handlers = dispatch();
 
     public SupervisorStateMachine(CoreSettings settings, DoubleSupplier random) {
         this.settings = settings;
@@ -100,8 +103,23 @@ public final class SupervisorStateMachine {
         return state.hasProcess() ? pid : -1;
     }
 
+    /** Restarts this daemon decided. */
     public long restarts() {
-        return restarts;
+        return restartHistory.total() - restartsBefore;
+    }
+
+    /** Restarts decided in this state directory, by this daemon and the ones before it. */
+    public RestartHistory restartHistory() {
+        return restartHistory;
+    }
+
+    /** Goes on counting from what the daemons before this one decided; before the first event only. */
+    public void continueFrom(RestartHistory previous) {
+        if (restartHistory.total() != restartsBefore) {
+            throw new IllegalStateException("restarts were decided already");
+        }
+        restartHistory = previous;
+        restartsBefore = previous.total();
     }
 
     public String lastRestartReason() {
@@ -158,38 +176,36 @@ public final class SupervisorStateMachine {
     /** Handles one event and returns the actions to carry out, in order. */
     public List<Action> handle(Event event, Instant now) {
         List<Action> actions = new ArrayList<>();
-        if (event instanceof Event.Start e) {
-            onStart(e, actions);
-        } else if (event instanceof Event.Adopt e) {
-            onAdopt(e, now, actions);
-        } else if (event instanceof Event.Launched e) {
-            onLaunched(e, now, actions);
-        } else if (event instanceof Event.LaunchFailed e) {
-            onLaunchFailed(e, now, actions);
-        } else if (event instanceof Event.Exited e) {
-            onExited(e, now, actions);
-        } else if (event instanceof Event.Forked e) {
-            onForked(e, actions);
-        } else if (event instanceof Event.ProbeCycle e) {
-            onProbeCycle(e, now, actions);
-        } else if (event instanceof Event.StartupDeadline e) {
-            onStartupDeadline(e, now, actions);
-        } else if (event instanceof Event.Stopped e) {
-            onStopped(e, now, actions);
-        } else if (event instanceof Event.RelaunchDue e) {
-            onRelaunchDue(e, actions);
-        } else if (event instanceof Event.OperatorRestart e) {
-            onOperatorRestart(e, now, actions);
-        } else if (event instanceof Event.Pause e) {
-            onPause(e, now, actions);
-        } else if (event instanceof Event.Resume e) {
-            onResume(e, actions);
-        } else if (event instanceof Event.MaintenanceDue) {
-            onMaintenanceDue(now, actions);
-        } else if (event instanceof Event.Shutdown e) {
-            onShutdown(e, actions);
-        }
+        handlers.accept(event, new Step(now, actions));
         return actions;
+    }
+
+    /** The event types {@link #handle} dispatches (a test holds them against {@link Event}'s permitted types). */
+    Set<Class<? extends Event>> handledEvents() {
+        return handlers.types();
+    }
+
+    /** What a handler is given with its event: the time, and the list its actions go to. */
+    private record Step(Instant now, List<Action> actions) {
+    }
+
+    private Dispatch<Event, Step> dispatch() {
+        return new Dispatch<Event, Step>("event")
+                .on(Event.Start.class, (e, s) -> onStart(e, s.actions()))
+                .on(Event.Adopt.class, (e, s) -> onAdopt(e, s.now(), s.actions()))
+                .on(Event.Launched.class, (e, s) -> onLaunched(e, s.now(), s.actions()))
+                .on(Event.LaunchFailed.class, (e, s) -> onLaunchFailed(e, s.now(), s.actions()))
+                .on(Event.Exited.class, (e, s) -> onExited(e, s.now(), s.actions()))
+                .on(Event.Forked.class, (e, s) -> onForked(e, s.actions()))
+                .on(Event.ProbeCycle.class, (e, s) -> onProbeCycle(e, s.now(), s.actions()))
+                .on(Event.StartupDeadline.class, (e, s) -> onStartupDeadline(e, s.now(), s.actions()))
+                .on(Event.Stopped.class, (e, s) -> onStopped(e, s.now(), s.actions()))
+                .on(Event.RelaunchDue.class, (e, s) -> onRelaunchDue(e, s.actions()))
+                .on(Event.OperatorRestart.class, (e, s) -> onOperatorRestart(e, s.now(), s.actions()))
+                .on(Event.Pause.class, (e, s) -> onPause(e, s.now(), s.actions()))
+                .on(Event.Resume.class, (e, s) -> onResume(e, s.actions()))
+                .on(Event.MaintenanceDue.class, (e, s) -> onMaintenanceDue(s.now(), s.actions()))
+                .on(Event.Shutdown.class, (e, s) -> onShutdown(e, s.actions()));
     }
 
     private void onStart(Event.Start e, List<Action> actions) {
@@ -212,7 +228,7 @@ public final class SupervisorStateMachine {
         healthySince = now;
         consecutiveFailures = 0;
         state = State.RUNNING;
-        actions.add(new Action.Audit("runtime_adopted", generation, fields("pid", e.pid())));
+        actions.add(new Action.Audit(AuditEvent.RUNTIME_ADOPTED, generation, fields("pid", e.pid())));
     }
 
     private void onLaunched(Event.Launched e, Instant now, List<Action> actions) {
@@ -246,7 +262,7 @@ public final class SupervisorStateMachine {
         relaunchToken++;
         state = launchedFrom == State.FAILED ? State.FAILED : State.BACKOFF;
         launchRefusal = new LaunchRefusal(e.reason(), e.detail(), now, now.plus(delay), refusedInARow);
-        actions.add(new Action.Audit(LAUNCH_REFUSED, refused, fields(
+        actions.add(new Action.Audit(AuditEvent.LAUNCH_REFUSED, refused, fields(
                 "cause", e.reason(),
                 "detail", e.detail(),
                 "attempt", refusedInARow,
@@ -265,7 +281,7 @@ public final class SupervisorStateMachine {
         Diagnosis why = causes.classify(output(e.output()), OptionalInt.of(e.exitCode()));
         Map<String, Object> exited = new LinkedHashMap<>(exit);
         exited.putAll(why.fields(true));
-        actions.add(new Action.Audit("runtime_exited", generation, exited));
+        actions.add(new Action.Audit(AuditEvent.RUNTIME_EXITED, generation, exited));
         noteFailure("exited", now, e.exitCode(), why, actions);
         exit.putAll(why.fields(false));
         decideRestart(now, "exited", exit, actions);
@@ -277,7 +293,7 @@ public final class SupervisorStateMachine {
         if (e.generation() != generation || !state.hasProcess()) {
             return; // a stop in progress ends the tree whatever it does; an older generation is history
         }
-        actions.add(new Action.Audit("runtime_forked", generation, fields(
+        actions.add(new Action.Audit(AuditEvent.RUNTIME_FORKED, generation, fields(
                 "exited_pid", e.exitedPid(),
                 "pid", e.mainPid(),
                 "survivors", e.survivors(),
@@ -295,7 +311,7 @@ public final class SupervisorStateMachine {
                 state = State.RUNNING;
                 healthySince = now;
                 lastFailure = null;
-                actions.add(new Action.Audit("runtime_healthy", generation, fields(
+                actions.add(new Action.Audit(AuditEvent.RUNTIME_HEALTHY, generation, fields(
                         "pid", pid,
                         "startup_ms", launchedAt == null ? null : Duration.between(launchedAt, now).toMillis())));
             } else {
@@ -317,19 +333,19 @@ public final class SupervisorStateMachine {
         switch (outcome) {
             case SUCCESS -> {
                 if (state == State.DEGRADED) {
-                    actions.add(new Action.Audit("runtime_recovered", generation, fields(
+                    actions.add(new Action.Audit(AuditEvent.RUNTIME_RECOVERED, generation, fields(
                             "failures_before", consecutiveFailures)));
                 }
                 consecutiveFailures = 0;
                 state = State.RUNNING;
             }
-            case UNKNOWN -> actions.add(new Action.Audit("probe_unknown", generation, fields(
+            case UNKNOWN -> actions.add(new Action.Audit(AuditEvent.PROBE_UNKNOWN, generation, fields(
                     "results", describe(e.results()))));
             case FAILURE -> {
                 consecutiveFailures++;
                 for (ProbeResult r : e.results()) {
                     if (r.status() == ProbeStatus.FAILURE) {
-                        actions.add(new Action.Audit("probe_failed", generation, fields(
+                        actions.add(new Action.Audit(AuditEvent.PROBE_FAILED, generation, fields(
                                 "probe", r.probe(),
                                 "detail", r.detail(),
                                 "latency_ms", r.latency().toMillis(),
@@ -357,9 +373,9 @@ public final class SupervisorStateMachine {
             return;
         }
         if (unknown != null) {
-            actions.add(new Action.Audit("gpu_unknown", generation, fields("reason", unknown)));
+            actions.add(new Action.Audit(AuditEvent.GPU_UNKNOWN, generation, fields("reason", unknown)));
         } else {
-            actions.add(new Action.Audit("gpu_readable", generation, fields("was", gpuUnknown)));
+            actions.add(new Action.Audit(AuditEvent.GPU_READABLE, generation, fields("was", gpuUnknown)));
         }
         gpuUnknown = unknown;
     }
@@ -376,9 +392,9 @@ public final class SupervisorStateMachine {
         if (!devices.isEmpty()) {
             Map<String, Object> values = new LinkedHashMap<>(over.values());
             values.put("restart", false);
-            actions.add(new Action.Audit(DEVICE_OVER_LIMIT, generation, values));
+            actions.add(new Action.Audit(AuditEvent.DEVICE_OVER_LIMIT, generation, values));
         } else {
-            actions.add(new Action.Audit(DEVICE_WITHIN_LIMIT, generation, fields("devices", devicesOverLimit)));
+            actions.add(new Action.Audit(AuditEvent.DEVICE_WITHIN_LIMIT, generation, fields("devices", devicesOverLimit)));
         }
         devicesOverLimit = devices;
     }
@@ -424,7 +440,7 @@ public final class SupervisorStateMachine {
         if (!e.released()) {
             // The old tree or a foreign process still holds what the next launch needs: relaunching now
             // would fail, so this counts like any failed restart and backs off toward a crash loop.
-            actions.add(new Action.Audit("release_failed", generation, fields("detail", e.detail())));
+            actions.add(new Action.Audit(AuditEvent.RELEASE_FAILED, generation, fields("detail", e.detail())));
         }
         scheduleRelaunch(now, actions, giveUp, e.output());
     }
@@ -450,14 +466,14 @@ public final class SupervisorStateMachine {
                 stop("operator", actions);
             }
             case BACKOFF, FAILED, STOPPED -> {
-                actions.add(new Action.Audit("restart_decided", generation, fields(
-                        "reason", "operator", "requested_reason", e.reason(), "by", e.by(), "state", state.name())));
+                restartDecided(now, "operator", fields(
+                        "reason", "operator", "requested_reason", e.reason(), "by", e.by(), "state", state.name()), actions);
                 relaunchToken++; // the pending backoff or slow retry is replaced by this launch
                 launch(actions);
             }
             default -> {
                 // STOPPING: the launch that follows this stop has not happened yet, so it serves this request too.
-                actions.add(new Action.Audit("restart_coalesced", generation, fields(
+                actions.add(new Action.Audit(AuditEvent.RESTART_COALESCED, generation, fields(
                         "requested_reason", e.reason(), "by", e.by(), "state", state.name())));
             }
         }
@@ -469,7 +485,7 @@ public final class SupervisorStateMachine {
         }
         pausedBy = e.by();
         pausedAt = now;
-        actions.add(new Action.Audit("paused", generation, fields("by", e.by(), "state", state.name(), "pid", pid())));
+        actions.add(new Action.Audit(AuditEvent.PAUSED, generation, fields("by", e.by(), "state", state.name(), "pid", pid())));
         if (state.hasProcess()) {
             pausing = true;
             stop("operator_stop", actions);
@@ -489,13 +505,13 @@ public final class SupervisorStateMachine {
         if (pausing) {
             pausing = false; // resumed before the pause's stop finished: the stop is then a restart
             plannedRestart = true;
-            actions.add(new Action.Audit("resumed", generation, fields("by", e.by(), "paused_by", pausedBy)));
+            actions.add(new Action.Audit(AuditEvent.RESUMED, generation, fields("by", e.by(), "paused_by", pausedBy)));
             return;
         }
         if (state != State.PAUSED) {
             return;
         }
-        actions.add(new Action.Audit("resumed", generation, fields("by", e.by(), "paused_by", pausedBy)));
+        actions.add(new Action.Audit(AuditEvent.RESUMED, generation, fields("by", e.by(), "paused_by", pausedBy)));
         launch(actions);
     }
 
@@ -504,14 +520,14 @@ public final class SupervisorStateMachine {
             return;
         }
         if (!state.hasProcess()) {
-            actions.add(new Action.Audit("maintenance_skipped", generation, fields("why", "state " + state.name())));
+            actions.add(new Action.Audit(AuditEvent.MAINTENANCE_SKIPPED, generation, fields("why", "state " + state.name())));
             return;
         }
         // A launch still starting is judged by its age like a running one: skipped when recent, else restarted.
         // Not yet reported launched (launchedAt null): it is as recent as can be.
         if (launchedAt == null
                 || Duration.between(launchedAt, now).compareTo(settings.maintenanceSkipWithin()) < 0) {
-            actions.add(new Action.Audit("maintenance_skipped", generation, fields(
+            actions.add(new Action.Audit(AuditEvent.MAINTENANCE_SKIPPED, generation, fields(
                     "why", "restarted recently",
                     "launched_at", launchedAt == null ? null : launchedAt.toString(),
                     "skip_within_ms", settings.maintenanceSkipWithin().toMillis())));
@@ -528,13 +544,13 @@ public final class SupervisorStateMachine {
         }
         shuttingDown = true;
         if (state.hasProcess()) {
-            actions.add(new Action.Audit("supervisor_stopping", generation, fields("reason", e.reason(), "pid", pid)));
+            actions.add(new Action.Audit(AuditEvent.SUPERVISOR_STOPPING, generation, fields("reason", e.reason(), "pid", pid)));
             stop("shutdown", actions);
         } else if (state == State.STOPPING) {
             // the stop in flight finishes first; its Stopped event ends the shutdown
-            actions.add(new Action.Audit("supervisor_stopping", generation, fields("reason", e.reason())));
+            actions.add(new Action.Audit(AuditEvent.SUPERVISOR_STOPPING, generation, fields("reason", e.reason())));
         } else {
-            actions.add(new Action.Audit("supervisor_stopping", generation, fields("reason", e.reason())));
+            actions.add(new Action.Audit(AuditEvent.SUPERVISOR_STOPPING, generation, fields("reason", e.reason())));
             finishShutdown(actions);
         }
     }
@@ -560,7 +576,6 @@ public final class SupervisorStateMachine {
             restartPolicy.healthyFor(Duration.between(healthySince, now));
         }
         healthySince = null;
-        restarts++;
         lastRestartReason = reason;
         lastRestartAt = now;
         lastRestartDetail = values.get("detail") instanceof String detail ? detail : null;
@@ -568,7 +583,13 @@ public final class SupervisorStateMachine {
         record.put("reason", reason);
         record.put("pid", pid);
         record.putAll(values);
-        actions.add(new Action.Audit("restart_decided", generation, record));
+        restartDecided(now, reason, record, actions);
+    }
+
+    /** Every restart decision ends here: counted once, then announced. */
+    private void restartDecided(Instant now, String reason, Map<String, Object> record, List<Action> actions) {
+        restartHistory = restartHistory.plus(now);
+        actions.add(new Action.RestartDecided(generation, reason, now, record));
     }
 
     /**
@@ -586,7 +607,7 @@ public final class SupervisorStateMachine {
             values.put(IDENTICAL_FAILURES, lastFailure.identicalFailures());
             values.put(HOPELESS_AFTER, hopelessAfter);
             values.put("retry_in_ms", settings.backoffMax().toMillis());
-            actions.add(new Action.Audit(AuditEvents.HOPELESS_CAUSE, generation, values));
+            actions.add(new Action.Audit(AuditEvent.HOPELESS_CAUSE, generation, values));
             actions.add(new Action.Schedule(now.plus(settings.backoffMax()), new Event.RelaunchDue(relaunchToken)));
             return;
         }
@@ -603,7 +624,7 @@ public final class SupervisorStateMachine {
                     "window_ms", settings.crashLoopWindow().toMillis(),
                     "retry_in_ms", d.delay().toMillis());
             values.putAll(lastFailure.diagnosis().fields(true));
-            actions.add(new Action.Audit("crash_loop", generation, values));
+            actions.add(new Action.Audit(AuditEvent.CRASH_LOOP, generation, values));
             actions.add(new Action.Schedule(now.plus(d.delay()), new Event.RelaunchDue(relaunchToken)));
             return;
         }
@@ -612,7 +633,7 @@ public final class SupervisorStateMachine {
             return;
         }
         state = State.BACKOFF;
-        actions.add(new Action.Audit("backoff", generation, fields(
+        actions.add(new Action.Audit(AuditEvent.BACKOFF, generation, fields(
                 "delay_ms", d.delay().toMillis(),
                 "attempt", d.attempt(),
                 "restarts_in_window", d.restartsInWindow())));
@@ -643,7 +664,7 @@ public final class SupervisorStateMachine {
 
     private void finishShutdown(List<Action> actions) {
         state = State.STOPPED;
-        actions.add(new Action.Audit("supervisor_stopped", generation, fields("restarts", restarts)));
+        actions.add(new Action.Audit(AuditEvent.SUPERVISOR_STOPPED, generation, fields("restarts", restarts())));
         actions.add(new Action.Exit());
     }
 

@@ -157,7 +157,7 @@ public final class Daemon {
             }
             // Only now, with every listener bound, is the start real enough to record: a start that failed above
             // leaves the audit log as it was.
-            audit.record("supervisor_started", 0, startedFields(audit, subreaper));
+            audit.record(dev.glyphsupervisor.core.AuditEvent.SUPERVISOR_STARTED, 0, startedFields(audit, subreaper));
 
             Supervisor s = supervisor;
             ServiceNotifier notify = notifier;

@@ -3,7 +3,7 @@ package dev.glyphsupervisor.daemon;
 import dev.glyphsupervisor.audit.AuditSink;
 import dev.glyphsupervisor.config.RuntimeConfig;
 import dev.glyphsupervisor.config.RestartConfig;
-import dev.glyphsupervisor.core.AuditEvents;
+import dev.glyphsupervisor.core.AuditEvent;
 import dev.glyphsupervisor.core.RuntimeControl;
 import dev.glyphsupervisor.runtime.CacheCleaner;
 import dev.glyphsupervisor.runtime.CacheReport;
@@ -209,7 +209,7 @@ public final class ProcessRuntimeControl implements RuntimeControl {
             fields.put("port", port);
             fields.put("holder_pid", holder.map(PortHolder::pid).orElse(-1L));
             fields.put("holder_command", holder.map(PortHolder::command).orElse(null));
-            audit.record("port_in_use", generation, fields);
+            audit.record(AuditEvent.PORT_IN_USE, generation, fields);
             throw new LaunchRefusedException("port_in_use", "runtime.port " + port + " is held by "
                     + holder.filter(h -> h.pid() > 0).map(h -> "pid " + h.pid() + " (" + h.command() + ")")
                             .orElse("a process we may not see (another user's?)")
@@ -244,7 +244,7 @@ public final class ProcessRuntimeControl implements RuntimeControl {
                 fields.put("command", config.command());
                 fields.put("workdir", config.workdir().toString());
                 fields.put("log", config.log().toString());
-                audit.record("runtime_launched", generation, fields);
+                audit.record(AuditEvent.RUNTIME_LAUNCHED, generation, fields);
                 return p.pid();
             } finally {
                 root.complete(p); // after runtime_launched: what became of the launch is told after the launch
@@ -253,7 +253,7 @@ public final class ProcessRuntimeControl implements RuntimeControl {
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("command", config.command());
             fields.put("error", e.getMessage());
-            audit.record("launch_failed", generation, fields);
+            audit.record(AuditEvent.LAUNCH_FAILED, generation, fields);
             throw new LaunchRefusedException("launch_error", e.getMessage());
         }
     }
@@ -292,7 +292,7 @@ public final class ProcessRuntimeControl implements RuntimeControl {
             if (!again.converged()) {
                 Map<String, Object> fields = new LinkedHashMap<>(again.values());
                 fields.put("old_pids", unreleased.stream().sorted().toList());
-                audit.record(AuditEvents.GPU_RELEASE_FAILED, generation, fields);
+                audit.record(AuditEvent.GPU_RELEASE_FAILED, generation, fields);
                 throw new LaunchRefusedException("gpu_not_released", "pids of the old tree still hold GPU memory: "
                         + again.values().get("old_pids_holding"));
             }
@@ -300,7 +300,7 @@ public final class ProcessRuntimeControl implements RuntimeControl {
         }
         Optional<GpuRelease.Busy> busy = gpu.busy();
         if (busy.isPresent()) {
-            audit.record(AuditEvents.GPU_BUSY, generation, busy.get().values());
+            audit.record(AuditEvent.GPU_BUSY, generation, busy.get().values());
             throw new LaunchRefusedException("gpu_busy", busy.get().detail());
         }
     }
@@ -326,7 +326,7 @@ public final class ProcessRuntimeControl implements RuntimeControl {
         fields.put("survivors_killed", report.survivorsKilled());
         fields.put("still_alive", report.stillAlive());
         if (!report.converged()) {
-            audit.record("runtime_stopped", generation, fields);
+            audit.record(AuditEvent.RUNTIME_STOPPED, generation, fields);
             return new StopOutcome(false, "pids " + report.stillAlive() + " of the old tree are still alive");
         }
         if (config.port().isPresent()) {
@@ -338,12 +338,12 @@ public final class ProcessRuntimeControl implements RuntimeControl {
             if (holder.isPresent()) {
                 fields.put("port_holder_pid", holder.get().pid());
                 fields.put("port_holder_command", holder.get().command());
-                audit.record("runtime_stopped", generation, fields);
+                audit.record(AuditEvent.RUNTIME_STOPPED, generation, fields);
                 return new StopOutcome(false, "port " + port + " is still held by pid " + holder.get().pid()
                         + " (" + holder.get().command() + ")");
             }
         }
-        audit.record("runtime_stopped", generation, fields);
+        audit.record(AuditEvent.RUNTIME_STOPPED, generation, fields);
         if (gpuRelease.isPresent()) {
             // A launch follows unless the daemon stops or an operator pauses: then only the old pids are waited for.
             boolean launchFollows = !reason.equals("shutdown") && !reason.equals("operator_stop");
@@ -356,11 +356,11 @@ public final class ProcessRuntimeControl implements RuntimeControl {
             gpu.putAll(released.values());
             if (!released.converged()) {
                 unreleased = Set.copyOf(oldPids);
-                audit.record(AuditEvents.GPU_RELEASE_FAILED, generation, gpu);
+                audit.record(AuditEvent.GPU_RELEASE_FAILED, generation, gpu);
                 return new StopOutcome(false, "GPU memory of the old tree not released within "
                         + released.waitedMs() + " ms: " + released.values());
             }
-            audit.record(released.unknown() ? AuditEvents.GPU_RELEASE_UNKNOWN : AuditEvents.GPU_RELEASED, generation, gpu);
+            audit.record(released.unknown() ? AuditEvent.GPU_RELEASE_UNKNOWN : AuditEvent.GPU_RELEASED, generation, gpu);
         }
         synchronized (serverLock) {
             current = null;
@@ -384,7 +384,7 @@ public final class ProcessRuntimeControl implements RuntimeControl {
         fields.put("bytes", report.bytes());
         fields.put("skipped", report.skipped());
         fields.put("errors", report.errors());
-        audit.record("caches_cleared", generation, fields);
+        audit.record(AuditEvent.CACHES_CLEARED, generation, fields);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.glyphsupervisor.daemon;
 
 import dev.glyphsupervisor.audit.AuditSink;
+import dev.glyphsupervisor.core.AuditEvent;
 import dev.glyphsupervisor.probes.ProbeResult;
 import dev.glyphsupervisor.probes.ProbeStatus;
 import dev.glyphsupervisor.runtime.LaunchedProcess;
@@ -122,7 +123,7 @@ final class Recovery {
             fields.put("found", found.name().toLowerCase(java.util.Locale.ROOT));
             fields.put("pid", r.pid());
             fields.put("launched_at", r.launchedAt().toString());
-            audit.record("previous_generation", r.generation(), fields);
+            audit.record(AuditEvent.PREVIOUS_GENERATION, r.generation(), fields);
         }
         if (adopted.isEmpty()) {
             ServerRecord.delete(stateDir);
@@ -139,7 +140,7 @@ final class Recovery {
         fields.put("termed", report.termed());
         fields.put("survivors_killed", report.survivorsKilled());
         fields.put("still_alive", report.stillAlive());
-        audit.record("orphan_stopped", Math.max(0, generation), fields);
+        audit.record(AuditEvent.ORPHAN_STOPPED, Math.max(0, generation), fields);
     }
 
     private void stopSurvivors(List<ProcInfo> survivors, long generation) {
@@ -163,7 +164,7 @@ final class Recovery {
         fields.put("termed", termed);
         fields.put("survivors_killed", killed);
         fields.put("still_alive", left.stream().map(ProcInfo::pid).toList());
-        audit.record("orphan_stopped", Math.max(0, generation), fields);
+        audit.record(AuditEvent.ORPHAN_STOPPED, Math.max(0, generation), fields);
     }
 
     /** The processes of {@code procs} still alive (same pid and start time) after waiting up to {@code timeout}. */

@@ -1,17 +1,15 @@
 package dev.glyphsupervisor.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.glyphsupervisor.core.RestartHistory;
 import dev.glyphsupervisor.json.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,20 +22,18 @@ import java.util.logging.Logger;
  * Without it every daemon start began again at generation 1 with no restarts, so the audit log's generations
  * repeated across daemon lives and {@code status} said "0 in the last 24 h" right after a crash loop that made
  * systemd restart the daemon. Written (to a temporary file, then renamed) at each launch and each restart
- * decision, from the event loop; read by the control channel, hence synchronized.
+ * decision. It counts nothing itself: the restarts are the state machine's {@link RestartHistory}, which starts from
+ * the one read here, and each decision's new value is written back. Synchronized: a launch (event loop) and an
+ * adoption (the daemon's main thread) may write it.
  */
 final class StateHistory {
 
     static final String FILE = "history.json";
-    /** The restart times kept: status reports the last 24 hours. */
-    static final Duration KEPT = Duration.ofDays(1);
-
     private static final Logger LOG = Logger.getLogger(StateHistory.class.getName());
 
     private final Path stateDir;
     private long lastGeneration;
-    private long totalRestarts;
-    private final Deque<Instant> recentRestarts = new ArrayDeque<>();
+    private RestartHistory restarts = RestartHistory.NONE;
 
     private StateHistory(Path stateDir) {
         this.stateDir = stateDir;
@@ -58,10 +54,13 @@ final class StateHistory {
             byte[] bytes = Files.readAllBytes(file);
             JsonNode n = Json.read(bytes, 0, bytes.length);
             h.lastGeneration = n.path("last_generation").asLong(0);
-            h.totalRestarts = n.path("restarts_total").asLong(0);
+            long total = n.path("restarts_total").asLong(0);
+            h.restarts = new RestartHistory(total, List.of()); // kept if a time below cannot be read
+            List<Instant> recent = new ArrayList<>();
             for (JsonNode at : n.path("restarts_recent")) {
-                h.recentRestarts.add(Instant.parse(at.asText()));
+                recent.add(Instant.parse(at.asText()));
             }
+            h.restarts = new RestartHistory(total, recent);
         } catch (IOException | DateTimeParseException e) {
             LOG.log(Level.WARNING, "cannot read " + file + " (" + e.getMessage() + "): generations and restart counts "
                     + "start again from what the server record holds");
@@ -81,35 +80,23 @@ final class StateHistory {
         }
     }
 
-    /** A restart was decided at {@code at}. */
-    synchronized void restarted(Instant at) {
-        totalRestarts++;
-        recentRestarts.addLast(at);
-        forgetBefore(at.minus(KEPT));
+    /** The restarts as last read or written. */
+    synchronized RestartHistory restarts() {
+        return restarts;
+    }
+
+    /** A restart was decided: {@code now} is the restart history with it. */
+    synchronized void restarted(RestartHistory now) {
+        restarts = now;
         save();
-    }
-
-    synchronized long totalRestarts() {
-        return totalRestarts;
-    }
-
-    /** Restarts decided since {@code since} (at most {@link #KEPT} ago). */
-    synchronized long restartsSince(Instant since) {
-        return recentRestarts.stream().filter(t -> !t.isBefore(since)).count();
-    }
-
-    private void forgetBefore(Instant oldest) {
-        while (!recentRestarts.isEmpty() && recentRestarts.peekFirst().isBefore(oldest)) {
-            recentRestarts.removeFirst();
-        }
     }
 
     private void save() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("last_generation", lastGeneration);
-        m.put("restarts_total", totalRestarts);
+        m.put("restarts_total", restarts.total());
         List<String> recent = new ArrayList<>();
-        recentRestarts.forEach(t -> recent.add(t.toString()));
+        restarts.recent().forEach(t -> recent.add(t.toString()));
         m.put("restarts_recent", recent);
         try {
             AtomicFile.replace(stateDir.resolve(FILE), Json.write(m));

@@ -2,10 +2,12 @@ package dev.glyphsupervisor.daemon;
 
 import dev.glyphsupervisor.audit.AuditSink;
 import dev.glyphsupervisor.core.Action;
+import dev.glyphsupervisor.core.Dispatch;
 import dev.glyphsupervisor.core.Event;
 import dev.glyphsupervisor.core.FailureReport;
-import dev.glyphsupervisor.core.ProbePhase;
 import dev.glyphsupervisor.core.OutputTail;
+import dev.glyphsupervisor.core.ProbePhase;
+import dev.glyphsupervisor.core.RestartHistory;
 import dev.glyphsupervisor.core.RuntimeControl;
 import dev.glyphsupervisor.core.State;
 import dev.glyphsupervisor.core.SupervisorStateMachine;
@@ -16,6 +18,7 @@ import dev.glyphsupervisor.systemd.ServiceNotifier;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -68,6 +71,9 @@ public final class Supervisor {
     /** The generation the last probe results are of: status says when they are from before the current launch. */
     private volatile long lastProbesGeneration = -1;
     private final StateHistory history;
+    /** The machine's restart history as of the last restart recorded (the machine is the loop's alone). */
+    private volatile RestartHistory restarts;
+    private final Dispatch<Action, Void> actions = actions();
     private final Object changes = new Object();
     /** Why the server last failed, while it has not been healthy since; published with the snapshot. */
     private volatile FailureReport lastFailure;
@@ -93,6 +99,8 @@ public final class Supervisor {
                       MetricsSink metrics, StateHistory history) {
         this.history = history;
         this.machine = machine;
+        this.restarts = history.restarts();
+        machine.continueFrom(restarts);
         this.runtime = runtime;
         this.audit = audit;
         this.clock = clock;
@@ -125,7 +133,7 @@ public final class Supervisor {
     public String statusLine() {
         Snapshot s = snapshot;
         return s.state() + (s.pid() > 0 ? ", pid " + s.pid() : "") + ", generation " + s.generation() + ", "
-                + history.totalRestarts() + " restarts" + (s.lastRestartReason() == null ? "" : " (last: " + s.lastRestartReason() + ")");
+                + restarts.total() + " restarts" + (s.lastRestartReason() == null ? "" : " (last: " + s.lastRestartReason() + ")");
     }
 
     /**
@@ -199,12 +207,12 @@ public final class Supervisor {
 
     /** Restarts decided since {@code since} (at most a day ago), by this daemon and the ones before it. */
     public long restartsSince(java.time.Instant since) {
-        return history.restartsSince(since);
+        return restarts.since(since);
     }
 
     /** Restarts decided since the state directory was made. */
     public long totalRestarts() {
-        return history.totalRestarts();
+        return restarts.total();
     }
 
     public void requestRestart(String reason, String by) {
@@ -319,30 +327,43 @@ public final class Supervisor {
     }
 
     private void execute(Action action) {
-        if (action instanceof Action.Audit a) {
-            audit.record(a.event(), a.generation(), a.fields());
-            if (a.event().equals("restart_decided")) {
-                history.restarted(clock.instant());
-                metrics.restart(String.valueOf(a.fields().get("reason")), clock.instant());
-            }
-        } else if (action instanceof Action.Launch l) {
-            launch(l.generation());
-        } else if (action instanceof Action.Stop s) {
-            stopper.execute(() -> {
-                RuntimeControl.StopOutcome outcome = runtime.stop(s.generation(), s.reason());
-                post(new Event.Stopped(s.generation(), outcome.released(), outcome.detail(),
-                        runtime.outputTail(s.generation())));
-            });
-        } else if (action instanceof Action.ClearCaches c) {
-            runtime.clearCaches(c.generation());
-        } else if (action instanceof Action.Schedule s) {
-            long delayMs = Math.max(0, Duration.between(clock.instant(), s.at()).toMillis());
-            timers.schedule(() -> post(withOutput(s.event())), delayMs, TimeUnit.MILLISECONDS);
-        } else if (action instanceof Action.StartFailed f) {
-            metrics.startFailure(f.cause());
-        } else if (action instanceof Action.Exit) {
-            finished.complete(null);
-        }
+        actions.accept(action, null);
+    }
+
+    /** The action types {@link #execute} carries out (a test holds them against {@link Action}'s permitted types). */
+    Set<Class<? extends Action>> handledActions() {
+        return actions.types();
+    }
+
+    private Dispatch<Action, Void> actions() {
+        return new Dispatch<Action, Void>("action")
+                .on(Action.Audit.class, (a, unused) -> audit.record(a.event(), a.generation(), a.fields()))
+                .on(Action.RestartDecided.class, (r, unused) -> restartDecided(r))
+                .on(Action.Launch.class, (l, unused) -> launch(l.generation()))
+                .on(Action.Stop.class, (s, unused) -> stopper.execute(() -> {
+                    RuntimeControl.StopOutcome outcome = runtime.stop(s.generation(), s.reason());
+                    post(new Event.Stopped(s.generation(), outcome.released(), outcome.detail(),
+                            runtime.outputTail(s.generation())));
+                }))
+                .on(Action.ClearCaches.class, (c, unused) -> runtime.clearCaches(c.generation()))
+                .on(Action.Schedule.class, (s, unused) -> {
+                    long delayMs = Math.max(0, Duration.between(clock.instant(), s.at()).toMillis());
+                    timers.schedule(() -> post(withOutput(s.event())), delayMs, TimeUnit.MILLISECONDS);
+                })
+                .on(Action.StartFailed.class, (f, unused) -> metrics.startFailure(f.cause()))
+                .on(Action.Exit.class, (x, unused) -> finished.complete(null));
+    }
+
+    /**
+     * Recorded first, then published: status, the systemd line and history.json show the restart once its record is
+     * written. The count itself is the machine's; this only hands it on.
+     */
+    private void restartDecided(Action.RestartDecided r) {
+        Action.Audit record = r.audit();
+        audit.record(record.event(), record.generation(), record.fields());
+        restarts = machine.restartHistory();
+        history.restarted(restarts);
+        metrics.restart(r.reason(), r.at());
     }
 
     private void launch(long generation) {

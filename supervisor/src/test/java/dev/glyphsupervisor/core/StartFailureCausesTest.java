@@ -52,13 +52,18 @@ class StartFailureCausesTest {
         now = now.plus(d);
     }
 
+    /** The records the actions write, a restart decision's included. */
+    private static List<Action.Audit> records(List<Action> actions) {
+        return actions.stream().filter(a -> a instanceof Action.Audit || a instanceof Action.RestartDecided)
+                .map(a -> a instanceof Action.RestartDecided r ? r.audit() : (Action.Audit) a).toList();
+    }
+
     private static List<String> audits(List<Action> actions) {
-        return actions.stream().filter(a -> a instanceof Action.Audit).map(a -> ((Action.Audit) a).event()).toList();
+        return records(actions).stream().map(a -> a.event().wireName()).toList();
     }
 
     private static Action.Audit audit(List<Action> actions, String event) {
-        return actions.stream().filter(a -> a instanceof Action.Audit au && au.event().equals(event))
-                .map(a -> (Action.Audit) a).findFirst()
+        return records(actions).stream().filter(a -> a.event().wireName().equals(event)).findFirst()
                 .orElseThrow(() -> new AssertionError("no " + event + " in " + actions));
     }
 

@@ -20,24 +20,24 @@ class StateHistoryTest {
     void aNewStateDirectoryHasNoHistory() {
         StateHistory h = StateHistory.load(stateDir);
         assertEquals(0, h.lastGeneration());
-        assertEquals(0, h.totalRestarts());
-        assertEquals(0, h.restartsSince(NOON.minus(Duration.ofDays(1))));
+        assertEquals(0, h.restarts().total());
+        assertEquals(0, h.restarts().since(NOON.minus(Duration.ofDays(1))));
     }
 
     @Test
     void whatOneDaemonRecordedTheNextReadsBack() {
         StateHistory first = StateHistory.load(stateDir);
         first.launched(1);
-        first.restarted(NOON.minus(Duration.ofHours(30)));
+        restarted(first, NOON.minus(Duration.ofHours(30)));
         first.launched(2);
-        first.restarted(NOON.minus(Duration.ofHours(2)));
+        restarted(first, NOON.minus(Duration.ofHours(2)));
         first.launched(3);
 
         StateHistory next = StateHistory.load(stateDir);
 
         assertEquals(3, next.lastGeneration());
-        assertEquals(2, next.totalRestarts());
-        assertEquals(1, next.restartsSince(NOON.minus(Duration.ofDays(1))), "the one 30 h ago is not in the last day");
+        assertEquals(2, next.restarts().total());
+        assertEquals(1, next.restarts().since(NOON.minus(Duration.ofDays(1))), "the one 30 h ago is not in the last day");
     }
 
     @Test
@@ -52,11 +52,11 @@ class StateHistoryTest {
     @Test
     void restartTimesOlderThanADayAreForgottenOnTheNextRestart() throws Exception {
         StateHistory h = StateHistory.load(stateDir);
-        h.restarted(NOON.minus(Duration.ofDays(3)));
-        h.restarted(NOON);
+        restarted(h, NOON.minus(Duration.ofDays(3)));
+        restarted(h, NOON);
 
-        assertEquals(1, StateHistory.load(stateDir).restartsSince(NOON.minus(Duration.ofDays(5))));
-        assertEquals(2, StateHistory.load(stateDir).totalRestarts());
+        assertEquals(1, StateHistory.load(stateDir).restarts().since(NOON.minus(Duration.ofDays(5))));
+        assertEquals(2, StateHistory.load(stateDir).restarts().total());
         assertEquals(false, Files.readString(stateDir.resolve(StateHistory.FILE)).contains("2026-12-03"));
     }
 
@@ -68,5 +68,10 @@ class StateHistoryTest {
         h.launched(1);
 
         assertEquals(1, StateHistory.load(stateDir).lastGeneration());
+    }
+
+    /** What the daemon does at a restart decision: the machine's history, one longer, written back. */
+    private static void restarted(StateHistory h, Instant at) {
+        h.restarted(h.restarts().plus(at));
     }
 }

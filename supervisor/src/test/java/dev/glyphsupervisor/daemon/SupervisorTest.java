@@ -60,7 +60,7 @@ class SupervisorTest {
 
     @Test
     void whatTheLaunchToldBeforeItReturnedIsHandledAfterTheLaunch() throws Exception {
-        AuditSink sink = (event, generation, fields) -> audit.add(event);
+        AuditSink sink = (event, generation, fields) -> audit.add(event.wireName());
         supervisor = new Supervisor(new SupervisorStateMachine(SETTINGS, () -> 0.0), forksAtOnce, sink,
                 Clock.systemUTC(), () -> List.of(ProbeResult.failure("http", "not yet", Duration.ZERO)),
                 Duration.ofHours(1), Supervisor.MemoryCheck.NONE, MetricsSink.NONE, StateHistory.load(dir));
