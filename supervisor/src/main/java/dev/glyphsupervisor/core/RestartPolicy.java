@@ -22,6 +22,12 @@ final class RestartPolicy {
 
     private final CoreSettings settings;
     private final DoubleSupplier random;
+    /**
+     * The relaunches after a failure within the crash-loop window. Not the restart count ({@link RestartHistory}):
+     * it holds other restarts at other times. An operator's or the schedule's restart is decided and counted but is
+     * no failure, so it stays out; a release that failed after one is a failure and goes in; and the time is the
+     * stop's end, not the decision's.
+     */
     private final Deque<Instant> restarts = new ArrayDeque<>();
     private int attempt;
 

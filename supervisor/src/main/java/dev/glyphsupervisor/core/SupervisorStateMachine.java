@@ -13,13 +13,13 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.DoubleSupplier;
 
-
 /**
  * The supervisor's decisions: {@code (state, event, now) → (state, actions)}. No I/O, no clock, no
  * threads — the daemon feeds it events one at a time and carries out the actions in order, so every
  * rule here is tested on a fake clock in microseconds.
  *
- * <p>Decisions are announced by {@link Action.Audit} records placed before the actions they announce.
+ * <p>Decisions are announced by {@link Action.Audit} records (a restart by {@link Action.RestartDecided}) placed
+ * before the actions they announce.
  * Facts observed while acting (pid of a launch, what a stop killed, what caches were removed) are
  * recorded by the adapters that observe them.
  */
@@ -394,7 +394,8 @@ public final class SupervisorStateMachine {
             values.put("restart", false);
             actions.add(new Action.Audit(AuditEvent.DEVICE_OVER_LIMIT, generation, values));
         } else {
-            actions.add(new Action.Audit(AuditEvent.DEVICE_WITHIN_LIMIT, generation, fields("devices", devicesOverLimit)));
+            actions.add(new Action.Audit(AuditEvent.DEVICE_WITHIN_LIMIT, generation,
+                    fields("devices", devicesOverLimit)));
         }
         devicesOverLimit = devices;
     }
