@@ -45,7 +45,7 @@ final class ConfigBinder {
     Optional<SupervisorConfig> bind(YamlNode root) {
         return Section.top(root, problems, top -> topLevel(top, true))
                 .map(read -> new SupervisorConfig(file, read.runtime.orElseThrow(), read.probes.orElseThrow(),
-                        read.restart.orElseThrow(), read.stateDir, read.audit.orElseThrow(), read.metrics.orElseThrow(),
+                        read.restart.orElseThrow(), read.stateDir, read.audit.orElseThrow(), read.metrics,
                         ConfigLocations.of(file, locations(root)), read.control));
     }
 
@@ -57,10 +57,10 @@ final class ConfigBinder {
         return Section.top(root, problems, top -> topLevel(top, false)).map(read -> read.control);
     }
 
-    /** The top level as read; the daemon's sections are empty when passed over. */
+    /** The top level as read; the daemon's sections are empty when passed over (metrics also when off). */
     private record TopLevel(Optional<RuntimeConfig> runtime, Optional<ProbesConfig> probes,
             Optional<RestartConfig> restart, Path stateDir, Optional<AuditConfig> audit,
-            Optional<Optional<MetricsConfig>> metrics, ControlConfig control) {
+            Optional<MetricsConfig> metrics, ControlConfig control) {
     }
 
     /**
@@ -70,17 +70,14 @@ final class ConfigBinder {
     private TopLevel topLevel(Section top, boolean daemon) {
         // A missing state_dir is reported ahead of what the sections find, as it always was (both can point at 1:1).
         Problems.Slot beforeSections = top.slot();
-        Optional<Function<Path, RuntimeConfig>> runtime = daemon
-                ? Optional.of(top.section("runtime", this::runtime)) : top.passOver("runtime");
-        Optional<ProbesConfig> probes = daemon ? Optional.of(top.section("probes", this::probes)) : top.passOver("probes");
-        Optional<RestartConfig> restart = daemon
-                ? Optional.of(top.section("restart", this::restart)) : top.passOver("restart");
+        Section.Read daemonOnly = daemon ? Section.Read.ALWAYS : Section.Read.NEVER;
+        Optional<Function<Path, RuntimeConfig>> runtime = top.section("runtime", daemonOnly, this::runtime);
+        Optional<ProbesConfig> probes = top.section("probes", daemonOnly, this::probes);
+        Optional<RestartConfig> restart = top.section("restart", daemonOnly, this::restart);
         Path stateDir = stateDir(top, beforeSections);
-        Optional<AuditConfig> audit = daemon
-                ? Optional.of(top.section("audit", section -> audit(section, stateDir))) : top.passOver("audit");
-        Optional<Optional<MetricsConfig>> metrics = daemon
-                ? Optional.of(top.optionalSection("metrics", ConfigBinder::metrics).flatMap(Function.identity()))
-                : top.passOver("metrics");
+        Optional<AuditConfig> audit = top.section("audit", daemonOnly, section -> audit(section, stateDir));
+        Optional<MetricsConfig> metrics = top.section("metrics", daemon ? Section.Read.IF_PRESENT : Section.Read.NEVER,
+                ConfigBinder::metrics).flatMap(Function.identity());
         ControlConfig control = control(top, stateDir);
         return new TopLevel(runtime.map(partial -> partial.apply(stateDir)), probes, restart, stateDir, audit, metrics,
                 control);

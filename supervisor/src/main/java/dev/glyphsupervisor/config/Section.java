@@ -97,13 +97,29 @@ final class Section {
 
     /** Like {@link #section}, but only when the key is there: absent, the section is off. */
     <T> Optional<T> optionalSection(String key, Function<Section, T> reader) {
-        return value(key).isPresent() ? Optional.of(section(key, reader)) : Optional.empty();
+        return section(key, Read.IF_PRESENT, reader);
     }
 
-    /** Allows {@code key} here without reading its value (nor checking it): a section another reader owns. */
-    <T> Optional<T> passOver(String key) {
-        allowed.add(key);
-        return Optional.empty();
+    /** When a section is read. */
+    enum Read {
+        /** Always; when absent, an empty mapping stands in, so its defaults apply ({@link #section}). */
+        ALWAYS,
+        /** Only when the key is there ({@link #optionalSection}). */
+        IF_PRESENT,
+        /** Never: the key is allowed here, its value passed over (neither read nor checked), another reader's. */
+        NEVER
+    }
+
+    /** The mapping under {@code key} read by {@code reader}, {@code when} says; empty when it was not read. */
+    <T> Optional<T> section(String key, Read when, Function<Section, T> reader) {
+        return switch (when) {
+            case ALWAYS -> Optional.of(section(key, reader));
+            case IF_PRESENT -> value(key).isPresent() ? Optional.of(section(key, reader)) : Optional.empty();
+            case NEVER -> {
+                allowed.add(key);
+                yield Optional.empty();
+            }
+        };
     }
 
     /**
