@@ -12,6 +12,11 @@ import java.util.Objects;
  */
 public record AuditConfig(Path path, long maxBytes, int keep) {
 
+    /** The audit log's name in the state directory. */
+    public static final String DEFAULT_FILE_NAME = "audit.jsonl";
+    public static final long DEFAULT_MAX_BYTES = 64L << 20;
+    public static final int DEFAULT_KEEP = 5;
+
     public AuditConfig {
         Objects.requireNonNull(path, "path");
     }

@@ -9,6 +9,8 @@ import java.util.Objects;
  */
 public record CauseConfig(String cause, String pattern, boolean retry) {
 
+    public static final boolean DEFAULT_RETRY = true;
+
     public CauseConfig {
         Objects.requireNonNull(cause, "cause");
         Objects.requireNonNull(pattern, "pattern");

@@ -12,68 +12,41 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
- * Turns the YAML tree into the config records: the key names, the defaults and the value rules live
- * here, in the order of the documented config. Any problem is added to {@link Problems}; the result is
- * only used when there were none.
+ * Turns the YAML tree into the config records: the key names and the value rules live here, in the order of the
+ * documented config; each key is named once, where it is read ({@link Section} learns from the reads which keys a
+ * mapping allows). Every default is a {@code DEFAULT_*} constant of the record it fills. Any problem is added to
+ * {@link Problems}; the result is only used when there were none.
  */
 final class ConfigBinder {
 
-    static final List<String> TOP_KEYS = List.of("runtime", "probes", "restart", "state_dir", "audit", "metrics",
-            "control");
-    static final List<String> CONTROL_KEYS = List.of("socket", "mode", "group");
-    static final List<String> RUNTIME_KEYS = List.of("command", "workdir", "env", "port", "startup_timeout",
-            "stop_grace", "log", "log_max_size", "caches");
-    static final List<String> PROBES_KEYS = List.of("schedule", "failure_threshold", "startup_interval", "tcp_timeout", "http",
-            "gpu", "host", "trend_window", "early_restart");
-    static final List<String> GPU_KEYS = List.of("devices", "max_process_memory", "max_device_memory", "library",
-            "release_timeout", "release_margin");
-    static final List<String> HOST_KEYS = List.of("max_rss", "min_available");
-    static final List<String> HTTP_KEYS = List.of("url", "timeout", "expect_status", "expect_body");
-    static final List<String> RESTART_KEYS = List.of("backoff_initial", "backoff_max", "backoff_reset", "kill_timeout",
-            "release_timeout", "crash_loop", "maintenance", "maintenance_skip_within", "causes", "hopeless_after");
-    static final List<String> CAUSE_KEYS = List.of("cause", "pattern", "retry");
     /** A cause is a label (audit field, metric label): a plain lower-case name. */
     private static final java.util.regex.Pattern CAUSE_NAME = java.util.regex.Pattern.compile("[a-z][a-z0-9_]*");
-    static final List<String> CRASH_LOOP_KEYS = List.of("max_restarts", "window");
-    static final List<String> AUDIT_KEYS = List.of("path", "max_size", "keep");
-    static final List<String> METRICS_KEYS = List.of("listen");
-
-    static final String DEFAULT_SCHEDULE = "0 * * * * ?";
     /** Faster probing than this is a busy loop against a server that is trying to serve. */
     static final Duration SHORTEST_PROBE_INTERVAL = Duration.ofMillis(100);
-    static final long DEFAULT_MAX_BYTES = 64L << 20;
     static final long SMALLEST_MAX_BYTES = 1L << 10;
 
     private final Path file;
     private final Problems problems;
     private final ConfigPaths paths;
+    private final Path home;
 
-    ConfigBinder(Path file, Problems problems) {
+    /** {@code home}: the user's home directory, against which cache globs are judged. */
+    ConfigBinder(Path file, Problems problems, Path home) {
         this.file = file;
         this.problems = problems;
         this.paths = new ConfigPaths(file);
+        this.home = home;
     }
 
     /** The config, or empty when the top level is not a mapping (a problem is added). */
     Optional<SupervisorConfig> bind(YamlNode root) {
-        if (!(root instanceof YamlNode.Mapping mapping)) {
-            problems.add(root.location(), "", "the top level must be a mapping with the keys "
-                    + String.join(", ", TOP_KEYS) + ", got " + root.describe());
-            return Optional.empty();
-        }
-        Section top = new Section(mapping, "", problems, TOP_KEYS);
-        Path stateDir = stateDir(top);
-        return Optional.of(new SupervisorConfig(file,
-                runtime(top.section("runtime", RUNTIME_KEYS), stateDir),
-                probes(top.section("probes", PROBES_KEYS)),
-                restart(top.section("restart", RESTART_KEYS)),
-                stateDir,
-                audit(top.section("audit", AUDIT_KEYS), stateDir),
-                top.value("metrics").isPresent() ? metrics(top.section("metrics", METRICS_KEYS)) : Optional.empty(),
-                ConfigLocations.of(file, locations(root)),
-                control(top, stateDir)));
+        return Section.top(root, problems, top -> topLevel(top, true))
+                .map(read -> new SupervisorConfig(file, read.runtime.orElseThrow(), read.probes.orElseThrow(),
+                        read.restart.orElseThrow(), read.stateDir, read.audit.orElseThrow(), read.metrics,
+                        ConfigLocations.of(file, locations(root)), read.control));
     }
 
     /**
@@ -81,53 +54,74 @@ final class ConfigBinder {
      * as {@link #bind}. The other sections are the daemon's business and are not read (nor checked).
      */
     Optional<ControlConfig> bindControl(YamlNode root) {
-        if (!(root instanceof YamlNode.Mapping mapping)) {
-            problems.add(root.location(), "", "the top level must be a mapping with the keys "
-                    + String.join(", ", TOP_KEYS) + ", got " + root.describe());
-            return Optional.empty();
-        }
-        Section top = new Section(mapping, "", problems, TOP_KEYS);
-        return Optional.of(control(top, stateDir(top)));
+        return Section.top(root, problems, top -> topLevel(top, false)).map(read -> read.control);
     }
 
-    private Path stateDir(Section top) {
+    /** The top level as read; the daemon's sections are empty when passed over (metrics also when off). */
+    private record TopLevel(Optional<RuntimeConfig> runtime, Optional<ProbesConfig> probes,
+            Optional<RestartConfig> restart, Path stateDir, Optional<AuditConfig> audit,
+            Optional<MetricsConfig> metrics, ControlConfig control) {
+    }
+
+    /**
+     * The top level, read in the order "allowed keys here" lists its keys. Without {@code daemon} the sections only
+     * the daemon needs are passed over: allowed, but not read.
+     */
+    private TopLevel topLevel(Section top, boolean daemon) {
+        // A missing state_dir is reported ahead of what the sections find, as it always was (both can point at 1:1).
+        Problems.Slot beforeSections = top.slot();
+        Section.Read daemonOnly = daemon ? Section.Read.ALWAYS : Section.Read.NEVER;
+        Optional<Function<Path, RuntimeConfig>> runtime = top.section("runtime", daemonOnly, this::runtime);
+        Optional<ProbesConfig> probes = top.section("probes", daemonOnly, this::probes);
+        Optional<RestartConfig> restart = top.section("restart", daemonOnly, this::restart);
+        Path stateDir = stateDir(top, beforeSections);
+        Optional<AuditConfig> audit = top.section("audit", daemonOnly, section -> audit(section, stateDir));
+        Optional<MetricsConfig> metrics = top.section("metrics", daemon ? Section.Read.IF_PRESENT : Section.Read.NEVER,
+                ConfigBinder::metrics).flatMap(Function.identity());
+        ControlConfig control = control(top, stateDir);
+        return new TopLevel(runtime.map(partial -> partial.apply(stateDir)), probes, restart, stateDir, audit, metrics,
+                control);
+    }
+
+    private Path stateDir(Section top, Problems.Slot missingAt) {
         return path(top, "state_dir").orElseGet(() -> {
             if (top.value("state_dir").isEmpty()) {
-                top.missing("state_dir", "state_dir: /var/lib/glyph-supervisor");
+                top.missing("state_dir", "state_dir: /var/lib/glyph-supervisor", missingAt);
             }
             return paths.configDir();
         });
     }
 
-    private RuntimeConfig runtime(Section runtime, Path stateDir) {
+    /** All of {@code runtime} but the default log, which lives in state_dir (read after this section). */
+    private Function<Path, RuntimeConfig> runtime(Section runtime) {
         List<String> command = runtime.stringList("command").map(this::expandAll).orElse(List.of());
         if (runtime.value("command").isEmpty()) {
             runtime.missing("command", "command: [\"bash\", \"serve.sh\"]");
         } else if (runtime.value("command").get() instanceof YamlNode.Sequence sequence && sequence.items().isEmpty()) {
             runtime.problem("command", "must not be empty; name the program to run, e.g. [\"bash\", \"serve.sh\"]");
         }
+        Path workdir = path(runtime, "workdir").orElse(paths.configDir());
         Map<String, String> env = new LinkedHashMap<>();
         runtime.stringMap("env").forEach((name, value) -> {
             if (name.isEmpty() || name.contains("=")) {
-                problems.add(runtime.locationOf("env"), runtime.keyPath("env") + "." + name,
+                runtime.problem(runtime.locationOf("env"), "env." + name,
                         "'" + name + "' cannot be an environment variable name");
             }
             env.put(name, paths.expand(value));
         });
         OptionalInt port = runtime.optionalInteger("port", 1, 65535);
-        Duration startupTimeout = runtime.duration("startup_timeout", Duration.ofMinutes(10), Section.POSITIVE);
-        Duration stopGrace = runtime.duration("stop_grace", Duration.ofSeconds(20), Duration.ZERO);
-        Path workdir = path(runtime, "workdir").orElse(paths.configDir());
-        Path log = path(runtime, "log").orElse(stateDir.resolve("runtime.log"));
-        long logMaxBytes = runtime.size("log_max_size", DEFAULT_MAX_BYTES, SMALLEST_MAX_BYTES);
+        Duration startupTimeout = runtime.duration("startup_timeout", RuntimeConfig.DEFAULT_STARTUP_TIMEOUT, Section.POSITIVE);
+        Duration stopGrace = runtime.duration("stop_grace", RuntimeConfig.DEFAULT_STOP_GRACE, Duration.ZERO);
+        Optional<Path> log = path(runtime, "log");
+        long logMaxBytes = runtime.size("log_max_size", RuntimeConfig.DEFAULT_LOG_MAX_BYTES, SMALLEST_MAX_BYTES);
         List<String> caches = caches(runtime);
-        return new RuntimeConfig(command, workdir, env, port, startupTimeout, stopGrace, log, logMaxBytes, caches);
+        return stateDir -> new RuntimeConfig(command, workdir, env, port, startupTimeout, stopGrace,
+                log.orElse(stateDir.resolve(RuntimeConfig.DEFAULT_LOG_NAME)), logMaxBytes, caches, home);
     }
 
     /** Checked with the same rule the cache cleaner applies before it deletes anything. */
     private List<String> caches(Section runtime) {
         List<String> globs = runtime.stringList("caches").orElse(List.of());
-        Path home = Path.of(System.getProperty("user.home"));
         List<String> safe = new ArrayList<>();
         for (int i = 0; i < globs.size(); i++) {
             String itemPath = "caches[" + i + "]";
@@ -141,12 +135,12 @@ final class ConfigBinder {
                 }
                 Optional<String> unsafe = CacheGlobs.unsafeReason(glob, home);
                 if (unsafe.isPresent()) {
-                    problems.add(location, runtime.keyPath(itemPath), unsafe.get());
+                    runtime.problem(location, itemPath, unsafe.get());
                 } else {
                     safe.add(glob);
                 }
             } catch (IllegalArgumentException bad) {
-                problems.add(location, runtime.keyPath(itemPath), bad.getMessage());
+                runtime.problem(location, itemPath, bad.getMessage());
             }
         }
         return safe;
@@ -154,22 +148,15 @@ final class ConfigBinder {
 
     private ProbesConfig probes(Section probes) {
         ProbeSchedule schedule = schedule(probes);
-        int failureThreshold = probes.integer("failure_threshold", 2, 1, 100);
-        Duration startupInterval = probes.duration("startup_interval", Duration.ofSeconds(2), SHORTEST_PROBE_INTERVAL);
-        Duration tcpTimeout = probes.duration("tcp_timeout", Duration.ofSeconds(2), Section.POSITIVE);
-        Optional<HttpProbeConfig> http = probes.value("http").isPresent()
-                ? http(probes.section("http", HTTP_KEYS))
-                : Optional.empty();
-        Optional<GpuProbeConfig> gpu = probes.value("gpu").isPresent()
-                ? Optional.of(gpu(probes.section("gpu", GPU_KEYS)))
-                : Optional.empty();
-        Optional<HostProbeConfig> host = probes.value("host").isPresent()
-                ? Optional.of(host(probes.section("host", HOST_KEYS)))
-                : Optional.empty();
+        int failureThreshold = probes.integer("failure_threshold", ProbesConfig.DEFAULT_FAILURE_THRESHOLD, 1, 100);
+        Duration startupInterval = probes.duration("startup_interval", ProbesConfig.DEFAULT_STARTUP_INTERVAL,
+                SHORTEST_PROBE_INTERVAL);
+        Duration tcpTimeout = probes.duration("tcp_timeout", ProbesConfig.DEFAULT_TCP_TIMEOUT, Section.POSITIVE);
+        Optional<HttpProbeConfig> http = probes.optionalSection("http", this::http).flatMap(Function.identity());
+        Optional<GpuProbeConfig> gpu = probes.optionalSection("gpu", this::gpu);
+        Optional<HostProbeConfig> host = probes.optionalSection("host", ConfigBinder::host);
         Duration trendWindow = probes.duration("trend_window", ProbesConfig.DEFAULT_TREND_WINDOW, Duration.ofMinutes(1));
-        Optional<Duration> earlyRestart = probes.value("early_restart").isPresent()
-                ? Optional.of(probes.duration("early_restart", Duration.ZERO, Section.POSITIVE))
-                : Optional.empty();
+        Optional<Duration> earlyRestart = probes.optionalDuration("early_restart", Section.POSITIVE);
         return new ProbesConfig(schedule, failureThreshold, startupInterval, tcpTimeout, http, gpu, host, trendWindow,
                 earlyRestart);
     }
@@ -180,11 +167,13 @@ final class ConfigBinder {
      */
     private ControlConfig control(Section top, Path stateDir) {
         Path defaultSocket = stateDir.resolve(ControlConfig.DEFAULT_SOCKET_NAME);
-        if (top.value("control").isEmpty()) {
+        return top.optionalSection("control", control -> control(control, top, defaultSocket)).orElseGet(() -> {
             checkDefaultSocketLength(top, defaultSocket);
             return ControlConfig.defaults(stateDir);
-        }
-        Section control = top.section("control", CONTROL_KEYS);
+        });
+    }
+
+    private ControlConfig control(Section control, Section top, Path defaultSocket) {
         Optional<Path> configured = path(control, "socket");
         if (configured.isEmpty()) {
             checkDefaultSocketLength(top, defaultSocket);
@@ -221,8 +210,7 @@ final class ConfigBinder {
 
     private GpuProbeConfig gpu(Section gpu) {
         List<String> devices = gpu.stringList("devices").orElse(List.of());
-        OptionalLong maxProcess = gpu.value("max_process_memory").isPresent()
-                ? OptionalLong.of(gpu.size("max_process_memory", 0, 1)) : OptionalLong.empty();
+        OptionalLong maxProcess = gpu.optionalSize("max_process_memory", 1);
         Optional<MemoryLimit> maxDevice = gpu.text("max_device_memory").flatMap(text -> {
             try {
                 return Optional.of(MemoryLimit.parse(text));
@@ -232,21 +220,17 @@ final class ConfigBinder {
             }
         });
         Optional<Path> library = path(gpu, "library");
-        Duration releaseTimeout = gpu.duration("release_timeout", Duration.ofSeconds(60), Duration.ZERO);
-        long releaseMargin = gpu.size("release_margin", 512L << 20, 0);
+        Duration releaseTimeout = gpu.duration("release_timeout", GpuProbeConfig.DEFAULT_RELEASE_TIMEOUT, Duration.ZERO);
+        long releaseMargin = gpu.size("release_margin", GpuProbeConfig.DEFAULT_RELEASE_MARGIN, 0);
         return new GpuProbeConfig(devices, maxProcess, maxDevice, library, releaseTimeout, releaseMargin);
     }
 
-    private HostProbeConfig host(Section host) {
-        OptionalLong maxRss = host.value("max_rss").isPresent()
-                ? OptionalLong.of(host.size("max_rss", 0, 1)) : OptionalLong.empty();
-        OptionalLong minAvailable = host.value("min_available").isPresent()
-                ? OptionalLong.of(host.size("min_available", 0, 1)) : OptionalLong.empty();
-        return new HostProbeConfig(maxRss, minAvailable);
+    private static HostProbeConfig host(Section host) {
+        return new HostProbeConfig(host.optionalSize("max_rss", 1), host.optionalSize("min_available", 1));
     }
 
     private ProbeSchedule schedule(Section probes) {
-        ProbeSchedule fallback = new CronProbeSchedule(DEFAULT_SCHEDULE);
+        ProbeSchedule fallback = new CronProbeSchedule(ProbesConfig.DEFAULT_SCHEDULE);
         Optional<String> text = probes.text("schedule");
         if (text.isEmpty()) {
             return fallback;
@@ -270,8 +254,8 @@ final class ConfigBinder {
         if (http.value("url").isEmpty()) {
             http.missing("url", "url: \"http://127.0.0.1:8000/health\"");
         }
-        Duration timeout = http.duration("timeout", Duration.ofSeconds(10), Section.POSITIVE);
-        int expectStatus = http.integer("expect_status", 200, 100, 599);
+        Duration timeout = http.duration("timeout", HttpProbeConfig.DEFAULT_TIMEOUT, Section.POSITIVE);
+        int expectStatus = http.integer("expect_status", HttpProbeConfig.DEFAULT_EXPECT_STATUS, 100, 599);
         Optional<String> expectBody = http.text("expect_body");
         if (expectBody.isPresent() && expectBody.get().isEmpty()) {
             http.problem("expect_body", "an empty expect_body matches every body; leave the key out instead");
@@ -298,21 +282,18 @@ final class ConfigBinder {
     }
 
     private RestartConfig restart(Section restart) {
-        int problemsBefore = problems.count();
-        Duration backoffInitial = restart.duration("backoff_initial", Duration.ofSeconds(2), Section.POSITIVE);
-        Duration backoffMax = restart.duration("backoff_max", Duration.ofMinutes(5), Section.POSITIVE);
+        int problemsBefore = restart.problemCount();
+        Duration backoffInitial = restart.duration("backoff_initial", RestartConfig.DEFAULT_BACKOFF_INITIAL, Section.POSITIVE);
+        Duration backoffMax = restart.duration("backoff_max", RestartConfig.DEFAULT_BACKOFF_MAX, Section.POSITIVE);
         // Compared only when both were read: a default standing in for a bad value would make a second, false complaint.
-        if (problems.count() == problemsBefore && backoffMax.compareTo(backoffInitial) < 0) {
+        if (restart.problemCount() == problemsBefore && backoffMax.compareTo(backoffInitial) < 0) {
             restart.problem("backoff_max", "must be at least backoff_initial (" + HumanDuration.format(backoffInitial)
                     + "), got " + HumanDuration.format(backoffMax));
         }
-        Duration backoffReset = restart.duration("backoff_reset", Duration.ofMinutes(5), Section.POSITIVE);
-        Duration killTimeout = restart.duration("kill_timeout", Duration.ofSeconds(10), Section.POSITIVE);
-        Duration releaseTimeout = restart.duration("release_timeout", Duration.ofSeconds(30), Duration.ZERO);
-        Section crashLoop = restart.section("crash_loop", CRASH_LOOP_KEYS);
-        CrashLoopConfig crashLoopConfig = new CrashLoopConfig(
-                crashLoop.integer("max_restarts", 5, 1, Integer.MAX_VALUE),
-                crashLoop.duration("window", Duration.ofMinutes(10), Section.POSITIVE));
+        Duration backoffReset = restart.duration("backoff_reset", RestartConfig.DEFAULT_BACKOFF_RESET, Section.POSITIVE);
+        Duration killTimeout = restart.duration("kill_timeout", RestartConfig.DEFAULT_KILL_TIMEOUT, Section.POSITIVE);
+        Duration releaseTimeout = restart.duration("release_timeout", RestartConfig.DEFAULT_RELEASE_TIMEOUT, Duration.ZERO);
+        CrashLoopConfig crashLoop = restart.section("crash_loop", ConfigBinder::crashLoop);
         Optional<CronProbeSchedule> maintenance = restart.text("maintenance").flatMap(text -> {
             try {
                 return Optional.of(new CronProbeSchedule(text));
@@ -323,54 +304,55 @@ final class ConfigBinder {
         });
         Duration skipWithin = restart.duration("maintenance_skip_within", RestartConfig.DEFAULT_MAINTENANCE_SKIP_WITHIN,
                 Duration.ZERO);
-        List<CauseConfig> causes = causes(restart);
+        List<CauseConfig> causes = restart.sections("causes", ConfigBinder::cause).stream().flatMap(Optional::stream).toList();
         int hopelessAfter = restart.integer("hopeless_after", RestartConfig.DEFAULT_HOPELESS_AFTER, 1, 100);
-        return new RestartConfig(backoffInitial, backoffMax, backoffReset, crashLoopConfig, killTimeout, releaseTimeout,
+        return new RestartConfig(backoffInitial, backoffMax, backoffReset, crashLoop, killTimeout, releaseTimeout,
                 maintenance, skipWithin, causes, hopelessAfter);
     }
 
-    /** The user's rows of the cause table; each pattern is compiled here, so a bad one is refused at load. */
-    private static List<CauseConfig> causes(Section restart) {
-        List<CauseConfig> causes = new ArrayList<>();
-        for (Section row : restart.sections("causes", CAUSE_KEYS, "{cause, pattern, retry} mappings")) {
-            Optional<String> cause = row.text("cause");
-            if (row.value("cause").isEmpty()) {
-                row.missing("cause", "cause: hf_token_missing");
-            } else if (cause.isPresent() && !CAUSE_NAME.matcher(cause.get()).matches()) {
-                row.problem("cause", "'" + cause.get() + "' is not a cause name; use lower-case letters, digits and _,"
-                        + " starting with a letter (e.g. hf_token_missing)");
-                cause = Optional.empty();
-            } else if (cause.isPresent() && cause.get().equals("unknown")) {
-                row.problem("cause", "'unknown' is what the supervisor says when no row matches; name the cause");
-                cause = Optional.empty();
-            }
-            Optional<String> pattern = row.text("pattern");
-            if (row.value("pattern").isEmpty()) {
-                row.missing("pattern", "pattern: \"401 Client Error\"");
-            } else if (pattern.isPresent() && pattern.get().isEmpty()) {
-                row.problem("pattern", "must not be empty (it would find every line)");
+    private static CrashLoopConfig crashLoop(Section crashLoop) {
+        return new CrashLoopConfig(
+                crashLoop.integer("max_restarts", CrashLoopConfig.DEFAULT_MAX_RESTARTS, 1, Integer.MAX_VALUE),
+                crashLoop.duration("window", CrashLoopConfig.DEFAULT_WINDOW, Section.POSITIVE));
+    }
+
+    /** One of the user's rows of the cause table; its pattern is compiled here, so a bad one is refused at load. */
+    private static Optional<CauseConfig> cause(Section row) {
+        Optional<String> cause = row.text("cause");
+        if (row.value("cause").isEmpty()) {
+            row.missing("cause", "cause: hf_token_missing");
+        } else if (cause.isPresent() && !CAUSE_NAME.matcher(cause.get()).matches()) {
+            row.problem("cause", "'" + cause.get() + "' is not a cause name; use lower-case letters, digits and _,"
+                    + " starting with a letter (e.g. hf_token_missing)");
+            cause = Optional.empty();
+        } else if (cause.isPresent() && cause.get().equals("unknown")) {
+            row.problem("cause", "'unknown' is what the supervisor says when no row matches; name the cause");
+            cause = Optional.empty();
+        }
+        Optional<String> pattern = row.text("pattern");
+        if (row.value("pattern").isEmpty()) {
+            row.missing("pattern", "pattern: \"401 Client Error\"");
+        } else if (pattern.isPresent() && pattern.get().isEmpty()) {
+            row.problem("pattern", "must not be empty (it would find every line)");
+            pattern = Optional.empty();
+        } else if (pattern.isPresent()) {
+            try {
+                java.util.regex.Pattern.compile(pattern.get());
+            } catch (java.util.regex.PatternSyntaxException bad) {
+                row.problem("pattern", "'" + pattern.get() + "' is not a regular expression: " + bad.getDescription()
+                        + (bad.getIndex() >= 0 ? " near index " + bad.getIndex() : ""));
                 pattern = Optional.empty();
-            } else if (pattern.isPresent()) {
-                try {
-                    java.util.regex.Pattern.compile(pattern.get());
-                } catch (java.util.regex.PatternSyntaxException bad) {
-                    row.problem("pattern", "'" + pattern.get() + "' is not a regular expression: " + bad.getDescription()
-                            + (bad.getIndex() >= 0 ? " near index " + bad.getIndex() : ""));
-                    pattern = Optional.empty();
-                }
-            }
-            boolean retry = row.bool("retry", true);
-            if (cause.isPresent() && pattern.isPresent()) {
-                causes.add(new CauseConfig(cause.get(), pattern.get(), retry));
             }
         }
-        return causes;
+        boolean retry = row.bool("retry", CauseConfig.DEFAULT_RETRY);
+        return cause.isPresent() && pattern.isPresent()
+                ? Optional.of(new CauseConfig(cause.get(), pattern.get(), retry)) : Optional.empty();
     }
 
     private AuditConfig audit(Section audit, Path stateDir) {
-        Path path = path(audit, "path").orElse(stateDir.resolve("audit.jsonl"));
-        long maxBytes = audit.size("max_size", DEFAULT_MAX_BYTES, SMALLEST_MAX_BYTES);
-        int keep = audit.integer("keep", 5, 1, 1000);
+        Path path = path(audit, "path").orElse(stateDir.resolve(AuditConfig.DEFAULT_FILE_NAME));
+        long maxBytes = audit.size("max_size", AuditConfig.DEFAULT_MAX_BYTES, SMALLEST_MAX_BYTES);
+        int keep = audit.integer("keep", AuditConfig.DEFAULT_KEEP, 1, 1000);
         return new AuditConfig(path, maxBytes, keep);
     }
 

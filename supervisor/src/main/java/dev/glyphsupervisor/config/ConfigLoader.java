@@ -41,7 +41,7 @@ public final class ConfigLoader {
         Optional<String> text = read(file, problems);
         Optional<SupervisorConfig> config = text
                 .flatMap(yaml -> YamlTree.read(yaml, problems))
-                .flatMap(root -> new ConfigBinder(file, problems).bind(root));
+                .flatMap(root -> binder(file, problems).bind(root));
         problems.throwIfAny();
         return config.orElseThrow(() -> new IllegalStateException("no config and no problem reported for " + file));
     }
@@ -56,9 +56,14 @@ public final class ConfigLoader {
         Problems problems = new Problems(file);
         Optional<ControlConfig> control = read(file, problems)
                 .flatMap(yaml -> YamlTree.read(yaml, problems))
-                .flatMap(root -> new ConfigBinder(file, problems).bindControl(root));
+                .flatMap(root -> binder(file, problems).bindControl(root));
         problems.throwIfAny();
         return control.orElseThrow(() -> new IllegalStateException("no control config and no problem reported for " + file));
+    }
+
+    /** Cache globs are judged against the home directory of the user loading the config (see RuntimeConfig#home). */
+    private static ConfigBinder binder(Path file, Problems problems) {
+        return new ConfigBinder(file, problems, Path.of(System.getProperty("user.home")));
     }
 
     private static Optional<String> read(Path file, Problems problems) {

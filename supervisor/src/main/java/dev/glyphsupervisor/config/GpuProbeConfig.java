@@ -20,6 +20,9 @@ import java.util.OptionalLong;
 public record GpuProbeConfig(List<String> devices, OptionalLong maxProcessMemory, Optional<MemoryLimit> maxDeviceMemory,
         Optional<Path> library, Duration releaseTimeout, long releaseMargin) {
 
+    public static final Duration DEFAULT_RELEASE_TIMEOUT = Duration.ofSeconds(60);
+    public static final long DEFAULT_RELEASE_MARGIN = 512L << 20;
+
     public GpuProbeConfig {
         devices = List.copyOf(devices);
         Objects.requireNonNull(maxProcessMemory, "maxProcessMemory");

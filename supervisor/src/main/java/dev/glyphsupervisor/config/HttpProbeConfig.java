@@ -13,6 +13,9 @@ import java.util.Optional;
  */
 public record HttpProbeConfig(URI url, Duration timeout, int expectStatus, Optional<String> expectBody) {
 
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    public static final int DEFAULT_EXPECT_STATUS = 200;
+
     public HttpProbeConfig {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(timeout, "timeout");

@@ -20,6 +20,11 @@ public record ProbesConfig(ProbeSchedule schedule, int failureThreshold, Duratio
         Optional<HttpProbeConfig> http, Optional<GpuProbeConfig> gpu, Optional<HostProbeConfig> host,
         Duration trendWindow, Optional<Duration> earlyRestart) {
 
+    /** A Quartz cron: every minute, at second 0. */
+    public static final String DEFAULT_SCHEDULE = "0 * * * * ?";
+    public static final int DEFAULT_FAILURE_THRESHOLD = 2;
+    public static final Duration DEFAULT_STARTUP_INTERVAL = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_TCP_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_TREND_WINDOW = Duration.ofMinutes(30);
 
     public ProbesConfig {
@@ -31,12 +36,5 @@ public record ProbesConfig(ProbeSchedule schedule, int failureThreshold, Duratio
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(trendWindow, "trendWindow");
         Objects.requireNonNull(earlyRestart, "earlyRestart");
-    }
-
-    /** Without memory limits. */
-    public ProbesConfig(ProbeSchedule schedule, int failureThreshold, Duration startupInterval, Duration tcpTimeout,
-            Optional<HttpProbeConfig> http) {
-        this(schedule, failureThreshold, startupInterval, tcpTimeout, http, Optional.empty(), Optional.empty(),
-                DEFAULT_TREND_WINDOW, Optional.empty());
     }
 }

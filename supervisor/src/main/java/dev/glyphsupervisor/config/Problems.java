@@ -20,7 +20,37 @@ final class Problems {
 
     /** A problem with a value: {@code FILE:LINE:COL: keyPath: message}. */
     void add(Location location, String keyPath, String message) {
-        found.add(new Problem(location, file + ":" + location + ": " + (keyPath.isEmpty() ? "" : keyPath + ": ") + message));
+        found.add(problem(location, keyPath, message));
+    }
+
+    private Problem problem(Location location, String keyPath, String message) {
+        return new Problem(location, file + ":" + location + ": " + (keyPath.isEmpty() ? "" : keyPath + ": ") + message);
+    }
+
+    /**
+     * A place in the report, for a problem that can only be worded later: what a section allows is known once it
+     * has been read, but its unknown keys are reported where it opened, ahead of the problems found inside it.
+     */
+    Slot slot() {
+        return new Slot(found.size());
+    }
+
+    /**
+     * Problems added through a slot come out as if added when the slot was taken (the report is sorted by location,
+     * and problems at one location keep that order). Slots are used innermost first, as sections nest: one taken
+     * later is used before one taken earlier.
+     */
+    final class Slot {
+
+        private int at;
+
+        private Slot(int at) {
+            this.at = at;
+        }
+
+        void add(Location location, String keyPath, String message) {
+            found.add(at++, problem(location, keyPath, message));
+        }
     }
 
     /** A problem with the file as a whole, before any position is known: {@code FILE: message}. */

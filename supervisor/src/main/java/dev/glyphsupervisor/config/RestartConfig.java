@@ -22,23 +22,13 @@ public record RestartConfig(Duration backoffInitial, Duration backoffMax, Durati
         CrashLoopConfig crashLoop, Duration killTimeout, Duration releaseTimeout, Optional<CronProbeSchedule> maintenance,
         Duration maintenanceSkipWithin, List<CauseConfig> causes, int hopelessAfter) {
 
+    public static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_BACKOFF_RESET = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_KILL_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_RELEASE_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_MAINTENANCE_SKIP_WITHIN = Duration.ofHours(1);
     public static final int DEFAULT_HOPELESS_AFTER = 2;
-
-    /** Without the user's cause rows. */
-    public RestartConfig(Duration backoffInitial, Duration backoffMax, Duration backoffReset,
-            CrashLoopConfig crashLoop, Duration killTimeout, Duration releaseTimeout, Optional<CronProbeSchedule> maintenance,
-            Duration maintenanceSkipWithin) {
-        this(backoffInitial, backoffMax, backoffReset, crashLoop, killTimeout, releaseTimeout, maintenance,
-                maintenanceSkipWithin, List.of(), DEFAULT_HOPELESS_AFTER);
-    }
-
-    /** Without a maintenance schedule. */
-    public RestartConfig(Duration backoffInitial, Duration backoffMax, Duration backoffReset,
-            CrashLoopConfig crashLoop, Duration killTimeout, Duration releaseTimeout) {
-        this(backoffInitial, backoffMax, backoffReset, crashLoop, killTimeout, releaseTimeout, Optional.empty(),
-                DEFAULT_MAINTENANCE_SKIP_WITHIN);
-    }
 
     public RestartConfig {
         Objects.requireNonNull(backoffInitial, "backoffInitial");

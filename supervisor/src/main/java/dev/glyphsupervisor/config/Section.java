@@ -2,19 +2,28 @@ package dev.glyphsupervisor.config;
 
 import com.fasterxml.jackson.core.JsonToken;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
  * One mapping of the config (the top level, {@code runtime}, {@code probes.http}, ...) read key by key.
  * Every reader reports a bad value to {@link Problems} at the value's location and answers the default
- * instead, so one load finds every problem rather than stopping at the first. Unknown keys are reported
- * when the section is opened.
+ * instead, so one load finds every problem rather than stopping at the first.
+ *
+ * <p>Each key is named once, in the reader call that reads it: a section records every key its reader asks for
+ * (in the order asked), and once the reader is done, those are the keys it allows. Any other key is then reported
+ * as unknown, with "did you mean" and the allowed keys, in the report's place of the section's opening.
  */
 final class Section {
 
@@ -27,27 +36,98 @@ final class Section {
     private final YamlNode.Mapping mapping;
     private final String path;
     private final Problems problems;
+    /** Every key a reader asked for, in the order asked: the keys this mapping allows. */
+    private final Set<String> allowed = new LinkedHashSet<>();
 
-    Section(YamlNode.Mapping mapping, String path, Problems problems, List<String> allowedKeys) {
+    private Section(YamlNode.Mapping mapping, String path, Problems problems) {
         this.mapping = mapping;
         this.path = path;
         this.problems = problems;
-        reportUnknownKeys(allowedKeys);
     }
 
-    /** The mapping under {@code key}; when it is absent, an empty one placed here, so its defaults apply. */
-    Section section(String key, List<String> allowedKeys) {
+    /** The top level read by {@code reader}; empty when it is not a mapping (a problem is added). */
+    static <T> Optional<T> top(YamlNode root, Problems problems, Function<Section, T> reader) {
+        if (!(root instanceof YamlNode.Mapping mapping)) {
+            problems.add(root.location(), "", "the top level must be a mapping with the keys "
+                    + String.join(", ", keysOf(reader, root.location(), "")) + ", got " + root.describe());
+            return Optional.empty();
+        }
+        return Optional.of(new Section(mapping, "", problems).read(reader));
+    }
+
+    private <T> T read(Function<Section, T> reader) {
+        Problems.Slot opening = problems.slot();
+        T value = reader.apply(this);
+        mapping.entries().forEach((key, entry) -> {
+            if (!allowed.contains(key)) {
+                String suggestion = ClosestKey.to(key, allowed).map(closest -> "; did you mean '" + closest + "'?").orElse(";");
+                opening.add(entry.keyLocation(), keyPath(key), "unknown key '" + key + "'" + suggestion
+                        + " allowed keys here: " + String.join(", ", allowed));
+            }
+        });
+        return value;
+    }
+
+    /**
+     * The keys {@code reader} reads, found by reading an empty mapping, problems unheard: for the message about a
+     * value that should have been a mapping and is not, when no mapping was read there.
+     */
+    private static List<String> keysOf(Function<Section, ?> reader, Location location, String path) {
+        Section empty = new Section(new YamlNode.Mapping(location, Map.of()), path, new Problems(Path.of("")));
+        reader.apply(empty);
+        return List.copyOf(empty.allowed);
+    }
+
+    /**
+     * The mapping under {@code key}, read by {@code reader}; when it is absent (or not a mapping, which is reported),
+     * an empty one placed here, so its defaults apply.
+     */
+    <T> T section(String key, Function<Section, T> reader) {
         Optional<YamlNode> value = value(key);
         if (value.isPresent() && value.get() instanceof YamlNode.Mapping child) {
-            return new Section(child, keyPath(key), problems, allowedKeys);
+            return new Section(child, keyPath(key), problems).read(reader);
         }
-        value.ifPresent(wrong -> problem(key, "expected a mapping with the keys " + String.join(", ", allowedKeys)
-                + ", got " + wrong.describe()));
-        return new Section(new YamlNode.Mapping(locationOf(key), Map.of()), keyPath(key), problems, allowedKeys);
+        Problems.Slot opening = problems.slot();
+        Section empty = new Section(new YamlNode.Mapping(locationOf(key), Map.of()), keyPath(key), problems);
+        T read = empty.read(reader);
+        value.ifPresent(wrong -> opening.add(locationOf(key), keyPath(key), "expected a mapping with the keys "
+                + String.join(", ", empty.allowed) + ", got " + wrong.describe()));
+        return read;
     }
 
-    /** The value under {@code key}; a YAML null counts as absent, so {@code port:} with nothing means "no port". */
+    /** Like {@link #section}, but only when the key is there: absent, the section is off. */
+    <T> Optional<T> optionalSection(String key, Function<Section, T> reader) {
+        return section(key, Read.IF_PRESENT, reader);
+    }
+
+    /** When a section is read. */
+    enum Read {
+        /** Always; when absent, an empty mapping stands in, so its defaults apply ({@link #section}). */
+        ALWAYS,
+        /** Only when the key is there ({@link #optionalSection}). */
+        IF_PRESENT,
+        /** Never: the key is allowed here, its value passed over (neither read nor checked), another reader's. */
+        NEVER
+    }
+
+    /** The mapping under {@code key} read by {@code reader}, {@code when} says; empty when it was not read. */
+    <T> Optional<T> section(String key, Read when, Function<Section, T> reader) {
+        return switch (when) {
+            case ALWAYS -> Optional.of(section(key, reader));
+            case IF_PRESENT -> value(key).isPresent() ? Optional.of(section(key, reader)) : Optional.empty();
+            case NEVER -> {
+                allowed.add(key);
+                yield Optional.empty();
+            }
+        };
+    }
+
+    /**
+     * The value under {@code key}; a YAML null counts as absent, so {@code port:} with nothing means "no port".
+     * Every reader comes here, so this is where a key becomes one this section allows.
+     */
     Optional<YamlNode> value(String key) {
+        allowed.add(key);
         YamlNode.Entry entry = mapping.entries().get(key);
         if (entry == null || entry.value() instanceof YamlNode.Scalar scalar && scalar.isNull()) {
             return Optional.empty();
@@ -69,32 +149,53 @@ final class Section {
         problems.add(locationOf(key), keyPath(key), message);
     }
 
+    /** A problem at {@code location}, under this section's {@code subPath} ({@code env.NAME}, {@code caches[2]}). */
+    void problem(Location location, String subPath, String message) {
+        problems.add(location, keyPath(subPath), message);
+    }
+
     void missing(String key, String example) {
         problem(key, "required key is missing (e.g. " + example + ")");
     }
 
+    /** Reported in {@code slot}'s place of the report rather than now. */
+    void missing(String key, String example, Problems.Slot slot) {
+        slot.add(locationOf(key), keyPath(key), "required key is missing (e.g. " + example + ")");
+    }
+
+    /** A place in the report, for a problem worded later (see {@link Problems#slot}). */
+    Problems.Slot slot() {
+        return problems.slot();
+    }
+
+    /** Problems found so far in this load, all sections together. */
+    int problemCount() {
+        return problems.count();
+    }
+
     /**
-     * The mappings of the list under {@code key}, each a section of its own ({@code key[i]}); an item that is not a
-     * mapping, or a value that is not a list, is reported ({@code what} says what the list holds).
+     * The mappings of the list under {@code key}, each read by {@code reader} as a section of its own ({@code key[i]});
+     * an item that is not a mapping, or a value that is not a list, is reported.
      */
-    List<Section> sections(String key, List<String> allowedKeys, String what) {
+    <T> List<T> sections(String key, Function<Section, T> reader) {
         Optional<YamlNode> value = value(key);
         if (value.isEmpty()) {
             return List.of();
         }
         if (!(value.get() instanceof YamlNode.Sequence sequence)) {
-            problem(key, "expected a list of " + what + ", got " + value.get().describe());
+            problem(key, "expected a list of {" + String.join(", ", keysOf(reader, locationOf(key), keyPath(key)))
+                    + "} mappings, got " + value.get().describe());
             return List.of();
         }
-        List<Section> items = new ArrayList<>();
+        List<T> items = new ArrayList<>();
         for (int i = 0; i < sequence.items().size(); i++) {
             YamlNode item = sequence.items().get(i);
             String itemPath = keyPath(key) + "[" + i + "]";
             if (item instanceof YamlNode.Mapping mapping) {
-                items.add(new Section(mapping, itemPath, problems, allowedKeys));
+                items.add(new Section(mapping, itemPath, problems).read(reader));
             } else {
-                problems.add(item.location(), itemPath, "expected a mapping with the keys " + String.join(", ", allowedKeys)
-                        + ", got " + item.describe());
+                problems.add(item.location(), itemPath, "expected a mapping with the keys "
+                        + String.join(", ", keysOf(reader, item.location(), itemPath)) + ", got " + item.describe());
             }
         }
         return items;
@@ -120,39 +221,42 @@ final class Section {
     }
 
     Duration duration(String key, Duration fallback, Duration atLeast) {
-        Optional<String> text = text(key);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        try {
-            Duration duration = HumanDuration.parse(text.get());
-            if (duration.compareTo(atLeast) < 0) {
-                problem(key, (atLeast.equals(POSITIVE) ? "must be greater than 0" : "must be at least " + HumanDuration.format(atLeast))
-                        + ", got " + text.get());
-                return fallback;
-            }
-            return duration;
-        } catch (IllegalArgumentException bad) {
-            problem(key, bad.getMessage());
-            return fallback;
-        }
+        return optionalDuration(key, atLeast).orElse(fallback);
+    }
+
+    /** Empty when absent or bad (a bad one is reported). */
+    Optional<Duration> optionalDuration(String key, Duration atLeast) {
+        return atLeast(key, HumanDuration::parse, atLeast, () -> atLeast.equals(POSITIVE)
+                ? "must be greater than 0" : "must be at least " + HumanDuration.format(atLeast));
     }
 
     long size(String key, long fallback, long atLeast) {
+        return optionalSize(key, atLeast).orElse(fallback);
+    }
+
+    /** Empty when absent or bad (a bad one is reported). */
+    OptionalLong optionalSize(String key, long atLeast) {
+        Optional<Long> bytes = atLeast(key, DataSize::parse, atLeast, () -> "must be at least " + DataSize.format(atLeast));
+        return bytes.isPresent() ? OptionalLong.of(bytes.get()) : OptionalLong.empty();
+    }
+
+    /** A value {@code parse} reads, no smaller than {@code floor}; {@code tooSmall} says so. */
+    private <T extends Comparable<T>> Optional<T> atLeast(String key, Function<String, T> parse, T floor,
+            Supplier<String> tooSmall) {
         Optional<String> text = text(key);
         if (text.isEmpty()) {
-            return fallback;
+            return Optional.empty();
         }
         try {
-            long bytes = DataSize.parse(text.get());
-            if (bytes < atLeast) {
-                problem(key, "must be at least " + DataSize.format(atLeast) + ", got " + text.get());
-                return fallback;
+            T value = parse.apply(text.get());
+            if (value.compareTo(floor) < 0) {
+                problem(key, tooSmall.get() + ", got " + text.get());
+                return Optional.empty();
             }
-            return bytes;
+            return Optional.of(value);
         } catch (IllegalArgumentException bad) {
             problem(key, bad.getMessage());
-            return fallback;
+            return Optional.empty();
         }
     }
 
@@ -245,15 +349,5 @@ final class Section {
 
     private String describeScalar(String key) {
         return value(key).map(YamlNode::describe).orElse("nothing");
-    }
-
-    private void reportUnknownKeys(List<String> allowedKeys) {
-        mapping.entries().forEach((key, entry) -> {
-            if (!allowedKeys.contains(key)) {
-                String suggestion = ClosestKey.to(key, allowedKeys).map(closest -> "; did you mean '" + closest + "'?").orElse(";");
-                problems.add(entry.keyLocation(), keyPath(key), "unknown key '" + key + "'" + suggestion
-                        + " allowed keys here: " + String.join(", ", allowedKeys));
-            }
-        });
     }
 }

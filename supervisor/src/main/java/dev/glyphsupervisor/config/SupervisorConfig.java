@@ -30,22 +30,4 @@ public record SupervisorConfig(Path source, RuntimeConfig runtime, ProbesConfig 
         Objects.requireNonNull(locations, "locations");
         Objects.requireNonNull(control, "control");
     }
-
-    /** With the default control socket under the state directory. */
-    public SupervisorConfig(Path source, RuntimeConfig runtime, ProbesConfig probes, RestartConfig restart,
-            Path stateDir, AuditConfig audit, Optional<MetricsConfig> metrics, ConfigLocations locations) {
-        this(source, runtime, probes, restart, stateDir, audit, metrics, locations, ControlConfig.defaults(stateDir));
-    }
-
-    /** A config without metrics, as before {@code metrics} existed. */
-    public SupervisorConfig(Path source, RuntimeConfig runtime, ProbesConfig probes, RestartConfig restart,
-            Path stateDir, AuditConfig audit, ConfigLocations locations) {
-        this(source, runtime, probes, restart, stateDir, audit, Optional.empty(), locations);
-    }
-
-    /** A config built in code, without metrics: messages about it name the file but no line. */
-    public SupervisorConfig(Path source, RuntimeConfig runtime, ProbesConfig probes, RestartConfig restart,
-            Path stateDir, AuditConfig audit) {
-        this(source, runtime, probes, restart, stateDir, audit, Optional.empty(), ConfigLocations.unknown(source));
-    }
 }

@@ -35,15 +35,19 @@ class ConfigLoaderTest {
                 List.of("bash", dir + "/serve.sh", "--port", "7861"),
                 dir.resolve("work"), env, OptionalInt.of(7861),
                 Duration.ofMinutes(15), Duration.ofSeconds(90), dir.resolve("logs/runtime.out"),
-                7L * (1L << 30) + (1L << 29), List.of("/tmp/glyph_*.png", dir + "/cache/*"));
+                7L * (1L << 30) + (1L << 29), List.of("/tmp/glyph_*.png", dir + "/cache/*"),
+                Path.of(System.getProperty("user.home")));
         ProbesConfig probes = new ProbesConfig(new IntervalProbeSchedule(Duration.ofSeconds(10)), 3,
                 Duration.ofMillis(500), Duration.ofSeconds(3),
                 Optional.of(new HttpProbeConfig(URI.create("https://127.0.0.1:7861/config"), Duration.ofSeconds(4), 204,
-                        Optional.of("ok"))));
+                        Optional.of("ok"))),
+                Optional.empty(), Optional.empty(), ProbesConfig.DEFAULT_TREND_WINDOW, Optional.empty());
         RestartConfig restart = new RestartConfig(Duration.ofSeconds(1), Duration.ofMinutes(2), Duration.ofHours(1),
-                new CrashLoopConfig(3, Duration.ofDays(1)), Duration.ofSeconds(7), Duration.ofSeconds(45));
+                new CrashLoopConfig(3, Duration.ofDays(1)), Duration.ofSeconds(7), Duration.ofSeconds(45), Optional.empty(),
+                RestartConfig.DEFAULT_MAINTENANCE_SKIP_WITHIN, List.of(), RestartConfig.DEFAULT_HOPELESS_AFTER);
         AuditConfig audit = new AuditConfig(Path.of("/var/tmp/glyph-audit.jsonl"), 10_000_000L, 9);
-        SupervisorConfig expected = new SupervisorConfig(file, runtime, probes, restart, dir.resolve("state"), audit);
+        SupervisorConfig expected = TestConfigs.config(file, dir.resolve("state"))
+                .runtime(runtime).probes(probes).restart(restart).audit(audit).build();
         assertEquals(expected, config);
         assertEquals(List.copyOf(env.keySet()), List.copyOf(config.runtime().env().keySet()), "env keeps file order");
     }
@@ -55,14 +59,22 @@ class ConfigLoaderTest {
         SupervisorConfig config = ConfigLoader.load(file);
 
         Path state = dir.resolve("state");
+        // The defaults as values, not as the DEFAULT_* constants: the README states these.
         RuntimeConfig runtime = new RuntimeConfig(List.of("llama-server"), dir, Map.of(), OptionalInt.empty(),
-                Duration.ofMinutes(10), Duration.ofSeconds(20), state.resolve("runtime.log"), 64L << 20, List.of());
+                Duration.ofMinutes(10), Duration.ofSeconds(20), state.resolve("runtime.log"), 64L << 20, List.of(),
+                Path.of(System.getProperty("user.home")));
         ProbesConfig probes = new ProbesConfig(new CronProbeSchedule("0 * * * * ?"), 2, Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Optional.empty());
+                Duration.ofSeconds(2), Optional.empty(), Optional.empty(), Optional.empty(), Duration.ofMinutes(30),
+                Optional.empty());
         RestartConfig restart = new RestartConfig(Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMinutes(5),
-                new CrashLoopConfig(5, Duration.ofMinutes(10)), Duration.ofSeconds(10), Duration.ofSeconds(30));
+                new CrashLoopConfig(5, Duration.ofMinutes(10)), Duration.ofSeconds(10), Duration.ofSeconds(30),
+                Optional.empty(), Duration.ofHours(1), List.of(), 2);
         AuditConfig audit = new AuditConfig(state.resolve("audit.jsonl"), 64L << 20, 5);
-        assertEquals(new SupervisorConfig(file, runtime, probes, restart, state, audit), config);
+        ControlConfig control = new ControlConfig(state.resolve("control.sock"), 0660, Optional.empty());
+        assertEquals(TestConfigs.config(file, state).runtime(runtime).probes(probes).restart(restart).audit(audit)
+                .control(control).build(), config);
+        assertEquals(TestConfigs.config(file, state).runtime(runtime).build(), config,
+                "the test fixture's defaults are the loader's");
     }
 
     @Test
