@@ -1,14 +1,14 @@
 package dev.glyphsupervisor.cli;
 
 import dev.glyphsupervisor.config.GpuProbeConfig;
-import dev.glyphsupervisor.config.HttpProbeConfig;
 import dev.glyphsupervisor.config.ProbesConfig;
 import dev.glyphsupervisor.config.SupervisorConfig;
-import dev.glyphsupervisor.probes.HttpHealthProbe;
+import dev.glyphsupervisor.core.MemoryLimits;
+import dev.glyphsupervisor.daemon.ConfiguredProbes;
+import dev.glyphsupervisor.daemon.CoreConfig;
 import dev.glyphsupervisor.probes.Probe;
 import dev.glyphsupervisor.probes.ProbeResult;
 import dev.glyphsupervisor.probes.ProbeStatus;
-import dev.glyphsupervisor.probes.TcpPortProbe;
 import dev.glyphsupervisor.probes.gpu.GpuMemoryProbe;
 import dev.glyphsupervisor.probes.gpu.Nvml;
 import dev.glyphsupervisor.probes.host.HostMemoryProbe;
@@ -55,11 +55,12 @@ public final class ProbeCommand implements Callable<Integer> {
         boolean allSucceeded = true;
         // NVML is initialised on first use and shut down here, so a config without probes.gpu never loads it
         try (Nvml nvml = Nvml.open(probes.gpu().flatMap(GpuProbeConfig::library))) {
-            List<Probe> list = new ArrayList<>();
-            config.runtime().port().ifPresent(port -> list.add(new TcpPortProbe("127.0.0.1", port, probes.tcpTimeout())));
-            probes.http().ifPresent(http -> list.add(httpProbe(http)));
-            probes.gpu().ifPresent(gpu -> list.add(new GpuCheck(new GpuMemoryProbe(nvml, gpu.devices()), gpu, serverPids)));
-            probes.host().ifPresent(host -> list.add(new HostCheck(new HostMemoryProbe(), host, serverPids)));
+            // The daemon's own probes and limits: what it would judge, judged the same way.
+            MemoryLimits limits = CoreConfig.limits(config);
+            List<Probe> list = new ArrayList<>(ConfiguredProbes.server(config.runtime(), probes));
+            probes.gpu().ifPresent(gpu -> list.add(new GpuCheck(new GpuMemoryProbe(nvml, gpu.devices()), gpu, limits,
+                    serverPids)));
+            probes.host().ifPresent(host -> list.add(new HostCheck(new HostMemoryProbe(), limits, serverPids)));
             if (list.isEmpty()) {
                 out.println("no probes configured (no runtime.port, probes.http, probes.gpu or probes.host)");
             }
@@ -93,10 +94,6 @@ public final class ProbeCommand implements Callable<Integer> {
         out.println("server: pid " + holder.get().pid() + " listens on port " + port + " (" + holder.get().command() + "); "
                 + tree.how() + ": pids " + tree.pids());
         return tree.pids();
-    }
-
-    private static Probe httpProbe(HttpProbeConfig http) {
-        return new HttpHealthProbe(http.url(), http.timeout(), http.expectStatus(), http.expectBody().orElse(null));
     }
 
     static String line(ProbeResult r) {

@@ -1,11 +1,13 @@
 package dev.glyphsupervisor.core;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Compares memory samples with the limits and keeps the growth trends of the tree's GPU memory and RSS.
@@ -50,14 +52,13 @@ public final class MemoryWatch {
         last = s;
         noteFirstTree(s);
 
+        MemoryLimits.Exceeded exceeded = limits.exceeded(s);
         MemoryBreach deviceBreach = null;
         List<Map<String, Object>> others = new ArrayList<>();
         List<Integer> overIndexes = new ArrayList<>();
-        for (MemorySample.Device d : s.devices()) {
-            long limit = limits.deviceLimit(d.total());
-            if (limit < 0 || d.used() <= limit) {
-                continue;
-            }
+        for (MemoryLimits.DeviceOver over : exceeded.devices()) {
+            MemorySample.Device d = over.device();
+            long limit = over.limit();
             Map<String, Object> v = deviceValues(d, limit);
             if (!d.attributable() || (long) v.get("tree_growth") >= d.used() - limit) {
                 if (deviceBreach == null) {
@@ -87,33 +88,34 @@ public final class MemoryWatch {
                         + "since its first reading is less than the overshoot (other processes, or the server's size "
                         + "at its start, hold the rest)"));
 
-        if (limits.maxTreeGpu() >= 0 && s.treeGpu() >= 0 && s.treeGpu() > limits.maxTreeGpu()) {
-            return Optional.of(treeBreach("gpu_memory", "tree_gpu_memory", s.treeGpu(), limits.maxTreeGpu(),
+        if (exceeded.treeGpu()) {
+            return Optional.of(treeBreach("gpu_memory", "tree_gpu_memory", s.treeGpu(), limits.maxTreeGpu().getAsLong(),
                     s.gpuPerPid(), gpuTrend, s, false));
         }
         if (deviceBreach != null) {
             return Optional.of(deviceBreach);
         }
-        if (limits.maxTreeRss() >= 0 && s.treeRss() >= 0 && s.treeRss() > limits.maxTreeRss()) {
-            return Optional.of(treeBreach("host_memory", "tree_rss", s.treeRss(), limits.maxTreeRss(), s.rssPerPid(),
-                    rssTrend, s, false));
+        if (exceeded.treeRss()) {
+            return Optional.of(treeBreach("host_memory", "tree_rss", s.treeRss(), limits.maxTreeRss().getAsLong(),
+                    s.rssPerPid(), rssTrend, s, false));
         }
-        if (limits.minAvailable() >= 0 && s.available() >= 0 && s.available() < limits.minAvailable()) {
+        if (exceeded.available()) {
             Map<String, Object> v = new LinkedHashMap<>();
             v.put("metric", "host_available");
             v.put("value", s.available());
-            v.put("limit", limits.minAvailable());
+            v.put("limit", limits.minAvailable().getAsLong());
             v.put("tree_rss", s.treeRss());
             v.put("per_pid", perPid(s.rssPerPid()));
             return Optional.of(new MemoryBreach("host_memory", v));
         }
-        if (limits.earlyRestart() != null) {
-            if (projectedSoon(gpuTrend, s.treeGpu(), limits.maxTreeGpu())) {
-                return Optional.of(treeBreach("gpu_memory", "tree_gpu_memory", s.treeGpu(), limits.maxTreeGpu(),
-                        s.gpuPerPid(), gpuTrend, s, true));
+        if (limits.earlyRestart().isPresent()) {
+            Duration horizon = limits.earlyRestart().get();
+            if (projectedWithin(horizon, gpuTrend, s.treeGpu(), limits.maxTreeGpu())) {
+                return Optional.of(treeBreach("gpu_memory", "tree_gpu_memory", s.treeGpu(),
+                        limits.maxTreeGpu().getAsLong(), s.gpuPerPid(), gpuTrend, s, true));
             }
-            if (projectedSoon(rssTrend, s.treeRss(), limits.maxTreeRss())) {
-                return Optional.of(treeBreach("host_memory", "tree_rss", s.treeRss(), limits.maxTreeRss(),
+            if (projectedWithin(horizon, rssTrend, s.treeRss(), limits.maxTreeRss())) {
+                return Optional.of(treeBreach("host_memory", "tree_rss", s.treeRss(), limits.maxTreeRss().getAsLong(),
                         s.rssPerPid(), rssTrend, s, true));
             }
         }
@@ -133,9 +135,14 @@ public final class MemoryWatch {
         return footprint;
     }
 
-    /** The device limit for a device of {@code total} bytes, or -1 without one. */
-    public long deviceLimit(long total) {
+    /** The device limit for a device of {@code total} bytes; empty without one. */
+    public OptionalLong deviceLimit(long total) {
         return limits.deviceLimit(total);
+    }
+
+    /** The limits this watch judges by. */
+    public MemoryLimits limits() {
+        return limits;
     }
 
     private void noteFirstTree(MemorySample s) {
@@ -167,34 +174,42 @@ public final class MemoryWatch {
     }
 
     /**
-     * Growth and projection of the tree's GPU memory and RSS, for status and audit records, with the generation and
-     * time of the reading they come from.
+     * Growth and projection of the tree's GPU memory and RSS at the last reading, for status and metrics; empty
+     * before any reading. A figure not measured, or with no limit to project to, is empty.
+     *
+     * @param generation the launch the reading belongs to
+     * @param at         when it was taken
      */
-    public synchronized Map<String, Object> summary() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        if (last == null) {
-            return m;
-        }
-        m.put("generation", last.generation());
-        m.put("at", last.at());
-        m.put("gpu_unknown", last.gpuUnknown());
-        m.put("tree_gpu_memory", last.treeGpu());
-        m.put("gpu_growth_bytes_per_hour", rate(gpuTrend));
-        m.put("gpu_time_to_limit_s", seconds(limits.maxTreeGpu() >= 0 ? gpuTrend.timeToLimit(last.treeGpu(), limits.maxTreeGpu()) : null));
-        m.put("tree_rss", last.treeRss());
-        m.put("rss_growth_bytes_per_hour", rate(rssTrend));
-        m.put("rss_time_to_limit_s", seconds(limits.maxTreeRss() >= 0 ? rssTrend.timeToLimit(last.treeRss(), limits.maxTreeRss()) : null));
-        m.put("host_available", last.available());
-        m.put("devices", last.devices());
-        return m;
+    public record Summary(long generation, Instant at, OptionalLong treeGpu, OptionalLong gpuGrowthPerHour,
+                          OptionalLong gpuSecondsToLimit, OptionalLong treeRss, OptionalLong rssGrowthPerHour,
+                          OptionalLong rssSecondsToLimit, OptionalLong hostAvailable) {
     }
 
-    private boolean projectedSoon(MemoryTrend trend, long value, long limit) {
-        if (limit < 0 || value < 0) {
+    /** The summary of the last reading, with the generation and time it comes from; empty before any reading. */
+    public synchronized Optional<Summary> summary() {
+        if (last == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Summary(last.generation(), last.at(),
+                measured(last.treeGpu()), rate(gpuTrend), timeToLimit(gpuTrend, last.treeGpu(), limits.maxTreeGpu()),
+                measured(last.treeRss()), rate(rssTrend), timeToLimit(rssTrend, last.treeRss(), limits.maxTreeRss()),
+                measured(last.available())));
+    }
+
+    private static OptionalLong measured(long value) {
+        return value < 0 ? OptionalLong.empty() : OptionalLong.of(value);
+    }
+
+    private static OptionalLong timeToLimit(MemoryTrend trend, long value, OptionalLong limit) {
+        return limit.isPresent() ? seconds(trend.timeToLimit(value, limit.getAsLong())) : OptionalLong.empty();
+    }
+
+    private boolean projectedWithin(Duration horizon, MemoryTrend trend, long value, OptionalLong limit) {
+        if (limit.isEmpty() || value < 0) {
             return false;
         }
-        Duration eta = trend.timeToLimit(value, limit);
-        return eta != null && eta.compareTo(limits.earlyRestart()) < 0;
+        Duration eta = trend.timeToLimit(value, limit.getAsLong());
+        return eta != null && eta.compareTo(horizon) < 0;
     }
 
     private static MemoryBreach treeBreach(String reason, String metric, long value, long limit, Map<Long, Long> perPid,
@@ -204,8 +219,8 @@ public final class MemoryWatch {
         v.put("value", value);
         v.put("limit", limit);
         v.put("projected", projected);
-        v.put("growth_bytes_per_hour", rate(trend));
-        v.put("time_to_limit_s", seconds(trend.timeToLimit(value, limit)));
+        v.put("growth_bytes_per_hour", orNull(rate(trend)));
+        v.put("time_to_limit_s", orNull(seconds(trend.timeToLimit(value, limit))));
         v.put("per_pid", perPid(perPid));
         if (reason.equals("gpu_memory")) {
             List<Map<String, Object>> devices = new ArrayList<>();
@@ -230,12 +245,17 @@ public final class MemoryWatch {
         return m;
     }
 
-    private static Object rate(MemoryTrend trend) {
+    private static OptionalLong rate(MemoryTrend trend) {
         double r = trend.bytesPerHour();
-        return Double.isNaN(r) ? null : Math.round(r);
+        return Double.isNaN(r) ? OptionalLong.empty() : OptionalLong.of(Math.round(r));
     }
 
-    private static Object seconds(Duration d) {
-        return d == null ? null : d.toSeconds();
+    private static OptionalLong seconds(Duration d) {
+        return d == null ? OptionalLong.empty() : OptionalLong.of(d.toSeconds());
+    }
+
+    /** For audit values, where a missing figure is written as null. */
+    private static Long orNull(OptionalLong v) {
+        return v.isPresent() ? v.getAsLong() : null;
     }
 }

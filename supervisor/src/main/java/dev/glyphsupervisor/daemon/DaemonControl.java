@@ -21,7 +21,10 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -34,7 +37,7 @@ final class DaemonControl implements ControlServer.Handler {
     private final SupervisorConfig config;
     private final Clock clock;
     private final Instant daemonStarted;
-    private final MemoryWatch memory;            // null without memory limits
+    private final MemoryWatch memory;
     private final MemoryReader reader;
     private final Supplier<Date> nextProbe;
     private final Supplier<Date> nextMaintenance;
@@ -99,7 +102,7 @@ final class DaemonControl implements ControlServer.Handler {
         long probed = supervisor.lastProbesGeneration();
         m.put("probes_generation", probed < 0 ? null : probed);
         m.put("probes_current", probed == s.generation() && s.state().hasProcess());
-        Map<String, Object> summary = memory == null ? Map.of() : memory.summary();
+        Optional<MemoryWatch.Summary> summary = memory.summary();
         m.put("gpu", gpu(s, summary));
         m.put("memory", hostMemory(s, summary));
         SupervisorStateMachine.LaunchRefusal refusal = s.launchRefusal();
@@ -129,38 +132,40 @@ final class DaemonControl implements ControlServer.Handler {
      * Where the last memory reading comes from: its generation, its time, and whether it is the current generation's
      * (a running server's). Null before any reading. Figures of an earlier generation are not shown as current.
      */
-    private static Map<String, Object> reading(Supervisor.Snapshot s, Map<String, Object> summary) {
+    private static Map<String, Object> reading(Supervisor.Snapshot s, Optional<MemoryWatch.Summary> summary) {
         if (summary.isEmpty()) {
             return null;
         }
-        long generation = ((Number) summary.get("generation")).longValue();
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("generation", generation);
-        r.put("at", summary.get("at").toString());
+        r.put("generation", summary.get().generation());
+        r.put("at", summary.get().at().toString());
         r.put("current", current(s, summary));
         return r;
     }
 
-    private static boolean current(Supervisor.Snapshot s, Map<String, Object> summary) {
-        return !summary.isEmpty() && s.state().hasProcess()
-                && ((Number) summary.get("generation")).longValue() == s.generation();
+    private static boolean current(Supervisor.Snapshot s, Optional<MemoryWatch.Summary> summary) {
+        return summary.isPresent() && s.state().hasProcess() && summary.get().generation() == s.generation();
     }
 
     /** A figure of the current generation's reading, or null (none yet, unknown, or an earlier generation's). */
-    private static Object figure(Supervisor.Snapshot s, Map<String, Object> summary, String key) {
-        Object v = current(s, summary) ? summary.get(key) : null;
-        return v instanceof Number n && n.longValue() < 0 ? null : v;
+    private static Long figure(Supervisor.Snapshot s, Optional<MemoryWatch.Summary> summary,
+                               Function<MemoryWatch.Summary, OptionalLong> figure) {
+        OptionalLong v = current(s, summary) ? figure.apply(summary.get()) : OptionalLong.empty();
+        return v.isPresent() && v.getAsLong() >= 0 ? v.getAsLong() : null;
     }
 
-    private Map<String, Object> gpu(Supervisor.Snapshot s, Map<String, Object> summary) {
+    private static Long orNull(OptionalLong v) {
+        return v.isPresent() ? v.getAsLong() : null;
+    }
+
+    private Map<String, Object> gpu(Supervisor.Snapshot s, Optional<MemoryWatch.Summary> summary) {
         Map<String, Object> gpu = new LinkedHashMap<>();
         boolean configured = config.probes().gpu().isPresent();
         gpu.put("configured", configured);
-        gpu.put("tree_bytes", configured ? figure(s, summary, "tree_gpu_memory") : null);
-        gpu.put("limit_bytes", config.probes().gpu().flatMap(g -> g.maxProcessMemory().isPresent()
-                ? java.util.Optional.of(g.maxProcessMemory().getAsLong()) : java.util.Optional.empty()).orElse(null));
-        gpu.put("growth_bytes_per_hour", configured ? figure(s, summary, "gpu_growth_bytes_per_hour") : null);
-        gpu.put("time_to_limit_s", configured ? figure(s, summary, "gpu_time_to_limit_s") : null);
+        gpu.put("tree_bytes", configured ? figure(s, summary, MemoryWatch.Summary::treeGpu) : null);
+        gpu.put("limit_bytes", orNull(memory.limits().maxTreeGpu()));
+        gpu.put("growth_bytes_per_hour", configured ? figure(s, summary, MemoryWatch.Summary::gpuGrowthPerHour) : null);
+        gpu.put("time_to_limit_s", configured ? figure(s, summary, MemoryWatch.Summary::gpuSecondsToLimit) : null);
         gpu.put("reading", configured ? reading(s, summary) : null);
         List<Map<String, Object>> devices = new ArrayList<>();
         String unknown = null;
@@ -185,14 +190,13 @@ final class DaemonControl implements ControlServer.Handler {
 
     private Map<String, Object> device(DeviceReading d, Set<Long> tree, boolean running) {
         MemorySample.Device seen = MemoryReader.device(d, tree);
-        long limit = memory == null ? -1 : memory.deviceLimit(d.total());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("index", d.index());
         m.put("uuid", d.uuid());
         m.put("name", d.name());
         m.put("used", d.used());
         m.put("total", d.total());
-        m.put("limit", limit >= 0 ? limit : null);
+        m.put("limit", orNull(memory.deviceLimit(d.total())));
         m.put("tree", running && seen.tree() >= 0 ? seen.tree() : null);
         Map<String, Long> others = new java.util.TreeMap<>();
         seen.others().forEach((pid, bytes) -> others.put(Long.toString(pid), bytes));
@@ -201,15 +205,14 @@ final class DaemonControl implements ControlServer.Handler {
         return m;
     }
 
-    private Map<String, Object> hostMemory(Supervisor.Snapshot s, Map<String, Object> summary) {
+    private Map<String, Object> hostMemory(Supervisor.Snapshot s, Optional<MemoryWatch.Summary> summary) {
         Map<String, Object> mem = new LinkedHashMap<>();
         boolean configured = config.probes().host().isPresent();
         mem.put("configured", configured);
-        mem.put("tree_rss_bytes", configured ? figure(s, summary, "tree_rss") : null);
-        mem.put("limit_bytes", config.probes().host().flatMap(h -> h.maxRss().isPresent()
-                ? java.util.Optional.of(h.maxRss().getAsLong()) : java.util.Optional.empty()).orElse(null));
-        mem.put("growth_bytes_per_hour", configured ? figure(s, summary, "rss_growth_bytes_per_hour") : null);
-        mem.put("host_available_bytes", configured ? figure(s, summary, "host_available") : null);
+        mem.put("tree_rss_bytes", configured ? figure(s, summary, MemoryWatch.Summary::treeRss) : null);
+        mem.put("limit_bytes", orNull(memory.limits().maxTreeRss()));
+        mem.put("growth_bytes_per_hour", configured ? figure(s, summary, MemoryWatch.Summary::rssGrowthPerHour) : null);
+        mem.put("host_available_bytes", configured ? figure(s, summary, MemoryWatch.Summary::hostAvailable) : null);
         mem.put("reading", configured ? reading(s, summary) : null);
         return mem;
     }

@@ -12,9 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.LongUnaryOperator;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
 /**
@@ -46,14 +47,14 @@ final class GpuRelease {
     private final GpuMemoryProbe probe;
     private final Duration timeout;
     private final long margin;
-    private final LongUnaryOperator deviceLimit;
+    private final LongFunction<OptionalLong> deviceLimit;
     private final Supplier<Map<Integer, Long>> footprint;
 
     /**
-     * @param deviceLimit the bytes a device of the given total may have in use, or -1 without max_device_memory
+     * @param deviceLimit the bytes a device of the given total may have in use; empty without max_device_memory
      * @param footprint   what the server held on each device once started, by device index (empty: not known yet)
      */
-    GpuRelease(GpuMemoryProbe probe, Duration timeout, long margin, LongUnaryOperator deviceLimit,
+    GpuRelease(GpuMemoryProbe probe, Duration timeout, long margin, LongFunction<OptionalLong> deviceLimit,
                Supplier<Map<Integer, Long>> footprint) {
         this.probe = probe;
         this.timeout = timeout;
@@ -157,10 +158,11 @@ final class GpuRelease {
         List<String> words = new ArrayList<>();
         for (DeviceReading d : r.devices()) {
             long need = needs.getOrDefault(d.index(), 0L);
-            long limit = deviceLimit.applyAsLong(d.total());
+            OptionalLong limit = deviceLimit.apply(d.total());
             // The device's limit is the ceiling where the server alone fits under it; where it does not (a limit set
             // below the server's own size), the limit cannot be met by waiting, and only the total can be.
-            long ceiling = limit >= 0 && need <= limit ? Math.min(limit, d.total()) : d.total();
+            long ceiling = limit.isPresent() && need <= limit.getAsLong()
+                    ? Math.min(limit.getAsLong(), d.total()) : d.total();
             long free = ceiling - d.used();
             if (need <= 0 || need <= free) {
                 continue;
@@ -170,7 +172,7 @@ final class GpuRelease {
             m.put("uuid", d.uuid());
             m.put("used", d.used());
             m.put("total", d.total());
-            m.put("limit", limit >= 0 ? limit : null);
+            m.put("limit", limit.isPresent() ? limit.getAsLong() : null);
             m.put("ceiling", ceiling);
             m.put("needs", need);
             m.put("free", Math.max(0, free));

@@ -1,12 +1,9 @@
 package dev.glyphsupervisor.daemon;
 
-import dev.glyphsupervisor.config.HttpProbeConfig;
 import dev.glyphsupervisor.config.ProbesConfig;
 import dev.glyphsupervisor.config.RuntimeConfig;
-import dev.glyphsupervisor.probes.HttpHealthProbe;
 import dev.glyphsupervisor.probes.Probe;
 import dev.glyphsupervisor.probes.ProbeResult;
-import dev.glyphsupervisor.probes.TcpPortProbe;
 import dev.glyphsupervisor.runtime.LaunchedProcess;
 
 import java.util.ArrayList;
@@ -22,13 +19,7 @@ final class ProbeSet implements Supplier<List<ProbeResult>> {
     ProbeSet(RuntimeConfig runtime, ProbesConfig config, Supplier<LaunchedProcess> process, Runnable beforeEachCycle) {
         List<Probe> list = new ArrayList<>();
         list.add(new ProcessAliveProbe(process));
-        if (runtime.port().isPresent()) {
-            list.add(new TcpPortProbe("127.0.0.1", runtime.port().getAsInt(), config.tcpTimeout()));
-        }
-        if (config.http().isPresent()) {
-            HttpProbeConfig http = config.http().get();
-            list.add(new HttpHealthProbe(http.url(), http.timeout(), http.expectStatus(), http.expectBody().orElse(null)));
-        }
+        list.addAll(ConfiguredProbes.server(runtime, config));
         this.probes = List.copyOf(list);
         this.beforeEachCycle = beforeEachCycle;
     }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -19,6 +20,18 @@ class MemoryWatchTest {
     private static final long GIB = 1L << 30;
     private final Instant t0 = Instant.parse("2026-11-26T12:00:00Z");
 
+    /** The limits in the test's shorthand: -1 (or null) for none. */
+    private static MemoryLimits limits(long treeGpu, double deviceShare, long treeRss, long minAvailable,
+                                       Duration earlyRestart) {
+        return new MemoryLimits(some(treeGpu),
+                deviceShare < 0 ? Optional.empty() : Optional.of(total -> (long) (deviceShare * total)),
+                some(treeRss), some(minAvailable), Duration.ofMinutes(30), Optional.ofNullable(earlyRestart));
+    }
+
+    private static OptionalLong some(long bytes) {
+        return bytes < 0 ? OptionalLong.empty() : OptionalLong.of(bytes);
+    }
+
     private static MemorySample gpu(long generation, Instant at, long treeGpu, long deviceUsed) {
         return new MemorySample(generation, at, treeGpu, Map.of(42L, treeGpu),
                 List.of(new MemorySample.Device(0, "GPU-x", deviceUsed, 80 * GIB)), null, -1, Map.of(), -1);
@@ -30,7 +43,7 @@ class MemoryWatchTest {
 
     @Test
     void treeGpuOverTheLimitIsAGpuMemoryBreachWithTheValues() {
-        MemoryWatch w = new MemoryWatch(new MemoryLimits(4 * GIB, -1, -1, -1, -1, Duration.ofMinutes(30), null));
+        MemoryWatch w = new MemoryWatch(limits(4 * GIB, -1, -1, -1, null));
         assertTrue(w.check(gpu(1, t0, 4 * GIB, 5 * GIB)).isEmpty(), "at the limit is not over it");
         MemoryBreach b = w.check(gpu(1, t0.plusSeconds(60), 4 * GIB + 1, 5 * GIB)).orElseThrow();
         assertEquals("gpu_memory", b.reason());
@@ -43,7 +56,7 @@ class MemoryWatchTest {
 
     @Test
     void devicePercentageLimitUsesTheDevicesTotal() {
-        MemoryWatch w = new MemoryWatch(new MemoryLimits(-1, -1, 0.95, -1, -1, Duration.ofMinutes(30), null));
+        MemoryWatch w = new MemoryWatch(limits(-1, 0.95, -1, -1, null));
         assertTrue(w.check(gpu(1, t0, GIB, 76 * GIB)).isEmpty());
         MemoryBreach b = w.check(gpu(1, t0.plusSeconds(1), GIB, 77 * GIB)).orElseThrow();
         assertEquals("device_memory", b.values().get("metric"));
@@ -52,7 +65,7 @@ class MemoryWatchTest {
 
     @Test
     void unknownGpuValuesNeverBreach() {
-        MemoryWatch w = new MemoryWatch(new MemoryLimits(GIB, -1, -1, -1, -1, Duration.ofMinutes(30), null));
+        MemoryWatch w = new MemoryWatch(limits(GIB, -1, -1, -1, null));
         MemorySample unknown = new MemorySample(1, t0, -1, Map.of(), List.of(), "libnvidia-ml.so.1 not found",
                 -1, Map.of(), -1);
         assertTrue(w.check(unknown).isEmpty());
@@ -60,7 +73,7 @@ class MemoryWatchTest {
 
     @Test
     void hostRssAndAvailableLimitsAreHostMemoryBreaches() {
-        MemoryWatch w = new MemoryWatch(new MemoryLimits(-1, -1, -1, 400 * MIB, GIB, Duration.ofMinutes(30), null));
+        MemoryWatch w = new MemoryWatch(limits(-1, -1, 400 * MIB, GIB, null));
         assertEquals("tree_rss", w.check(host(1, t0, 401 * MIB, 8 * GIB)).orElseThrow().values().get("metric"));
         MemoryBreach low = w.check(host(1, t0, 100 * MIB, GIB - 1)).orElseThrow();
         assertEquals("host_memory", low.reason());
@@ -69,20 +82,19 @@ class MemoryWatchTest {
 
     @Test
     void growthRateIsFittedOverTheWindowAndProjectsTheTimeToTheLimit() {
-        MemoryWatch w = new MemoryWatch(new MemoryLimits(10 * GIB, -1, -1, -1, -1, Duration.ofMinutes(30), null));
+        MemoryWatch w = new MemoryWatch(limits(10 * GIB, -1, -1, -1, null));
         for (int minute = 0; minute <= 10; minute++) {          // +100 MiB a minute = 6000 MiB an hour
             w.check(gpu(1, t0.plus(Duration.ofMinutes(minute)), 4 * GIB + minute * 100 * MIB, 5 * GIB));
         }
-        Map<String, Object> s = w.summary();
-        assertEquals(6000 * MIB, s.get("gpu_growth_bytes_per_hour"));
+        MemoryWatch.Summary s = w.summary().orElseThrow();
+        assertEquals(OptionalLong.of(6000 * MIB), s.gpuGrowthPerHour());
         long remaining = 10 * GIB - (4 * GIB + 1000 * MIB);
-        assertEquals(remaining * 60 / (100 * MIB), s.get("gpu_time_to_limit_s"));
+        assertEquals(OptionalLong.of(remaining * 60 / (100 * MIB)), s.gpuSecondsToLimit());
     }
 
     @Test
     void earlyRestartFiresWhenTheProjectionFallsInsideTheHorizon() {
-        MemoryWatch w = new MemoryWatch(new MemoryLimits(10 * GIB, -1, -1, -1, -1, Duration.ofMinutes(30),
-                Duration.ofMinutes(30)));
+        MemoryWatch w = new MemoryWatch(limits(10 * GIB, -1, -1, -1, Duration.ofMinutes(30)));
         Optional<MemoryBreach> b = Optional.empty();
         int minute = 0;
         while (b.isEmpty() && minute < 120) {                   // +100 MiB a minute from 1 GiB: limit in ~92 min
@@ -98,12 +110,12 @@ class MemoryWatchTest {
 
     @Test
     void aNewGenerationStartsANewTrend() {
-        MemoryWatch w = new MemoryWatch(new MemoryLimits(10 * GIB, -1, -1, -1, -1, Duration.ofMinutes(30), null));
+        MemoryWatch w = new MemoryWatch(limits(10 * GIB, -1, -1, -1, null));
         for (int minute = 0; minute < 5; minute++) {
             w.check(gpu(1, t0.plus(Duration.ofMinutes(minute)), GIB + minute * 100 * MIB, 2 * GIB));
         }
         w.check(gpu(2, t0.plus(Duration.ofMinutes(6)), GIB, 2 * GIB));
-        assertNull(w.summary().get("gpu_growth_bytes_per_hour"), "one sample of the new launch gives no rate");
+        assertTrue(w.summary().orElseThrow().gpuGrowthPerHour().isEmpty(), "one sample of the new launch gives no rate");
     }
 
     @Test
@@ -131,17 +143,17 @@ class MemoryWatchTest {
      */
     @Test
     void aFlatOrShrinkingTreeNeverReachesItsLimit() {
-        MemoryWatch w = new MemoryWatch(new MemoryLimits(4 * GIB, -1, -1, -1, -1, Duration.ofMinutes(30), null));
+        MemoryWatch w = new MemoryWatch(limits(4 * GIB, -1, -1, -1, null));
         for (int i = 0; i < 600; i++) {                          // ten minutes of 1 s cycles at 582 MiB
             w.check(gpu(1, t0.plusMillis(i * 1000L + (i % 7) * 13), 582 * MIB + 610_271_232L % 4096, 10 * GIB));
         }
-        assertEquals(0L, w.summary().get("gpu_growth_bytes_per_hour"));
-        assertNull(w.summary().get("gpu_time_to_limit_s"));
+        assertEquals(OptionalLong.of(0), w.summary().orElseThrow().gpuGrowthPerHour());
+        assertTrue(w.summary().orElseThrow().gpuSecondsToLimit().isEmpty());
         for (int i = 0; i < 10; i++) {
             w.check(gpu(1, t0.plusSeconds(600 + i), 582 * MIB - i * MIB, 10 * GIB));
         }
-        assertTrue((Long) w.summary().get("gpu_growth_bytes_per_hour") < 0);
-        assertNull(w.summary().get("gpu_time_to_limit_s"));
+        assertTrue(w.summary().orElseThrow().gpuGrowthPerHour().getAsLong() < 0);
+        assertTrue(w.summary().orElseThrow().gpuSecondsToLimit().isEmpty());
     }
 
     @Test
@@ -158,11 +170,11 @@ class MemoryWatchTest {
     /** The status and the audit know which launch a reading belongs to, and when it was taken. */
     @Test
     void theSummarySaysWhichGenerationAndWhen() {
-        MemoryWatch w = new MemoryWatch(new MemoryLimits(4 * GIB, -1, -1, -1, -1, Duration.ofMinutes(30), null));
+        MemoryWatch w = new MemoryWatch(limits(4 * GIB, -1, -1, -1, null));
         assertTrue(w.summary().isEmpty());
         w.check(gpu(3, t0, GIB, 2 * GIB));
-        assertEquals(3L, w.summary().get("generation"));
-        assertEquals(t0, w.summary().get("at"));
+        assertEquals(3L, w.summary().orElseThrow().generation());
+        assertEquals(t0, w.summary().orElseThrow().at());
     }
 
     /**
@@ -172,7 +184,7 @@ class MemoryWatchTest {
      */
     @Test
     void theDeviceLimitRestartsOnlyWhereARestartBringsTheDeviceBackUnderIt() {
-        MemoryWatch w = new MemoryWatch(new MemoryLimits(-1, -1, 0.5, -1, -1, Duration.ofMinutes(30), null));
+        MemoryWatch w = new MemoryWatch(limits(-1, 0.5, -1, -1, null));
         assertTrue(w.check(shared(1, t0, 2 * GIB, 2 * GIB, Map.of())).isEmpty());          // first reading: 2 GiB
         assertTrue(w.deviceOverLimit().isEmpty());
 
@@ -197,7 +209,7 @@ class MemoryWatchTest {
         assertTrue(w.deviceOverLimit().isEmpty());
 
         // Alone on the device, the server over its limit is the server's doing.
-        MemoryWatch alone = new MemoryWatch(new MemoryLimits(-1, -1, 0.5, -1, -1, Duration.ofMinutes(30), null));
+        MemoryWatch alone = new MemoryWatch(limits(-1, 0.5, -1, -1, null));
         alone.check(shared(1, t0, 2 * GIB, 2 * GIB, Map.of()));
         assertTrue(alone.check(shared(1, t0.plusSeconds(1), 41 * GIB, 41 * GIB, Map.of())).isPresent());
     }
@@ -205,7 +217,7 @@ class MemoryWatchTest {
     /** Where NVML cannot say whose the memory is, the device limit is the only protection: it restarts, as before. */
     @Test
     void aDeviceWhoseMemoryCannotBeAttributedStillRestartsAtItsLimit() {
-        MemoryWatch w = new MemoryWatch(new MemoryLimits(-1, -1, 0.5, -1, -1, Duration.ofMinutes(30), null));
+        MemoryWatch w = new MemoryWatch(limits(-1, 0.5, -1, -1, null));
         MemorySample noPids = new MemorySample(1, t0, 0, Map.of(),
                 List.of(new MemorySample.Device(0, "GPU-x", 41 * GIB, 80 * GIB, 0, Map.of(), 0)), null, -1, Map.of(), -1);
         MemoryBreach b = w.check(noPids).orElseThrow();
@@ -215,7 +227,7 @@ class MemoryWatchTest {
     /** What a launch must find free: the server's size at the first reading of the latest generation read. */
     @Test
     void theFootprintIsTheFirstReadingOfTheLatestGenerationRead() {
-        MemoryWatch w = new MemoryWatch(new MemoryLimits(-1, -1, -1, -1, -1, Duration.ofMinutes(30), null));
+        MemoryWatch w = new MemoryWatch(MemoryLimits.NONE);
         assertEquals(Map.of(), w.footprint());
         w.check(shared(1, t0, 20 * GIB, 20 * GIB, Map.of()));
         w.check(shared(1, t0.plusSeconds(1), 30 * GIB, 30 * GIB, Map.of()));       // it grew: a leak, not its need

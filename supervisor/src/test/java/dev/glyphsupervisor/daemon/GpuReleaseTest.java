@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,7 +54,8 @@ class GpuReleaseTest {
 
     private GpuRelease release(Duration timeout, double limitFraction, Map<Integer, Long> footprint) {
         return new GpuRelease(probe, timeout, 256L << 20,
-                total -> limitFraction < 0 ? -1 : (long) (limitFraction * total), () -> footprint);
+                total -> limitFraction < 0 ? OptionalLong.empty() : OptionalLong.of((long) (limitFraction * total)),
+                () -> footprint);
     }
 
     @Test
