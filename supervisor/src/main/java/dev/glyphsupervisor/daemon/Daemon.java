@@ -28,7 +28,6 @@ import dev.glyphsupervisor.probes.gpu.GpuMemoryProbe;
 import dev.glyphsupervisor.probes.gpu.Nvml;
 import dev.glyphsupervisor.probes.host.HostMemoryProbe;
 import java.util.Optional;
-import org.quartz.SchedulerException;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -140,7 +139,7 @@ public final class Daemon {
             try {
                 schedule = new QuartzProbeScheduler(config.probes().schedule(), supervisor::scheduledProbe,
                         config.restart().maintenance(), supervisor::maintenanceDue);
-            } catch (SchedulerException e) {
+            } catch (ProbeScheduleException e) {
                 throw new StartFailure("cannot set up the probe schedule " + config.probes().schedule().describe()
                         + ": " + e.getMessage(), e);
             }
@@ -198,7 +197,7 @@ public final class Daemon {
             LOG.info(() -> "supervising " + config.runtime().command() + " (probes " + config.probes().schedule().describe()
                     + ", state " + config.stateDir() + ")");
             supervisor.finished().join();
-        } catch (SchedulerException e) {
+        } catch (ProbeScheduleException e) {
             throw new StartFailure("cannot start the probe schedule: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new StartFailure("cannot recover the previous daemon's server: " + e.getMessage(), e);

@@ -1,6 +1,5 @@
 package dev.glyphsupervisor.daemon;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.glyphsupervisor.json.Json;
 
 import java.io.IOException;
@@ -56,11 +55,13 @@ final class StateHistory {
         }
         try {
             byte[] bytes = Files.readAllBytes(file);
-            JsonNode n = Json.read(bytes, 0, bytes.length);
-            h.lastGeneration = n.path("last_generation").asLong(0);
-            h.totalRestarts = n.path("restarts_total").asLong(0);
-            for (JsonNode at : n.path("restarts_recent")) {
-                h.recentRestarts.add(Instant.parse(at.asText()));
+            Map<?, ?> n = Json.readPlain(bytes, 0, bytes.length) instanceof Map<?, ?> m ? m : Map.of();
+            h.lastGeneration = n.get("last_generation") instanceof Number g ? g.longValue() : 0;
+            h.totalRestarts = n.get("restarts_total") instanceof Number t ? t.longValue() : 0;
+            if (n.get("restarts_recent") instanceof List<?> recent) {
+                for (Object at : recent) {
+                    h.recentRestarts.add(Instant.parse(String.valueOf(at)));
+                }
             }
         } catch (IOException | DateTimeParseException e) {
             LOG.log(Level.WARNING, "cannot read " + file + " (" + e.getMessage() + "): generations and restart counts "
