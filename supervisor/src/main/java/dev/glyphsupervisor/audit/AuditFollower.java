@@ -42,8 +42,17 @@ public final class AuditFollower implements Closeable {
         this.path = Objects.requireNonNull(path, "path");
     }
 
-    /** Hands every record completed since the last poll to {@code sink}, in file order. */
+    /** Hands every record completed since the last poll to {@code sink}, in file order, as Jackson's trees. */
     public void poll(Consumer<JsonNode> sink) throws IOException {
+        follow((bytes, from, to) -> AuditJson.parseLine(bytes, from, to).ifPresent(sink));
+    }
+
+    /** Hands every record completed since the last poll to {@code sink}, in file order. */
+    public void pollRecords(Consumer<AuditRecord> sink) throws IOException {
+        follow((bytes, from, to) -> AuditJson.parseRecord(bytes, from, to).ifPresent(sink));
+    }
+
+    private void follow(AuditReader.LineSink sink) throws IOException {
         if (channel == null && !open()) {
             return;
         }
@@ -94,7 +103,7 @@ public final class AuditFollower implements Closeable {
         }
     }
 
-    private void drain(Consumer<JsonNode> sink) throws IOException {
+    private void drain(AuditReader.LineSink sink) throws IOException {
         while (true) {
             buffer.clear();
             int n = channel.read(buffer, position);
@@ -114,14 +123,14 @@ public final class AuditFollower implements Closeable {
         }
     }
 
-    private void emit(byte[] bytes, int from, int to, Consumer<JsonNode> sink) {
+    private void emit(byte[] bytes, int from, int to, AuditReader.LineSink sink) {
         if (partial.size() == 0) {
-            AuditJson.parseLine(bytes, from, to).ifPresent(sink);
+            sink.line(bytes, from, to);
             return;
         }
         partial.write(bytes, from, to - from);
         byte[] line = partial.toByteArray();
         partial.reset();
-        AuditJson.parseLine(line, 0, line.length).ifPresent(sink);
+        sink.line(line, 0, line.length);
     }
 }

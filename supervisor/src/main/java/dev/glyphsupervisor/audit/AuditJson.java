@@ -2,6 +2,7 @@ package dev.glyphsupervisor.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.glyphsupervisor.json.Json;
+import java.util.Map;
 import java.util.Optional;
 
 /** The line parser that the audit readers share. */
@@ -24,5 +25,22 @@ final class AuditJson {
         } catch (java.io.IOException e) {
             return Optional.empty();
         }
+    }
+
+    /** {@link #parseLine}'s record as an {@link AuditRecord}; the same lines pass and fail. */
+    static Optional<AuditRecord> parseRecord(byte[] bytes, int from, int to) {
+        if (to <= from) {
+            return Optional.empty();
+        }
+        try {
+            return Json.readPlain(bytes, from, to) instanceof Map<?, ?> m ? Optional.of(record(m)) : Optional.empty();
+        } catch (java.io.IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    @SuppressWarnings("unchecked") // Json.readPlain's objects are maps of String keys
+    private static AuditRecord record(Map<?, ?> m) {
+        return new AuditRecord((Map<String, Object>) m);
     }
 }

@@ -25,26 +25,44 @@ public final class AuditReader {
         return path.resolveSibling(path.getFileName() + "." + index);
     }
 
+    /** Every record of the file, as Jackson's trees. */
     public static List<JsonNode> readAll(Path path) throws IOException {
         List<JsonNode> records = new ArrayList<>();
+        readLines(path, (bytes, from, to) -> AuditJson.parseLine(bytes, from, to).ifPresent(records::add));
+        return records;
+    }
+
+    /** Every record of the file. */
+    public static List<AuditRecord> records(Path path) throws IOException {
+        List<AuditRecord> records = new ArrayList<>();
+        readLines(path, (bytes, from, to) -> AuditJson.parseRecord(bytes, from, to).ifPresent(records::add));
+        return records;
+    }
+
+    /** A line of the file: {@code bytes[from, to)}, without its '\n'. */
+    @FunctionalInterface
+    interface LineSink {
+        void line(byte[] bytes, int from, int to);
+    }
+
+    private static void readLines(Path path, LineSink sink) throws IOException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(path))) {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             int b;
             while ((b = in.read()) != -1) {
                 if (b == '\n') {
-                    addIfValid(line, records);
+                    emit(line, sink);
                     line.reset();
                 } else {
                     line.write(b);
                 }
             }
-            addIfValid(line, records);
+            emit(line, sink);
         }
-        return records;
     }
 
-    private static void addIfValid(ByteArrayOutputStream line, List<JsonNode> records) {
+    private static void emit(ByteArrayOutputStream line, LineSink sink) {
         byte[] bytes = line.toByteArray();
-        AuditJson.parseLine(bytes, 0, bytes.length).ifPresent(records::add);
+        sink.line(bytes, 0, bytes.length);
     }
 }

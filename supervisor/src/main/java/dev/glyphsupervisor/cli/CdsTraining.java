@@ -1,41 +1,31 @@
 package dev.glyphsupervisor.cli;
 
 import dev.glyphsupervisor.config.ConfigLoader;
+import dev.glyphsupervisor.control.ControlServer;
+import dev.glyphsupervisor.control.StatusReply;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Build-time only (not a glyphctl command): the training run for the CLI's AppCDS archive. The build runs it
  * once with {@code -XX:DumpLoadedClassList}, then makes a static archive from that list, so that the classes a
  * {@code glyphctl status} loads (picocli, the config's YAML stack, the control client, Jackson's tree) are in the
- * archive without a daemon: a canned status answer comes from a throwaway socket of its own.
+ * archive without a daemon: a canned status answer ({@link #STATUS}) comes from a control server on a throwaway
+ * socket of its own.
  * Usage: {@code CdsTraining CONFIG}.
  */
 public final class CdsTraining {
 
-    private static final String ANSWER = "{\"v\":1,\"ok\":true,\"state\":\"RUNNING\",\"pid\":2,\"pgid\":2,\"generation\":1,"
-            + "\"uptime_s\":168,\"daemon_pid\":1,\"daemon_uptime_s\":168,\"restarts\":{\"total\":1,\"last_24h\":1},"
-            + "\"last_restart\":{\"reason\":\"probe\",\"at\":\"2026-01-01T00:00:00Z\"},\"probes\":[{\"probe\":\"http\","
-            + "\"status\":\"SUCCESS\",\"detail\":\"status 200\",\"latency_ms\":3.5}],\"gpu\":{\"configured\":true,"
-            + "\"tree_bytes\":1048576,\"limit_bytes\":2097152,\"growth_bytes_per_hour\":1024,\"time_to_limit_s\":3600,"
-            + "\"reading\":{\"generation\":1,\"at\":\"2026-01-01T00:00:00Z\",\"current\":true},\"unknown\":null,"
-            + "\"devices\":[{\"index\":0,\"uuid\":\"GPU-0\",\"name\":\"GPU\",\"used\":3145728,\"total\":8388608,"
-            + "\"limit\":7969177,\"tree\":1048576,\"others\":{\"7\":1048576},\"unowned\":1048576}]},"
-            + "\"memory\":{\"configured\":true,\"tree_rss_bytes\":1048576,\"limit_bytes\":null,\"growth_bytes_per_hour\":null,"
-            + "\"host_available_bytes\":4194304,\"reading\":{\"generation\":1,\"at\":\"2026-01-01T00:00:00Z\","
-            + "\"current\":true}},\"launch_refused\":null,\"paused_by\":null,"
-            + "\"paused_at\":null,\"next_probe\":\"2026-01-01T00:00:10Z\",\"next_maintenance\":null,\"config\":\"c\",\"audit\":\"a\"}\n";
+    /** A status that takes every branch of the text view a healthy server with GPU and host limits takes. */
+    static final StatusReply STATUS = sample();
 
     private CdsTraining() {
     }
@@ -45,11 +35,9 @@ public final class CdsTraining {
         ConfigLoader.loadControl(Path.of(args[0])); // the part the daemon commands read
         Path dir = Files.createTempDirectory("glyphctl-cds");
         Path socket = dir.resolve("control.sock");
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Thread daemon = new Thread(() -> answer(server, 4), "cds-training-daemon");
-            daemon.setDaemon(true);
-            daemon.start();
+        // The product's own control server, answering every request with the canned status.
+        ControlServer server = ControlServer.start(socket, 0600, Optional.empty(), (request, user) -> STATUS);
+        try {
             PrintWriter none = new PrintWriter(Writer.nullWriter());
             DaemonAddress address = new DaemonAddress();
             address.socket = socket;
@@ -68,27 +56,23 @@ public final class CdsTraining {
                 Glyphctl.commandLine(command, "--help");
             }
             Glyphctl.commandLine(); // the full tree, for the other commands
-            daemon.join(10_000);
         } finally {
+            server.close();
             Files.deleteIfExists(socket);
             Files.deleteIfExists(dir);
         }
     }
 
-    private static void answer(ServerSocketChannel server, int calls) {
-        for (int i = 0; i < calls; i++) {
-            try (SocketChannel c = server.accept()) {
-                ByteBuffer in = ByteBuffer.allocate(8192);
-                while (c.read(in) >= 0 && (in.position() == 0 || in.get(in.position() - 1) != '\n')) {
-                    // one request line
-                }
-                ByteBuffer out = ByteBuffer.wrap(ANSWER.getBytes(StandardCharsets.UTF_8));
-                while (out.hasRemaining()) {
-                    c.write(out);
-                }
-            } catch (IOException e) {
-                return;
-            }
-        }
+    private static StatusReply sample() {
+        Instant at = Instant.parse("2026-01-01T00:00:00Z");
+        StatusReply.Reading reading = new StatusReply.Reading(1, at, true);
+        return new StatusReply("RUNNING", 2L, 2L, 1, 168L, 1, 168, new StatusReply.Restarts(1, 1),
+                new StatusReply.LastRestart("probe", at, null), null,
+                List.of(new StatusReply.ProbeLine("http", "SUCCESS", "status 200", 3.5)), 1L, true,
+                new StatusReply.Gpu(true, 1048576L, 2097152L, 1024L, 3600L, reading, null,
+                        List.of(new StatusReply.Device(0, "GPU-0", "GPU", 3145728, 8388608, 7969177L, 1048576L,
+                                Map.of("7", 1048576L), 1048576))),
+                new StatusReply.Memory(true, 1048576L, null, null, 4194304L, reading), null, null, null,
+                Instant.parse("2026-01-01T00:00:10Z"), null, "c", "a");
     }
 }

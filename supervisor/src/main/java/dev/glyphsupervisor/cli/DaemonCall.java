@@ -1,40 +1,41 @@
 package dev.glyphsupervisor.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.glyphsupervisor.config.ConfigException;
 import dev.glyphsupervisor.control.ControlClient;
+import dev.glyphsupervisor.control.ControlReply;
+import dev.glyphsupervisor.control.ControlRequest;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.Map;
 
 /** One call to the daemon with the LSB exit codes for what can go wrong (3: not running, 4: unknown). */
-final class DaemonCall {
+final class DaemonCall<R extends ControlReply> {
 
     static final int EXIT_NOT_RUNNING = 3;
     static final int EXIT_UNKNOWN = 4;
 
-    /** The answer, or null after printing why and setting {@link #exit}. */
-    JsonNode answer;
+    /** The reply, or null after printing why and setting {@link #exit}. */
+    R answer;
+    /** The daemon's answer as it came, without "v" and "ok" (for --json); null with no answer. */
+    ControlClient.Answer<R> raw;
     int exit;
 
-    static DaemonCall call(CommandSpec spec, DaemonAddress address, String command, Map<String, Object> args,
-                           Duration timeout) {
-        return call(spec.commandLine().getErr(), address, command, args, timeout);
+    static <R extends ControlReply> DaemonCall<R> call(CommandSpec spec, DaemonAddress address, ControlRequest<R> request,
+                                                      Duration timeout) {
+        return call(spec.commandLine().getErr(), address, request, timeout);
     }
 
-    static DaemonCall call(PrintWriter err, DaemonAddress address, String command, Map<String, Object> args,
-                           Duration timeout) {
-        DaemonCall c = new DaemonCall();
+    static <R extends ControlReply> DaemonCall<R> call(PrintWriter err, DaemonAddress address, ControlRequest<R> request,
+                                                      Duration timeout) {
+        DaemonCall<R> c = new DaemonCall<>();
+        String command = request.command();
         try {
-            JsonNode answer = address.client().call(command, args, timeout);
-            if (!answer.path("ok").asBoolean(false)) {
-                err.println("glyphctl " + command + ": " + answer.path("error").asText("the daemon refused"));
-                c.exit = 1;
-            } else {
-                c.answer = answer;
-            }
+            c.raw = address.client().call(request, timeout);
+            c.answer = c.raw.reply();
+        } catch (ControlClient.RefusedException e) {
+            err.println("glyphctl " + command + ": " + e.getMessage());
+            c.exit = 1;
         } catch (ConfigException e) {
             err.println(e.getMessage());
             c.exit = Glyphctl.EXIT_USAGE;

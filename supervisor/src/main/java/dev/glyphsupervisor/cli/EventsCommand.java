@@ -1,8 +1,8 @@
 package dev.glyphsupervisor.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.glyphsupervisor.audit.AuditFollower;
 import dev.glyphsupervisor.audit.AuditReader;
+import dev.glyphsupervisor.audit.AuditRecord;
 import dev.glyphsupervisor.config.ConfigException;
 import dev.glyphsupervisor.config.ConfigLoader;
 import dev.glyphsupervisor.io.IoMessages;
@@ -94,13 +94,13 @@ public final class EventsCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         EventFormat format = new EventFormat(zone);
-        Consumer<JsonNode> print = record -> out.println(json ? record.toString() : format.format(record));
+        Consumer<AuditRecord> print = record -> out.println(json ? record.toJson() : format.format(record));
         try (AuditFollower follower = new AuditFollower(path)) {
             history(path, follower).forEach(print);
             out.flush();
             while (follow) {
                 Thread.sleep(POLL.toMillis());
-                follower.poll(record -> {
+                follower.pollRecords(record -> {
                     if (wanted(record)) {
                         print.accept(record);
                     }
@@ -125,10 +125,10 @@ public final class EventsCommand implements Callable<Integer> {
      * The records to show before following: the last N that pass --since, newest file first. The current
      * file is read through the follower, so following continues exactly where the history ends.
      */
-    private Deque<JsonNode> history(Path path, AuditFollower follower) throws IOException {
+    private Deque<AuditRecord> history(Path path, AuditFollower follower) throws IOException {
         int limit = count != null ? count : since != null ? Integer.MAX_VALUE : DEFAULT_COUNT;
-        Deque<JsonNode> shown = new ArrayDeque<>();
-        follower.poll(record -> {
+        Deque<AuditRecord> shown = new ArrayDeque<>();
+        follower.pollRecords(record -> {
             if (wanted(record)) {
                 shown.addLast(record);
                 if (shown.size() > limit) {
@@ -141,7 +141,7 @@ public final class EventsCommand implements Callable<Integer> {
             if (!Files.exists(older)) {
                 break;
             }
-            List<JsonNode> records = AuditReader.readAll(older);
+            List<AuditRecord> records = AuditReader.records(older);
             for (int r = records.size() - 1; r >= 0 && shown.size() < limit; r--) {
                 if (wanted(records.get(r))) {
                     shown.addFirst(records.get(r));
@@ -154,7 +154,7 @@ public final class EventsCommand implements Callable<Integer> {
         return shown;
     }
 
-    private boolean wanted(JsonNode record) {
-        return since == null || EventFormat.timestamp(record).map(t -> !t.isBefore(since)).orElse(false);
+    private boolean wanted(AuditRecord record) {
+        return since == null || record.ts().map(t -> !t.isBefore(since)).orElse(false);
     }
 }

@@ -1,15 +1,15 @@
 package dev.glyphsupervisor.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.glyphsupervisor.config.HumanDuration;
+import dev.glyphsupervisor.control.StatusReply;
 
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Why the server did not start, in {@code glyphctl status}'s words, from the daemon's {@code last_failure} (absent
- * or null once the server is healthy again, and from an older daemon).
+ * Why the server did not start, in {@code glyphctl status}'s words, from the daemon's {@code last_failure} (null
+ * once the server is healthy again, and from an older daemon).
  */
 final class FailureLines {
 
@@ -17,44 +17,44 @@ final class FailureLines {
     }
 
     /** What FAILED means when the daemon gave up on a cause no retry can fix; empty for a crash loop. */
-    static Optional<String> gaveUp(JsonNode f) {
-        if (!f.path("hopeless").asBoolean()) {
+    static Optional<String> gaveUp(StatusReply.LastFailure f) {
+        if (f == null || !f.hopeless()) {
             return Optional.empty();
         }
-        return Optional.of("gave up: the same failure, which no retry can fix, " + f.path("identical_failures").asInt()
+        return Optional.of("gave up: the same failure, which no retry can fix, " + f.identicalFailures()
                 + " times in a row; fix it, and the next slow retry (every "
-                + HumanDuration.format(Duration.ofSeconds(f.path("retry_every_s").asLong()))
+                + HumanDuration.format(Duration.ofSeconds(f.retryEveryS()))
                 + ") picks it up (glyphctl restart retries now)");
     }
 
     /** The decisive line, then the cause and what it means, then where the whole output is. */
-    static void print(PrintWriter out, JsonNode f) {
-        if (!f.isObject()) {
+    static void print(PrintWriter out, StatusReply.LastFailure f) {
+        if (f == null) {
             return;
         }
-        String line = f.path("cause_line").isTextual() ? f.path("cause_line").asText() : null;
-        String what = switch (f.path("reason").asText()) {
-            case "exited" -> f.path("before_healthy").asBoolean() ? "the launch script failed" : "the server exited";
+        String line = f.causeLine();
+        String what = switch (f.reason()) {
+            case "exited" -> f.beforeHealthy() ? "the launch script failed" : "the server exited";
             case "startup_timeout" -> "not healthy within the startup timeout";
             case "unhealthy" -> "the server failed its health checks";
-            default -> "the server failed (" + f.path("reason").asText() + ")";
+            default -> "the server failed (" + f.reason() + ")";
         };
         out.printf("  failure     %s%n", what + (line == null ? ", and wrote nothing to its log" : ": " + line));
-        StringBuilder cause = new StringBuilder(f.path("cause").asText());
-        if (f.path("explanation").isTextual()) {
-            cause.append(" (").append(f.path("explanation").asText()).append(')');
+        StringBuilder cause = new StringBuilder(f.cause());
+        if (f.explanation() != null) {
+            cause.append(" (").append(f.explanation()).append(')');
         }
-        if (f.path("exit_code").isIntegralNumber()) {
-            cause.append("; exit ").append(f.path("exit_code").asInt());
+        if (f.exitCode() != null) {
+            cause.append("; exit ").append(f.exitCode().intValue());
         }
-        int identical = f.path("identical_failures").asInt(1);
+        int identical = f.identicalFailures();
         if (identical > 1) {
             cause.append("; ").append(identical).append(" identical failures in a row");
         }
-        if (!f.path("retry").asBoolean(true)) {
+        if (!f.retry()) {
             cause.append("; no retry can fix this");
         }
         out.printf("  cause       %s%n", cause);
-        out.printf("  log         %s%n", f.path("runtime_log").asText());
+        out.printf("  log         %s%n", f.runtimeLog());
     }
 }

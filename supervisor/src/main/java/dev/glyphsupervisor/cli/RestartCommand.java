@@ -1,5 +1,7 @@
 package dev.glyphsupervisor.cli;
 
+import dev.glyphsupervisor.control.ControlRequest;
+import dev.glyphsupervisor.control.RestartReply;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -8,8 +10,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code glyphctl restart}: a graceful restart, by default waiting until the server is healthy again. */
@@ -35,16 +36,11 @@ public final class RestartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, Object> args = new LinkedHashMap<>();
-        args.put("reason", reason);
-        args.put("wait", !noWait);
-        if (timeout != null) {
-            args.put("timeout_ms", timeout.toMillis());
-        }
+        ControlRequest.Restart request = new ControlRequest.Restart(reason, !noWait, Optional.ofNullable(timeout));
         // The client waits a little longer than the daemon, so that the daemon's own answer arrives.
         Duration clientTimeout = noWait ? Duration.ofSeconds(10)
                 : (timeout != null ? timeout : Duration.ofHours(1)).plusSeconds(10);
-        DaemonCall c = DaemonCall.call(spec, address, "restart", args, clientTimeout);
+        DaemonCall<RestartReply> c = DaemonCall.call(spec, address, request, clientTimeout);
         if (c.answer == null) {
             return c.exit;
         }
@@ -54,10 +50,10 @@ public final class RestartCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        boolean healthy = c.answer.path("healthy").asBoolean();
+        RestartReply.Finished r = (RestartReply.Finished) c.answer; // asked to wait: how the wait ended
+        boolean healthy = r.healthy();
         out.printf("%s: generation %d, pid %s, state %s, after %d ms%n", healthy ? "healthy again" : "NOT healthy",
-                c.answer.path("generation").asLong(), c.answer.path("pid").asText(), c.answer.path("state").asText(),
-                c.answer.path("took_ms").asLong());
+                r.generation(), r.pid(), r.state(), r.tookMs());
         out.flush();
         return healthy ? 0 : 1;
     }

@@ -1,12 +1,13 @@
 package dev.glyphsupervisor.cli;
 
+import dev.glyphsupervisor.control.ControlRequest;
+import dev.glyphsupervisor.control.StartReply;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code glyphctl start}: resume a server paused by {@code glyphctl stop}. */
@@ -21,14 +22,14 @@ public final class StartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DaemonCall c = DaemonCall.call(spec, address, "start", Map.of(), Duration.ofSeconds(15));
+        DaemonCall<StartReply> c = DaemonCall.call(spec, address, new ControlRequest.Start(), Duration.ofSeconds(15));
         if (c.answer == null) {
             return c.exit;
         }
-        String was = c.answer.path("was").asText();
-        spec.commandLine().getOut().println(was.equals("PAUSED")
-                ? "resumed: state " + c.answer.path("state").asText() + ", generation " + c.answer.path("generation").asLong()
-                : "not paused (state " + was + "): nothing to resume");
+        StartReply r = c.answer;
+        spec.commandLine().getOut().println(r.was().equals("PAUSED")
+                ? "resumed: state " + r.state() + ", generation " + r.generation()
+                : "not paused (state " + r.was() + "): nothing to resume");
         spec.commandLine().getOut().flush();
         return 0;
     }

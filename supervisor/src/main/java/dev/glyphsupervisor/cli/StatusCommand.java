@@ -1,7 +1,7 @@
 package dev.glyphsupervisor.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.glyphsupervisor.control.ControlRequest;
+import dev.glyphsupervisor.control.StatusReply;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,7 +10,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code glyphctl status}: what the daemon and its server are doing. LSB exit codes. */
@@ -44,7 +43,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     /** The call and its output; also {@link QuickStatus}'s, so that both paths answer alike. */
     static int status(DaemonAddress address, boolean json, Duration timeout, PrintWriter out, PrintWriter err) {
-        DaemonCall c = DaemonCall.call(err, address, "status", Map.of(), timeout);
+        DaemonCall<StatusReply> c = DaemonCall.call(err, address, new ControlRequest.Status(), timeout);
         if (c.answer == null) {
             if (json) {
                 out.println("{\"state\":\"" + (c.exit == DaemonCall.EXIT_NOT_RUNNING ? "NOT_RUNNING" : "UNKNOWN") + "\"}");
@@ -52,92 +51,81 @@ public final class StatusCommand implements Callable<Integer> {
             }
             return c.exit;
         }
-        JsonNode s = c.answer;
-        String state = s.path("state").asText();
+        StatusReply s = c.answer;
         if (json) {
-            ((ObjectNode) s).remove("v");
-            ((ObjectNode) s).remove("ok");
-            out.println(s);
+            out.println(c.raw.document()); // the daemon's own document, whatever its version wrote
         } else {
-            print(out, s, state);
+            print(out, s);
         }
         out.flush();
-        return state.equals("RUNNING") ? 0 : 1;
+        return s.state().equals("RUNNING") ? 0 : 1;
     }
 
-    private static void print(PrintWriter out, JsonNode s, String state) {
-        out.println("glyph-supervisor: " + state + " — " + meaning(state, s));
-        if (!s.path("pid").isNull()) {
-            out.printf("  server      pid %d (pgid %d), generation %d, up %s%n", s.path("pid").asLong(),
-                    s.path("pgid").asLong(), s.path("generation").asLong(), human(s.path("uptime_s").asLong()));
+    private static void print(PrintWriter out, StatusReply s) {
+        out.println("glyph-supervisor: " + s.state() + " — " + meaning(s));
+        if (s.pid() != null) {
+            out.printf("  server      pid %d (pgid %d), generation %d, up %s%n", s.pid(), orZero(s.pgid()),
+                    s.generation(), human(orZero(s.uptimeS())));
         } else {
-            out.printf("  server      not running, generation %d%n", s.path("generation").asLong());
+            out.printf("  server      not running, generation %d%n", s.generation());
         }
-        FailureLines.print(out, s.path("last_failure"));
-        JsonNode last = s.path("last_restart");
-        out.printf("  restarts    %d total, %d in the last 24 h%s%n", s.path("restarts").path("total").asLong(),
-                s.path("restarts").path("last_24h").asLong(), last.path("reason").isNull() ? ""
-                        : "; last: " + last.path("reason").asText() + " at " + last.path("at").asText()
-                        + (last.path("detail").isTextual() ? " (" + last.path("detail").asText() + ")" : ""));
-        if (s.path("probes_current").isBoolean() && !s.path("probes_current").asBoolean() && !s.path("probes").isEmpty()) {
-            out.printf("  probe       the last results are generation %d's:%n", s.path("probes_generation").asLong());
+        FailureLines.print(out, s.lastFailure());
+        StatusReply.LastRestart last = s.lastRestart();
+        out.printf("  restarts    %d total, %d in the last 24 h%s%n", s.restarts().total(), s.restarts().last24h(),
+                last.reason() == null ? "" : "; last: " + last.reason() + " at " + last.at()
+                        + (last.detail() != null ? " (" + last.detail() + ")" : ""));
+        if (Boolean.FALSE.equals(s.probesCurrent()) && !s.probes().isEmpty()) {
+            out.printf("  probe       the last results are generation %d's:%n", orZero(s.probesGeneration()));
         }
-        for (JsonNode p : s.path("probes")) {
-            out.printf("  probe       %-8s %-8s %6.1f ms  %s%n", p.path("probe").asText(), p.path("status").asText(),
-                    p.path("latency_ms").asDouble(), p.path("detail").asText());
+        for (StatusReply.ProbeLine p : s.probes()) {
+            out.printf("  probe       %-8s %-8s %6.1f ms  %s%n", p.probe(), p.status(), p.latencyMs(), p.detail());
         }
         printGpu(out, s);
         printHostMemory(out, s);
-        JsonNode refused = s.path("launch_refused");
-        if (refused.isObject()) {
+        StatusReply.LaunchRefused refused = s.launchRefused();
+        if (refused != null) {
             out.printf("  waiting     launch refused (%s) at %s, attempt %d; next try at %s: %s%n",
-                    refused.path("cause").asText(), refused.path("at").asText(), refused.path("attempt").asLong(),
-                    refused.path("retry_at").asText(), refused.path("detail").asText());
+                    refused.cause(), refused.at(), refused.attempt(), refused.retryAt(), refused.detail());
         }
-        if (!s.path("paused_by").isNull()) {
-            out.printf("  paused      by %s at %s%n", s.path("paused_by").asText(), s.path("paused_at").asText());
+        if (s.pausedBy() != null) {
+            out.printf("  paused      by %s at %s%n", s.pausedBy(), s.pausedAt());
         }
-        out.printf("  next probe  %s%s%n", s.path("next_probe").asText("-"),
-                s.path("next_maintenance").isNull() ? "" : ", next maintenance " + s.path("next_maintenance").asText());
-        out.printf("  config      %s%n  audit       %s%n", s.path("config").asText(), s.path("audit").asText());
+        out.printf("  next probe  %s%s%n", s.nextProbe() == null ? "-" : s.nextProbe(),
+                s.nextMaintenance() == null ? "" : ", next maintenance " + s.nextMaintenance());
+        out.printf("  config      %s%n  audit       %s%n", s.config(), s.audit());
     }
 
     /**
      * The GPU lines, when probes.gpu is configured: the server's tree against its limit with its trend (the current
      * generation's reading only), then each watched device, read now: used of total, its limit, and who holds it.
      */
-    private static void printGpu(PrintWriter out, JsonNode s) {
-        JsonNode gpu = s.path("gpu");
-        if (!configured(gpu, "tree_bytes")) {
+    private static void printGpu(PrintWriter out, StatusReply s) {
+        StatusReply.Gpu gpu = s.gpu();
+        if (gpu == null || !configured(gpu.configured(), gpu.treeBytes())) {
             return;
         }
-        JsonNode devices = gpu.path("devices");
-        String unknown = gpu.path("unknown").isTextual() ? gpu.path("unknown").asText() : null;
-        if (gpu.path("tree_bytes").isNumber()) {
-            out.printf("  gpu         server %s%s%s%n", Bytes.human(gpu.path("tree_bytes").asLong()),
-                    gpu.path("limit_bytes").isNumber() ? " of " + Bytes.human(gpu.path("limit_bytes").asLong()) : "",
-                    trend(gpu.path("growth_bytes_per_hour"), gpu.path("limit_bytes").isNumber(), gpu.path("time_to_limit_s")));
-        } else if (unknown != null && devices.isEmpty()) {
+        String unknown = gpu.unknown();
+        if (gpu.treeBytes() != null) {
+            out.printf("  gpu         server %s%s%s%n", Bytes.human(gpu.treeBytes()),
+                    gpu.limitBytes() != null ? " of " + Bytes.human(gpu.limitBytes()) : "",
+                    trend(gpu.growthBytesPerHour(), gpu.limitBytes() != null, gpu.timeToLimitS()));
+        } else if (unknown != null && gpu.devices().isEmpty()) {
             out.printf("  gpu         unreadable: %s%n", unknown);
-        } else if (unknown != null && isCurrent(gpu)) {
+        } else if (unknown != null && gpu.reading() != null && gpu.reading().current()) {
             out.printf("  gpu         server n/a: %s%n", unknown);
         } else {
-            out.printf("  gpu         %s%n", noReading(s, gpu.path("reading")));
+            out.printf("  gpu         %s%n", noReading(s, gpu.reading()));
         }
-        for (JsonNode d : devices) {
-            out.printf("  gpu %-7d %s used of %s%s: %s%n", d.path("index").asInt(), Bytes.human(d.path("used").asLong()),
-                    Bytes.human(d.path("total").asLong()),
-                    d.path("limit").isNumber() ? " (limit " + Bytes.human(d.path("limit").asLong()) + ")" : "",
-                    holders(d));
+        for (StatusReply.Device d : gpu.devices()) {
+            out.printf("  gpu %-7d %s used of %s%s: %s%n", d.index(), Bytes.human(d.used()), Bytes.human(d.total()),
+                    d.limit() != null ? " (limit " + Bytes.human(d.limit()) + ")" : "", holders(d));
         }
     }
 
     /** The server's share of a device, then the other processes (largest first) and the memory no one is listed for. */
-    private static String holders(JsonNode d) {
-        StringBuilder sb = new StringBuilder(d.path("tree").isNumber()
-                ? "server " + Bytes.human(d.path("tree").asLong()) : "server not running");
-        java.util.List<java.util.Map.Entry<String, Long>> others = new java.util.ArrayList<>();
-        d.path("others").fields().forEachRemaining(e -> others.add(java.util.Map.entry(e.getKey(), e.getValue().asLong())));
+    private static String holders(StatusReply.Device d) {
+        StringBuilder sb = new StringBuilder(d.tree() != null ? "server " + Bytes.human(d.tree()) : "server not running");
+        java.util.List<java.util.Map.Entry<String, Long>> others = new java.util.ArrayList<>(d.others().entrySet());
         if (!others.isEmpty()) {
             others.sort((a, b) -> Long.compare(b.getValue(), a.getValue()));
             long sum = others.stream().mapToLong(e -> Math.max(0, e.getValue())).sum();
@@ -148,73 +136,73 @@ public final class StatusCommand implements Callable<Integer> {
             sb.append(", others ").append(Bytes.human(sum)).append(" (").append(String.join(", ", named))
                     .append(others.size() > 3 ? ", " + (others.size() - 3) + " more" : "").append(')');
         }
-        if (d.path("unowned").asLong() > 0) {
-            sb.append(", unlisted ").append(Bytes.human(d.path("unowned").asLong()));
+        if (d.unowned() > 0) {
+            sb.append(", unlisted ").append(Bytes.human(d.unowned()));
         }
         return sb.toString();
     }
 
-    private static void printHostMemory(PrintWriter out, JsonNode s) {
-        JsonNode mem = s.path("memory");
-        if (!configured(mem, "tree_rss_bytes")) {
+    private static void printHostMemory(PrintWriter out, StatusReply s) {
+        StatusReply.Memory mem = s.memory();
+        if (mem == null || !configured(mem.configured(), mem.treeRssBytes())) {
             return;
         }
-        if (mem.path("tree_rss_bytes").isNumber()) {
-            out.printf("  memory      server RSS %s%s, host available %s%n", Bytes.human(mem.path("tree_rss_bytes").asLong()),
-                    mem.path("limit_bytes").isNumber() ? " of " + Bytes.human(mem.path("limit_bytes").asLong()) : "",
-                    mem.path("host_available_bytes").isNumber() ? Bytes.human(mem.path("host_available_bytes").asLong()) : "n/a");
+        if (mem.treeRssBytes() != null) {
+            out.printf("  memory      server RSS %s%s, host available %s%n", Bytes.human(mem.treeRssBytes()),
+                    mem.limitBytes() != null ? " of " + Bytes.human(mem.limitBytes()) : "",
+                    mem.hostAvailableBytes() != null ? Bytes.human(mem.hostAvailableBytes()) : "n/a");
         } else {
-            out.printf("  memory      %s%n", noReading(s, mem.path("reading")));
+            out.printf("  memory      %s%n", noReading(s, mem.reading()));
         }
     }
 
-    /** Configured per the daemon, or (a daemon from before "configured") a figure of it present. */
-    private static boolean configured(JsonNode block, String figure) {
-        return block.has("configured") ? block.path("configured").asBoolean()
-                : block.path(figure).isNumber() && block.path(figure).asLong() >= 0;
-    }
-
-    private static boolean isCurrent(JsonNode block) {
-        return block.path("reading").path("current").asBoolean(false);
+    /** Configured per the daemon, or (a daemon from before "configured", which sends null) a figure of it present. */
+    private static boolean configured(Boolean configured, Long figure) {
+        return configured != null ? configured : figure != null && figure >= 0;
     }
 
     /** Why there is no figure: no reading yet, or the last one was of an earlier generation (or of a stopped server). */
-    private static String noReading(JsonNode s, JsonNode reading) {
-        long generation = s.path("generation").asLong();
-        boolean running = !s.path("pid").isNull();
-        if (!reading.isObject()) {
+    private static String noReading(StatusReply s, StatusReply.Reading reading) {
+        long generation = s.generation();
+        boolean running = s.pid() != null;
+        if (reading == null) {
             return running ? "no reading of generation " + generation + " yet" : "no reading yet";
         }
-        String last = "generation " + reading.path("generation").asLong() + "'s, at " + reading.path("at").asText();
+        String last = "generation " + reading.generation() + "'s, at " + reading.at();
         return running ? "no reading of generation " + generation + " yet (the last one was " + last + ")"
                 : "server not running (the last reading was " + last + ")";
     }
 
     /** ", growing 1.2 GiB/h, limit in 3h 05m", ", flat, limit never", ", shrinking 12.0 MiB/h"; empty while unknown. */
-    private static String trend(JsonNode growth, boolean limited, JsonNode timeToLimit) {
-        if (!growth.isNumber()) {
+    private static String trend(Long growth, boolean limited, Long timeToLimit) {
+        if (growth == null) {
             return "";
         }
-        long perHour = growth.asLong();
+        long perHour = growth;
         String rate = perHour == 0 ? "flat" : (perHour > 0 ? "growing " : "shrinking ") + Bytes.human(Math.abs(perHour)) + "/h";
         if (!limited) {
             return ", " + rate;
         }
-        return ", " + rate + ", limit " + (timeToLimit.isNumber() ? "in " + human(timeToLimit.asLong()) : "never");
+        return ", " + rate + ", limit " + (timeToLimit != null ? "in " + human(timeToLimit) : "never");
     }
 
-    private static String meaning(String state, JsonNode s) {
+    private static String meaning(StatusReply s) {
+        String state = s.state();
         return switch (state) {
             case "RUNNING" -> "healthy";
             case "DEGRADED" -> "running, failing probes below the threshold";
             case "STARTING" -> "starting (waiting for the first healthy probe)";
             case "STOPPING" -> "restarting: stopping the old process tree";
             case "BACKOFF" -> "restarting: waiting out the backoff before the next launch";
-            case "FAILED" -> FailureLines.gaveUp(s.path("last_failure"))
+            case "FAILED" -> FailureLines.gaveUp(s.lastFailure())
                     .orElse("crash loop: only a slow retry remains (glyphctl restart retries now)");
-            case "PAUSED" -> "stopped on purpose by " + s.path("paused_by").asText() + " (glyphctl start resumes)";
+            case "PAUSED" -> "stopped on purpose by " + s.pausedBy() + " (glyphctl start resumes)";
             default -> state.toLowerCase();
         };
+    }
+
+    private static long orZero(Long value) {
+        return value == null ? 0 : value;
     }
 
     private static String human(long seconds) {

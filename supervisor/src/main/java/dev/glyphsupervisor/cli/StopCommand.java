@@ -1,12 +1,13 @@
 package dev.glyphsupervisor.cli;
 
+import dev.glyphsupervisor.control.ControlRequest;
+import dev.glyphsupervisor.control.StopReply;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code glyphctl stop}: stop the server and keep it stopped (PAUSED) until {@code glyphctl start}. */
@@ -22,13 +23,13 @@ public final class StopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DaemonCall c = DaemonCall.call(spec, address, "stop", Map.of(), Duration.ofMinutes(10));
+        DaemonCall<StopReply> c = DaemonCall.call(spec, address, new ControlRequest.Stop(), Duration.ofMinutes(10));
         if (c.answer == null) {
             return c.exit;
         }
-        String state = c.answer.path("state").asText();
+        String state = c.answer.state();
         spec.commandLine().getOut().println("server " + (state.equals("PAUSED") ? "stopped and paused by "
-                + c.answer.path("paused_by").asText() : "not paused yet: " + state));
+                + c.answer.pausedBy() : "not paused yet: " + state));
         spec.commandLine().getOut().flush();
         return state.equals("PAUSED") ? 0 : 1;
     }

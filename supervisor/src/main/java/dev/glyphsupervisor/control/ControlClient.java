@@ -1,6 +1,7 @@
 package dev.glyphsupervisor.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.glyphsupervisor.json.Json;
 
 import java.io.ByteArrayOutputStream;
@@ -41,6 +42,38 @@ public final class ControlClient {
         }
     }
 
+    /** The daemon answered, and refused: {@code "ok":false} with its {@code "error"}. */
+    public static final class RefusedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        RefusedException(String message) {
+            super(message);
+        }
+    }
+
+    /** An accepted answer: the typed reply, and the daemon's JSON document as it came (without "v" and "ok"). */
+    public static final class Answer<R extends ControlReply> {
+        private final R reply;
+        private final JsonNode document;
+
+        Answer(R reply, JsonNode document) {
+            this.reply = reply;
+            this.document = document;
+        }
+
+        public R reply() {
+            return reply;
+        }
+
+        /** The answer's keys after "v" and "ok" as one line of JSON, exactly as the daemon wrote them. */
+        public String document() {
+            ObjectNode copy = ((ObjectNode) document).deepCopy();
+            copy.remove("v");
+            copy.remove("ok");
+            return copy.toString();
+        }
+    }
+
     private final Path socket;
 
     public ControlClient(Path socket) {
@@ -51,7 +84,21 @@ public final class ControlClient {
         return socket;
     }
 
-    public JsonNode call(String command, Map<String, Object> args, Duration timeout)
+    /** Asks {@code request} and waits at most {@code timeout} for its answer. */
+    public <R extends ControlReply> Answer<R> call(ControlRequest<R> request, Duration timeout)
+            throws NotRunningException, UnreachableException, RefusedException {
+        JsonNode answer = exchange(request, timeout);
+        if (!answer.path("ok").asBoolean(false)) {
+            throw new RefusedException(answer.path("error").asText("the daemon refused"));
+        }
+        try {
+            return new Answer<>(ControlJson.reply(request, answer), answer);
+        } catch (RuntimeException e) {
+            throw new UnreachableException("unreadable answer from " + socket + ": " + e.getMessage());
+        }
+    }
+
+    private JsonNode exchange(ControlRequest<?> command, Duration timeout)
             throws NotRunningException, UnreachableException {
         if (!Files.exists(socket)) {
             if (Files.notExists(socket)) {
@@ -64,8 +111,7 @@ public final class ControlClient {
         }
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("v", ControlProtocol.VERSION);
-        request.put("cmd", command);
-        request.putAll(args);
+        request.putAll(ControlJson.write(command));
         SocketChannel channel;
         try {
             channel = SocketChannel.open(StandardProtocolFamily.UNIX);

@@ -47,10 +47,13 @@ public final class ControlServer implements Closeable {
     /** Handlers may wait (restart waits for healthy); a few callers at once is plenty. */
     private static final int HANDLERS = 4;
 
-    /** What the daemon does with a request; {@code user} is the caller's user name from the kernel. */
+    /**
+     * What the daemon does with a request; {@code user} is the caller's user name from the kernel. An
+     * IllegalArgumentException is answered as the request's error.
+     */
     @FunctionalInterface
     public interface Handler {
-        Map<String, Object> handle(JsonNode request, String user) throws Exception;
+        ControlReply handle(ControlRequest<?> request, String user) throws Exception;
     }
 
     private final Path path;
@@ -153,7 +156,7 @@ public final class ControlServer implements Closeable {
                     response = new LinkedHashMap<>();
                     response.put("v", ControlProtocol.VERSION);
                     response.put("ok", true);
-                    response.putAll(handler.handle(request, user));
+                    response.putAll(ControlJson.write(handler.handle(ControlJson.request(request), user)));
                 }
             } catch (IllegalArgumentException | IOException e) {
                 response = error(e.getMessage());

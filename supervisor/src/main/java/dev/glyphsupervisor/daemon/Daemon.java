@@ -22,7 +22,6 @@ import dev.glyphsupervisor.runtime.PortCheck;
 import dev.glyphsupervisor.runtime.Subreaper;
 import dev.glyphsupervisor.systemd.ServiceNotifier;
 import dev.glyphsupervisor.systemd.WatchdogTicker;
-import org.quartz.SchedulerException;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -120,7 +119,7 @@ public final class Daemon {
             LOG.info(() -> "supervising " + config.runtime().command() + " (probes " + config.probes().schedule().describe()
                     + ", state " + config.stateDir() + ")");
             supervisor.finished().join();
-        } catch (SchedulerException e) {
+        } catch (ProbeScheduleException e) {
             throw new StartFailure("cannot start the probe schedule: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new StartFailure("cannot recover the previous daemon's server: " + e.getMessage(), e);
@@ -178,7 +177,7 @@ public final class Daemon {
         try {
             return new QuartzProbeScheduler(config.probes().schedule(), supervisor::scheduledProbe,
                     config.restart().maintenance(), supervisor::maintenanceDue);
-        } catch (SchedulerException e) {
+        } catch (ProbeScheduleException e) {
             throw new StartFailure("cannot set up the probe schedule " + config.probes().schedule().describe()
                     + ": " + e.getMessage(), e);
         }

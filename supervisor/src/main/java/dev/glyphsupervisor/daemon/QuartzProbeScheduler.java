@@ -17,7 +17,9 @@ import org.quartz.TriggerBuilder;
 import org.quartz.impl.StdSchedulerFactory;
 
 import java.io.Closeable;
+import java.time.Instant;
 import java.util.Date;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TimeZone;
 
@@ -30,8 +32,17 @@ public final class QuartzProbeScheduler implements Closeable {
 
     private final Scheduler scheduler;
 
-    public QuartzProbeScheduler(ProbeSchedule schedule, Runnable probe, java.util.Optional<CronProbeSchedule> maintenance,
-                                Runnable maintenanceDue) throws SchedulerException {
+    public QuartzProbeScheduler(ProbeSchedule schedule, Runnable probe, Optional<CronProbeSchedule> maintenance,
+                                Runnable maintenanceDue) throws ProbeScheduleException {
+        try {
+            scheduler = schedule(schedule, probe, maintenance, maintenanceDue);
+        } catch (SchedulerException e) {
+            throw new ProbeScheduleException(e.getMessage(), e);
+        }
+    }
+
+    private static Scheduler schedule(ProbeSchedule schedule, Runnable probe, Optional<CronProbeSchedule> maintenance,
+                                      Runnable maintenanceDue) throws SchedulerException {
         Properties props = new Properties();
         props.setProperty("org.quartz.scheduler.instanceName", "glyph-supervisor");
         props.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
@@ -41,7 +52,7 @@ public final class QuartzProbeScheduler implements Closeable {
         props.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
         props.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
         StdSchedulerFactory factory = new StdSchedulerFactory(props);
-        scheduler = factory.getScheduler();
+        Scheduler scheduler = factory.getScheduler();
         ProbeJob probeJob = new ProbeJob(probe);
         ProbeJob maintenanceJob = new ProbeJob(maintenanceDue);
         // Two jobs, one class: the job's key says which thin call to make.
@@ -56,29 +67,33 @@ public final class QuartzProbeScheduler implements Closeable {
                     .build();
             scheduler.scheduleJob(JobBuilder.newJob(ProbeJob.class).withIdentity("maintenance").build(), t);
         }
+        return scheduler;
     }
 
-    /** The next planned maintenance restart, or null. */
-    public Date nextMaintenanceTime() {
+    /** The next planned maintenance restart, or empty. */
+    public Optional<Instant> nextMaintenanceTime() {
+        return nextFireTime("maintenance");
+    }
+
+    public void start() throws ProbeScheduleException {
         try {
-            Trigger t = scheduler.getTrigger(org.quartz.TriggerKey.triggerKey("maintenance"));
-            return t == null ? null : t.getNextFireTime();
+            scheduler.start();
         } catch (SchedulerException e) {
-            return null;
+            throw new ProbeScheduleException(e.getMessage(), e);
         }
     }
 
-    public void start() throws SchedulerException {
-        scheduler.start();
+    /** The next time the probes fire, or empty. */
+    public Optional<Instant> nextFireTime() {
+        return nextFireTime("probes");
     }
 
-    /** The next time the probes fire, or null. */
-    public Date nextFireTime() {
+    private Optional<Instant> nextFireTime(String trigger) {
         try {
-            Trigger t = scheduler.getTrigger(org.quartz.TriggerKey.triggerKey("probes"));
-            return t == null ? null : t.getNextFireTime();
+            Trigger t = scheduler.getTrigger(org.quartz.TriggerKey.triggerKey(trigger));
+            return t == null || t.getNextFireTime() == null ? Optional.empty() : Optional.of(t.getNextFireTime().toInstant());
         } catch (SchedulerException e) {
-            return null;
+            return Optional.empty();
         }
     }
 

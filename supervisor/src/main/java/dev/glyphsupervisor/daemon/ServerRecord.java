@@ -1,6 +1,5 @@
 package dev.glyphsupervisor.daemon;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.glyphsupervisor.json.Json;
 import dev.glyphsupervisor.runtime.LaunchedProcess;
 
@@ -12,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -57,13 +57,20 @@ record ServerRecord(long generation, long pid, long pgid, long startTicks, List<
         }
         try {
             byte[] bytes = Files.readAllBytes(file);
-            JsonNode n = Json.read(bytes, 0, bytes.length);
+            Map<?, ?> n = (Map<?, ?>) Json.readPlain(bytes, 0, bytes.length);
             List<String> command = new ArrayList<>();
-            n.path("command").forEach(c -> command.add(c.asText()));
-            return Optional.of(new ServerRecord(n.get("generation").asLong(), n.get("pid").asLong(), n.get("pgid").asLong(),
-                    n.get("start_ticks").asLong(), command, Instant.parse(n.get("launched_at").asText())));
+            if (n.get("command") instanceof List<?> args) {
+                args.forEach(c -> command.add(String.valueOf(c)));
+            }
+            return Optional.of(new ServerRecord(number(n, "generation"), number(n, "pid"), number(n, "pgid"),
+                    number(n, "start_ticks"), command, Instant.parse((String) n.get("launched_at"))));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** The number at {@code key}; a missing or other value fails the read (a RuntimeException, as a torn record does). */
+    private static long number(Map<?, ?> record, String key) {
+        return ((Number) Objects.requireNonNull(record.get(key), key)).longValue();
     }
 }

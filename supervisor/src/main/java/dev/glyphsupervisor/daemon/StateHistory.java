@@ -1,6 +1,5 @@
 package dev.glyphsupervisor.daemon;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.glyphsupervisor.core.RestartHistory;
 import dev.glyphsupervisor.json.Json;
 
@@ -52,13 +51,15 @@ final class StateHistory {
         }
         try {
             byte[] bytes = Files.readAllBytes(file);
-            JsonNode n = Json.read(bytes, 0, bytes.length);
-            h.lastGeneration = n.path("last_generation").asLong(0);
-            long total = n.path("restarts_total").asLong(0);
+            Map<?, ?> n = Json.readPlain(bytes, 0, bytes.length) instanceof Map<?, ?> m ? m : Map.of();
+            h.lastGeneration = n.get("last_generation") instanceof Number g ? g.longValue() : 0;
+            long total = n.get("restarts_total") instanceof Number t ? t.longValue() : 0;
             h.restarts = new RestartHistory(total, List.of()); // kept if a time below cannot be read
             List<Instant> recent = new ArrayList<>();
-            for (JsonNode at : n.path("restarts_recent")) {
-                recent.add(Instant.parse(at.asText()));
+            if (n.get("restarts_recent") instanceof List<?> times) {
+                for (Object at : times) {
+                    recent.add(Instant.parse(String.valueOf(at)));
+                }
             }
             h.restarts = new RestartHistory(total, recent);
         } catch (IOException | DateTimeParseException e) {

@@ -19,6 +19,9 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -83,6 +86,70 @@ public final class Json {
     public static JsonNode read(String text) throws IOException {
         try (JsonParser p = FACTORY.createParser(text)) {
             return read(p);
+        }
+    }
+
+    /**
+     * The one JSON value in {@code bytes[from, to)} as plain Java values, for callers that keep Jackson's types out:
+     * objects as insertion-ordered {@code Map<String, Object>}, arrays as {@code List<Object>}, strings, numbers as
+     * {@link #read} types them ({@code Integer}, {@code Long}, {@code BigInteger}, {@code Double}), booleans, and
+     * null (also when there is no value). {@link #write} writes such a value back as the same JSON text.
+     */
+    public static Object readPlain(byte[] bytes, int from, int to) throws IOException {
+        try (JsonParser p = FACTORY.createParser(bytes, from, to - from)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                return null;
+            }
+            Object value = plain(p, first);
+            JsonToken after = p.nextToken();
+            if (after != null) {
+                throw new JsonParseException(p, "unexpected " + after + " after the JSON value");
+            }
+            return value;
+        }
+    }
+
+    private static Object plain(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case START_OBJECT -> {
+                Map<String, Object> o = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    o.put(name, plain(p, p.nextToken()));
+                }
+                return o;
+            }
+            case START_ARRAY -> {
+                List<Object> a = new ArrayList<>();
+                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                    a.add(plain(p, e));
+                }
+                return a;
+            }
+            case VALUE_STRING -> {
+                return p.getText();
+            }
+            case VALUE_NUMBER_INT -> {
+                return switch (p.getNumberType()) {
+                    case INT -> Integer.valueOf(p.getIntValue());
+                    case LONG -> Long.valueOf(p.getLongValue());
+                    default -> p.getBigIntegerValue();
+                };
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return Double.valueOf(p.getDoubleValue());
+            }
+            case VALUE_TRUE -> {
+                return Boolean.TRUE;
+            }
+            case VALUE_FALSE -> {
+                return Boolean.FALSE;
+            }
+            case VALUE_NULL -> {
+                return null;
+            }
+            default -> throw new JsonParseException(p, "unexpected " + t);
         }
     }
 

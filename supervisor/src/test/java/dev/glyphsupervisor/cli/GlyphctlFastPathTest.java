@@ -1,20 +1,19 @@
 package dev.glyphsupervisor.cli;
 
+import dev.glyphsupervisor.control.ControlServer;
+import dev.glyphsupervisor.control.StatusReply;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.io.StringWriter;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -98,48 +97,24 @@ class GlyphctlFastPathTest {
         return new String[] {"exit " + exit, "out " + out, "err " + err};
     }
 
-    /** A control socket that gives one canned RUNNING answer per connection, as the daemon would. */
+    /** The product's control server on a socket of the test's, answering every request with one RUNNING status. */
     private static final class CannedDaemon implements AutoCloseable {
-        private static final String ANSWER = "{\"v\":1,\"ok\":true,\"state\":\"RUNNING\",\"pid\":42,\"pgid\":42,"
-                + "\"generation\":3,\"uptime_s\":75,\"restarts\":{\"total\":2,\"last_24h\":1},\"last_restart\":"
-                + "{\"reason\":\"exited\",\"at\":\"2026-01-01T00:00:00Z\"},\"probes\":[{\"probe\":\"tcp\",\"status\":"
-                + "\"SUCCESS\",\"detail\":\"open\",\"latency_ms\":0.4}],\"gpu\":{},\"memory\":{},\"paused_by\":null,"
-                + "\"next_probe\":\"2026-01-01T00:01:00Z\",\"next_maintenance\":null,\"config\":\"c.yaml\",\"audit\":\"a.jsonl\"}\n";
-        private final ServerSocketChannel server;
-        private final Path socket;
-        private final Thread thread;
+        private static final Instant AT = Instant.parse("2026-01-01T00:00:00Z");
+        private static final StatusReply STATUS = new StatusReply("RUNNING", 42L, 42L, 3, 75L, 1, 75,
+                new StatusReply.Restarts(2, 1), new StatusReply.LastRestart("exited", AT, null), null,
+                List.of(new StatusReply.ProbeLine("tcp", "SUCCESS", "open", 0.4)), 3L, true,
+                new StatusReply.Gpu(false, null, null, null, null, null, null, List.of()),
+                new StatusReply.Memory(false, null, null, null, null, null), null, null, null,
+                Instant.parse("2026-01-01T00:01:00Z"), null, "c.yaml", "a.jsonl");
+        private final ControlServer server;
 
         CannedDaemon(Path socket) throws IOException {
-            this.socket = socket;
-            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(socket));
-            thread = new Thread(this::serve, "canned-daemon");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void serve() {
-            while (server.isOpen()) {
-                try (SocketChannel c = server.accept()) {
-                    ByteBuffer in = ByteBuffer.allocate(8192);
-                    while (c.read(in) >= 0 && (in.position() == 0 || in.get(in.position() - 1) != '\n')) {
-                        // one request line
-                    }
-                    ByteBuffer out = ByteBuffer.wrap(ANSWER.getBytes(StandardCharsets.UTF_8));
-                    while (out.hasRemaining()) {
-                        c.write(out);
-                    }
-                } catch (IOException closed) {
-                    return;
-                }
-            }
+            server = ControlServer.start(socket, 0600, Optional.empty(), (request, user) -> STATUS);
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
             server.close();
-            thread.join(5_000);
-            Files.deleteIfExists(socket);
         }
     }
 

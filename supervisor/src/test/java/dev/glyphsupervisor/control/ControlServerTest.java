@@ -10,7 +10,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -55,7 +54,7 @@ class ControlServerTest {
         LOG.setLevel(Level.ALL);
         LOG.addHandler(capture);
         server = ControlServer.start(dir.resolve("control.sock"), 0600, Optional.empty(),
-                (request, user) -> Map.of("answer", request.path("cmd").asText()));
+                (request, user) -> new StopReply(request.command(), "tester"));
     }
 
     @AfterEach
@@ -104,7 +103,7 @@ class ControlServerTest {
             while (c.read(in) >= 0) {
                 // to the end of the answer
             }
-            assertEquals("{\"v\":1,\"ok\":true,\"answer\":\"status\"}\n", new String(in.array(), 0, in.position(), StandardCharsets.UTF_8));
+            assertEquals("{\"v\":1,\"ok\":true,\"state\":\"status\",\"paused_by\":\"tester\"}\n", new String(in.array(), 0, in.position(), StandardCharsets.UTF_8));
         }
     }
 }
