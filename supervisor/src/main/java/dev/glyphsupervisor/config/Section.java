@@ -1,6 +1,5 @@
 package dev.glyphsupervisor.config;
 
-import com.fasterxml.jackson.core.JsonToken;
 import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -208,8 +207,8 @@ final class Section {
             return fallback;
         }
         if (value.get() instanceof YamlNode.Scalar scalar
-                && (scalar.token() == JsonToken.VALUE_TRUE || scalar.token() == JsonToken.VALUE_FALSE)) {
-            return scalar.token() == JsonToken.VALUE_TRUE;
+                && (scalar.kind() == YamlNode.Scalar.Kind.TRUE || scalar.kind() == YamlNode.Scalar.Kind.FALSE)) {
+            return scalar.kind() == YamlNode.Scalar.Kind.TRUE;
         }
         problem(key, "expected true or false, got " + value.get().describe());
         return fallback;

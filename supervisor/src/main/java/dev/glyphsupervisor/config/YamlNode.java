@@ -1,6 +1,5 @@
 package dev.glyphsupervisor.config;
 
-import com.fasterxml.jackson.core.JsonToken;
 import java.util.List;
 import java.util.Map;
 
@@ -34,7 +33,10 @@ sealed interface YamlNode permits YamlNode.Mapping, YamlNode.Sequence, YamlNode.
     }
 
     /** {@code text} is null for a YAML null ({@code key:} with nothing after it, or {@code ~}). */
-    record Scalar(Location location, String text, JsonToken token) implements YamlNode {
+    record Scalar(Location location, String text, Kind kind) implements YamlNode {
+
+        /** What YAML made of the scalar (the parser's own token types stay in {@link YamlTree}). */
+        enum Kind { NULL, TRUE, FALSE, NUMBER, STRING }
 
         boolean isNull() {
             return text == null;
@@ -42,11 +44,11 @@ sealed interface YamlNode permits YamlNode.Mapping, YamlNode.Sequence, YamlNode.
 
         @Override
         public String describe() {
-            return switch (token) {
-                case VALUE_NULL -> "null";
-                case VALUE_TRUE, VALUE_FALSE -> "the boolean " + text;
-                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "the number " + text;
-                default -> "the string '" + text + "'";
+            return switch (kind) {
+                case NULL -> "null";
+                case TRUE, FALSE -> "the boolean " + text;
+                case NUMBER -> "the number " + text;
+                case STRING -> "the string '" + text + "'";
             };
         }
     }

@@ -84,10 +84,19 @@ final class YamlTree {
                 return new YamlNode.Sequence(location, items);
             }
             case VALUE_NULL:
-                return new YamlNode.Scalar(location, null, token);
+                return new YamlNode.Scalar(location, null, YamlNode.Scalar.Kind.NULL);
             default:
-                return new YamlNode.Scalar(location, parser.getText(), token);
+                return new YamlNode.Scalar(location, parser.getText(), kind(token));
         }
+    }
+
+    private static YamlNode.Scalar.Kind kind(JsonToken token) {
+        return switch (token) {
+            case VALUE_TRUE -> YamlNode.Scalar.Kind.TRUE;
+            case VALUE_FALSE -> YamlNode.Scalar.Kind.FALSE;
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> YamlNode.Scalar.Kind.NUMBER;
+            default -> YamlNode.Scalar.Kind.STRING;
+        };
     }
 
     private static Location location(JsonParser parser) {
