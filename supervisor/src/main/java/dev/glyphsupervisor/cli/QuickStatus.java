@@ -13,7 +13,7 @@ import java.util.OptionalInt;
  * {@code status}, with {@code --json} and {@code --config FILE} (or {@code -c FILE}) in any order, each at most
  * once. Building picocli's model (even for one command) cost ~70 ms of a ~300 ms call on the 2-core VM, a third
  * of the whole budget. Anything else (another option, {@code --config=FILE}, a value that starts with '-', a
- * typo, --help) goes through picocli as before; {@code GlyphctlFastPathTest} holds the output and exit codes of
+ * typo, --help) goes through picocli; {@code GlyphctlFastPathTest} holds the output and exit codes of
  * the forms taken here to the picocli path's.
  */
 final class QuickStatus {

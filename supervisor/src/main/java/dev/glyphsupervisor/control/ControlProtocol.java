@@ -5,7 +5,7 @@ package dev.glyphsupervisor.control;
  * A request is {@code {"v":1,"cmd":"status"|"restart"|"stop"|"start", ...}}; a response carries
  * {@code "v"}, {@code "ok"} and either the command's values or {@code "error"}.
  */
-public final class ControlProtocol {
+final class ControlProtocol {
 
     public static final int VERSION = 1;
     /** A request is a few hundred bytes; anything near this is not one of ours. */

@@ -9,7 +9,7 @@ import java.util.Deque;
  * A short history of one memory figure and its growth rate: a least-squares line through the samples
  * of the last {@code window}, in bytes per hour. With the rate, the time until a limit is reached.
  */
-public final class MemoryTrend {
+final class MemoryTrend {
 
     /** Fewer samples than this give no rate: two points make a line out of any noise. */
     static final int MIN_SAMPLES = 3;

@@ -18,7 +18,7 @@ import java.util.OptionalLong;
  * when the server's own growth since this launch's first reading is at least the overshoot; otherwise the memory
  * is someone else's, the server keeps running, and {@link #deviceOverLimit()} says who holds what. Where NVML
  * cannot say whose the memory is (it lists no process, or has no figure for the tree), the device limit restarts
- * the server as before: it is the only protection there.
+ * the server whoever holds the memory: it is the only protection there.
  */
 public final class MemoryWatch {
 

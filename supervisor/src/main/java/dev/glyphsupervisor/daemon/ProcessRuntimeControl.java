@@ -37,7 +37,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /** {@link RuntimeControl} over real processes: Commons Exec launch in a new session, group signals, release checks. */
-public final class ProcessRuntimeControl implements RuntimeControl {
+final class ProcessRuntimeControl implements RuntimeControl {
 
     private static final Logger LOG = Logger.getLogger(ProcessRuntimeControl.class.getName());
 
@@ -110,8 +110,8 @@ public final class ProcessRuntimeControl implements RuntimeControl {
      * (zombie or not), on a thread that sleeps in poll(2) until then; where the kernel offers no pidfd, by
      * looking at /proc every {@link #ADOPTED_POLL}, as the same process (pid and start time) and not a zombie.
      * Not ProcessHandle.onExit: for a non-child it sleeps 300 ms, then 30 ms longer each round up to 5 s, so an
-     * adopted server that had run for a few minutes died up to 5 s before the daemon noticed (the chaos soak saw
-     * its probes notice first), and it takes a zombie for alive.
+     * adopted server that had run for a few minutes died up to 5 s before the daemon noticed (its probes
+     * noticed first), and it takes a zombie for alive.
      */
     void watchAdopted(ServerRecord r, IntConsumer onExit) {
         install(r);

@@ -28,7 +28,7 @@ import java.util.TimeZone;
  * our YAML. A cron schedule that misfires (the daemon was busy or suspended) skips to the next time
  * rather than bursting; the job is a thin call into {@link Supervisor#scheduledProbe()}.
  */
-public final class QuartzProbeScheduler implements Closeable {
+final class QuartzProbeScheduler implements Closeable {
 
     private final Scheduler scheduler;
 

@@ -37,7 +37,7 @@ import java.util.logging.Logger;
  * <p>Stops run on their own thread (they wait up to the stop grace) so that the loop stays free to hear
  * a shutdown meanwhile; launches and cache clearing are quick and run on the loop.
  */
-public final class Supervisor {
+final class Supervisor {
 
     private static final Logger LOG = Logger.getLogger(Supervisor.class.getName());
 

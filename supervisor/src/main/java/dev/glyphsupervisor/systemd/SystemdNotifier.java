@@ -17,7 +17,7 @@ import java.util.logging.Logger;
  * <p>A failed send is logged once and never thrown: the daemon's job is the server, and a notification
  * that did not arrive costs at worst a restart by systemd, which is what an exception would cost too.
  */
-public final class SystemdNotifier implements ServiceNotifier {
+final class SystemdNotifier implements ServiceNotifier {
 
     /** By soname: the unversioned libsystemd.so exists only with the development package. */
     static final String LIBSYSTEMD = "libsystemd.so.0";
