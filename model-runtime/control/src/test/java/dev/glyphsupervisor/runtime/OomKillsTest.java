@@ -23,34 +23,41 @@ class OomKillsTest {
         return Files.writeString(file, text);
     }
 
+    /** With /proc/self/cgroup and the count file laid out as the kernel does, the count read is that file's. */
+    private void assertReads(long kills, String selfCgroup, String countFile, String countText) throws IOException {
+        Path self = write("proc/self/cgroup", selfCgroup);
+        Path source = write(countFile, countText);
+        assertEquals(Optional.of(new OomKills.Count(kills, source)), OomKills.read(self, cgroupRoot()));
+    }
+
+    private Path cgroupRoot() {
+        return tmp.resolve("sys/fs/cgroup");
+    }
+
     @Test
     void cgroupV2MemoryEvents() throws IOException {
-        Path self = write("proc/self/cgroup", "0::/system.slice/glyph-supervisor.service\n");
-        Path events = write("sys/fs/cgroup/system.slice/glyph-supervisor.service/memory.events",
+        assertReads(2, "0::/system.slice/glyph-supervisor.service\n",
+                "sys/fs/cgroup/system.slice/glyph-supervisor.service/memory.events",
                 "low 0\nhigh 0\nmax 12\noom 2\noom_kill 2\noom_group_kill 0\n");
-        assertEquals(Optional.of(new OomKills.Count(2, events)), OomKills.read(self, tmp.resolve("sys/fs/cgroup")));
     }
 
     @Test
     void cgroupV2InItsOwnNamespaceIsTheMountsRoot() throws IOException {
-        Path self = write("proc/self/cgroup", "0::/\n");
-        Path events = write("sys/fs/cgroup/memory.events", "oom 0\noom_kill 0\n");
-        assertEquals(Optional.of(new OomKills.Count(0, events)), OomKills.read(self, tmp.resolve("sys/fs/cgroup")));
+        assertReads(0, "0::/\n", "sys/fs/cgroup/memory.events", "oom 0\noom_kill 0\n");
     }
 
     @Test
     void cgroupV1MemoryControllerOomControl() throws IOException {
-        Path self = write("proc/self/cgroup", "9:name=systemd:/\n4:memory:/process_api/0967\n0::/\n");
-        Path control = write("sys/fs/cgroup/memory/process_api/0967/memory.oom_control",
+        assertReads(5, "9:name=systemd:/\n4:memory:/process_api/0967\n0::/\n",
+                "sys/fs/cgroup/memory/process_api/0967/memory.oom_control",
                 "oom_kill_disable 0\nunder_oom 0\noom_kill 5\n");
-        assertEquals(Optional.of(new OomKills.Count(5, control)), OomKills.read(self, tmp.resolve("sys/fs/cgroup")));
     }
 
     @Test
     void nothingReadableIsEmpty() throws IOException {
         Path self = write("proc/self/cgroup", "0::/nowhere\n");
-        assertEquals(Optional.empty(), OomKills.read(self, tmp.resolve("sys/fs/cgroup")));
-        assertEquals(Optional.empty(), OomKills.read(tmp.resolve("no/such/file"), tmp.resolve("sys/fs/cgroup")));
+        assertEquals(Optional.empty(), OomKills.read(self, cgroupRoot()));
+        assertEquals(Optional.empty(), OomKills.read(tmp.resolve("no/such/file"), cgroupRoot()));
     }
 
     @Test

@@ -10,22 +10,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ProcessTableTest {
 
-    @TempDir
-    Path tmp;
-    private Spawner spawner;
-
-    @AfterEach
-    void cleanup() {
-        if (spawner != null) {
-            spawner.close();
-        }
-    }
+    @RegisterExtension
+    final Spawner spawner = new Spawner();
 
     @Test
     void parsesCommWithSpacesAndParenthesesFromTheLastParen() {
@@ -69,10 +60,9 @@ class ProcessTableTest {
 
     @Test
     void readsARealProcessWhoseNameHoldsSpacesAndParentheses() throws Exception {
-        Path odd = tmp.resolve("a) (b c");
+        Path odd = spawner.dir().resolve("a) (b c");
         Files.copy(Path.of("/bin/sleep"), odd, StandardCopyOption.COPY_ATTRIBUTES);
         Files.setPosixFilePermissions(odd, PosixFilePermissions.fromString("rwx------"));
-        spawner = new Spawner(tmp);
         Spawner.Run run = spawner.launch(odd.toString(), "100");
         ProcInfo p = Spawner.await("the renamed sleep to run", () -> ProcessTable.get(run.process().pid()),
                 info -> info.isPresent() && info.get().comm().equals("a) (b c")).orElseThrow();

@@ -4,29 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ProcessTreeTest {
 
-    @TempDir
-    Path tmp;
-    private Spawner spawner;
-
-    @BeforeEach
-    void setUp() {
-        spawner = new Spawner(tmp);
-    }
-
-    @AfterEach
-    void cleanup() {
-        spawner.close();
-    }
+    @RegisterExtension
+    final Spawner spawner = new Spawner();
 
     @Test
     void findsTheRootAndItsBackgroundChildren() throws Exception {
@@ -82,40 +68,36 @@ class ProcessTreeTest {
     /** A double fork into a new session: no session, group or parent ties it to the tree, only the marker. */
     @Test
     void aMarkedProcessThatLeftTheSessionAndLostItsParentIsAMemberWithItsChildren() {
-        LaunchedProcess root = new LaunchedProcess(100, 100, 5, List.of("x"), java.time.Instant.now(), "/state");
         List<ProcInfo> table = List.of(
                 new ProcInfo(150, 1, 150, 150, 'S', 9, "python3"),
                 new ProcInfo(151, 150, 150, 150, 'S', 10, "worker"),
                 new ProcInfo(200, 1, 200, 200, 'S', 8, "unrelated"));
-        assertEquals(List.of(150L, 151L), ProcessTree.members(root, table, p -> p.pid() == 150).stream()
-                .map(ProcInfo::pid).sorted().toList());
-        assertEquals(List.of(), ProcessTree.members(root, table), "unmarked, it would be lost");
+        assertEquals(List.of(150L, 151L), membersWith150Marked(table));
+        assertEquals(List.of(), ProcessTree.members(launchedAt100("/state"), table), "unmarked, it would be lost");
     }
 
     /** The root's pid now belongs to someone else: its session is not ours, marked processes still are. */
     @Test
     void aReusedRootPidStillLeavesTheMarkedProcesses() {
-        LaunchedProcess root = new LaunchedProcess(100, 100, 5, List.of("x"), java.time.Instant.now(), "/state");
-        List<ProcInfo> table = List.of(
+        assertEquals(List.of(150L), membersWith150Marked(List.of(
                 new ProcInfo(100, 1, 100, 100, 'S', 77, "someone-else"),
                 new ProcInfo(101, 100, 100, 100, 'S', 78, "their-child"),
-                new ProcInfo(150, 1, 150, 150, 'S', 9, "python3"));
-        assertEquals(List.of(150L), ProcessTree.members(root, table, p -> p.pid() == 150).stream()
-                .map(ProcInfo::pid).toList());
+                new ProcInfo(150, 1, 150, 150, 'S', 9, "python3"))));
     }
 
     /** The real marker, read from /proc: a setsid'd child of a script that exited is found through it alone. */
     @Test
     void theMarkerFindsAProcessThatLeftTheSessionOfAnExitedScript() throws Exception {
         Spawner.Run run = spawner.launch(new LaunchSpec(List.of("sh", "-c", "setsid sleep 100 & exit 0"), null,
-                java.util.Map.of(), tmp.resolve("marked.log"), 0, tmp.toString()));
+                java.util.Map.of(), spawner.dir().resolve("marked.log"), 0, spawner.dir().toString()));
         assertEquals(0, run.exit().get(10, TimeUnit.SECONDS));
         List<ProcInfo> members = Spawner.await("the escaped sleep", () -> ProcessTree.members(run.process()),
                 m -> m.stream().anyMatch(p -> p.comm().equals("sleep")));
         ProcInfo sleep = members.get(0);
         assertEquals(1, members.size(), members.toString());
         assertEquals(sleep.pid(), sleep.sid(), "it leads a session of its own");
-        assertEquals(java.util.Optional.of(tmp.toString()), ProcessTable.environment(sleep.pid(), ProcessTree.MARKER));
+        assertEquals(java.util.Optional.of(spawner.dir().toString()),
+                ProcessTable.environment(sleep.pid(), ProcessTree.MARKER));
     }
 
     /**
@@ -128,7 +110,7 @@ class ProcessTreeTest {
         assertTrue(Subreaper.enable());
         Spawner.Run run = spawner.launch(new LaunchSpec(List.of("sh", "-c",
                 "setsid env -u " + ProcessTree.MARKER + " sleep 100 & exit 0"), null,
-                java.util.Map.of(), tmp.resolve("orphan.log"), 0, tmp.toString()));
+                java.util.Map.of(), spawner.dir().resolve("orphan.log"), 0, spawner.dir().toString()));
         assertEquals(0, run.exit().get(10, TimeUnit.SECONDS));
         List<ProcInfo> members = Spawner.await("the unmarked orphan", () -> ProcessTree.members(run.process()),
                 m -> m.stream().anyMatch(p -> p.comm().equals("sleep")));
@@ -143,20 +125,22 @@ class ProcessTreeTest {
      */
     @Test
     void anEmptyEnvironmentIsReadAgainNotRememberedAsUnmarked() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("sh", "-c", "read go; exec env " + ProcessTree.MARKER + "=" + tmp + " sleep 100");
+        String state = spawner.dir().toString();
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c",
+                "read go; exec env " + ProcessTree.MARKER + "=" + state + " sleep 100");
         pb.environment().clear();
         Process p = pb.start();
         try {
             ProcInfo before = Spawner.await("sh with an empty environment", () -> ProcessTable.get(p.pid()),
                     i -> i.isPresent() && i.get().comm().equals("sh")).orElseThrow();
-            assertFalse(ProcessTree.carries(before, tmp.toString()));
+            assertFalse(ProcessTree.carries(before, state));
 
             p.getOutputStream().write('\n');
             p.getOutputStream().flush();
             ProcInfo after = Spawner.await("the marked sleep, same process", () -> ProcessTable.get(p.pid()),
                     i -> i.isPresent() && i.get().comm().equals("sleep")).orElseThrow();
             assertEquals(before.startTicks(), after.startTicks());
-            assertTrue(ProcessTree.carries(after, tmp.toString()), "found once its environment is readable");
+            assertTrue(ProcessTree.carries(after, state), "found once its environment is readable");
         } finally {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
@@ -164,12 +148,26 @@ class ProcessTreeTest {
 
     @Test
     void zombiesAreNotMembersButTheirChildrenAre() {
-        LaunchedProcess root = new LaunchedProcess(100, 100, 5, List.of("x"), java.time.Instant.now(), null);
+        LaunchedProcess root = launchedAt100(null);
         List<ProcInfo> table = List.of(
                 new ProcInfo(100, 1, 100, 100, 'Z', 5, "server"),
                 new ProcInfo(101, 100, 101, 101, 'S', 6, "escaped"),
                 new ProcInfo(102, 101, 101, 101, 'S', 7, "grandchild"),
                 new ProcInfo(200, 1, 200, 200, 'S', 8, "unrelated"));
-        assertEquals(List.of(101L, 102L), ProcessTree.members(root, table).stream().map(ProcInfo::pid).sorted().toList());
+        assertEquals(List.of(101L, 102L), sortedPids(ProcessTree.members(root, table)));
+    }
+
+    /** A launch of pid 100 (its own group, start time 5) for the tests that judge a made-up process table. */
+    private static LaunchedProcess launchedAt100(String marker) {
+        return new LaunchedProcess(100, 100, 5, List.of("x"), java.time.Instant.now(), marker);
+    }
+
+    /** The members of a marked launch of pid 100 in a made-up table where pid 150 alone carries the marker. */
+    private static List<Long> membersWith150Marked(List<ProcInfo> table) {
+        return sortedPids(ProcessTree.members(launchedAt100("/state"), table, p -> p.pid() == 150));
+    }
+
+    private static List<Long> sortedPids(List<ProcInfo> members) {
+        return members.stream().map(ProcInfo::pid).sorted().toList();
     }
 }

@@ -11,26 +11,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class RuntimeLauncherTest {
 
-    @TempDir
-    Path tmp;
-    private Spawner spawner;
-
-    @BeforeEach
-    void setUp() {
-        spawner = new Spawner(tmp);
-    }
-
-    @AfterEach
-    void cleanup() {
-        spawner.close();
-    }
+    @RegisterExtension
+    final Spawner spawner = new Spawner();
 
     @Test
     void theServerLeadsItsOwnSessionAndGroup() throws Exception {
@@ -52,7 +39,7 @@ class RuntimeLauncherTest {
 
     @Test
     void outputGoesToTheLogFileNotThroughTheJvm() throws Exception {
-        Path log = tmp.resolve("logs/deeper/runtime.log");
+        Path log = spawner.dir().resolve("logs/deeper/runtime.log");
         Spawner.Run run = spawner.launch(new LaunchSpec(
                 List.of("sh", "-c", "echo to-stdout; echo to-stderr >&2; exec sleep 100"), null, Map.of(), log, 0, null));
         Spawner.await("both lines in the log", () -> read(log),
@@ -65,7 +52,7 @@ class RuntimeLauncherTest {
 
     @Test
     void theLogIsAppendedAcrossLaunches() throws Exception {
-        Path log = tmp.resolve("runtime.log");
+        Path log = spawner.dir().resolve("runtime.log");
         Files.writeString(log, "earlier\n");
         for (String word : List.of("first", "second")) {
             Spawner.Run run = spawner.launch(new LaunchSpec(List.of("echo", word), null, Map.of(), log, 0, null));
@@ -76,12 +63,12 @@ class RuntimeLauncherTest {
 
     @Test
     void aLogOverItsBoundIsRotatedAtLaunch() throws Exception {
-        Path log = tmp.resolve("runtime.log");
+        Path log = spawner.dir().resolve("runtime.log");
         Files.writeString(log, "x".repeat(100));
         Spawner.Run run = spawner.launch(new LaunchSpec(List.of("echo", "fresh"), null, Map.of(), log, 10, null));
         assertEquals(0, run.exit().get(10, TimeUnit.SECONDS));
         assertEquals("fresh\n", read(log));
-        assertEquals("x".repeat(100), read(tmp.resolve("runtime.log.1")));
+        assertEquals("x".repeat(100), read(spawner.dir().resolve("runtime.log.1")));
     }
 
     @Test
@@ -89,17 +76,18 @@ class RuntimeLauncherTest {
         List<String> args = List.of("a b", "$HOME", "'quoted'", "\"dq\"", "${x}", "*", "; exit 9", "");
         List<String> command = new java.util.ArrayList<>(List.of("sh", "-c", "printf '<%s>\\n' \"$@\"", "argv0"));
         command.addAll(args);
-        Spawner.Run run = spawner.launch(new LaunchSpec(command, null, Map.of(), tmp.resolve("argv.log"), 0, null));
+        Spawner.Run run = spawner.launch(
+                new LaunchSpec(command, null, Map.of(), spawner.dir().resolve("argv.log"), 0, null));
         assertEquals(0, run.exit().get(10, TimeUnit.SECONDS));
         assertEquals("<a b>\n<$HOME>\n<'quoted'>\n<\"dq\">\n<${x}>\n<*>\n<; exit 9>\n<>\n", read(run.log()));
     }
 
     @Test
     void environmentOverridesAndWorkingDirectoryApply() throws Exception {
-        Path workdir = Files.createDirectory(tmp.resolve("work dir"));
+        Path workdir = Files.createDirectory(spawner.dir().resolve("work dir"));
         Spawner.Run run = spawner.launch(new LaunchSpec(
                 List.of("sh", "-c", "echo \"var=$GLYPH_TEST_VAR\"; echo \"path=${PATH:+set}\"; pwd -P"),
-                workdir, Map.of("GLYPH_TEST_VAR", "hello world"), tmp.resolve("env.log"), 0, null));
+                workdir, Map.of("GLYPH_TEST_VAR", "hello world"), spawner.dir().resolve("env.log"), 0, null));
         assertEquals(0, run.exit().get(10, TimeUnit.SECONDS));
         assertEquals("var=hello world\npath=set\n" + workdir.toRealPath() + "\n", read(run.log()));
     }
@@ -157,13 +145,13 @@ class RuntimeLauncherTest {
     @Test
     void aMissingWorkingDirectoryIsALaunchException() {
         LaunchException e = assertThrows(LaunchException.class, () -> spawner.launch(new LaunchSpec(
-                List.of("true"), tmp.resolve("missing"), Map.of(), tmp.resolve("x.log"), 0, null)));
+                List.of("true"), spawner.dir().resolve("missing"), Map.of(), spawner.dir().resolve("x.log"), 0, null)));
         assertTrue(e.getMessage().contains("missing"), e.getMessage());
     }
 
     @Test
     void anUnwritableLogIsALaunchException() throws Exception {
-        Path notADir = Files.writeString(tmp.resolve("file"), "");
+        Path notADir = Files.writeString(spawner.dir().resolve("file"), "");
         assertThrows(LaunchException.class, () -> spawner.launch(new LaunchSpec(
                 List.of("true"), null, Map.of(), notADir.resolve("runtime.log"), 0, null)));
     }
@@ -171,7 +159,7 @@ class RuntimeLauncherTest {
     @Test
     void anEmptyCommandIsRefused() {
         assertThrows(IllegalArgumentException.class,
-                () -> new LaunchSpec(List.of(), null, Map.of(), tmp.resolve("x.log"), 0, null));
+                () -> new LaunchSpec(List.of(), null, Map.of(), spawner.dir().resolve("x.log"), 0, null));
     }
 
     private static String read(Path file) {

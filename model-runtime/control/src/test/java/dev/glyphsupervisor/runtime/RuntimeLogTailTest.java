@@ -27,10 +27,21 @@ class RuntimeLogTailTest {
         Files.writeString(log(), text, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
+    /** Earlier generations' lines, then the offset a launch made now records. */
+    private long launchedAfter(String earlier) throws IOException {
+        append(earlier);
+        return Files.size(log());
+    }
+
+    /** The log is rotated at a 10-byte bound, then the launch writes on into the new one. */
+    private void rotateThenAppend(String text) throws IOException {
+        RuntimeLog.rotateIfLarger(log(), 10);
+        append(text);
+    }
+
     @Test
     void onlyWhatThisLaunchWroteAfterTheOffsetItWasLaunchedAt() throws IOException {
-        append("generation 1 started\nTraceback of generation 1\n");
-        long start = Files.size(log());
+        long start = launchedAfter("generation 1 started\nTraceback of generation 1\n");
         append("generation 2 started\nModuleNotFoundError: No module named 'gradio'\n");
         assertEquals(List.of("generation 2 started", "ModuleNotFoundError: No module named 'gradio'"),
                 RuntimeLogTail.read(log(), start, 0, 4096, 20));
@@ -64,30 +75,24 @@ class RuntimeLogTailTest {
 
     @Test
     void oneRotationSinceTheLaunchJoinsTheRotatedCopyFromTheOffsetAndTheNewLog() throws IOException {
-        append("old generation\n");
-        long start = Files.size(log());
+        long start = launchedAfter("old generation\n");
         append("gen 2 line a\ngen 2 line b\n");
-        RuntimeLog.rotateIfLarger(log(), 10);
-        append("gen 2 line c\n");
+        rotateThenAppend("gen 2 line c\n");
         assertEquals(List.of("gen 2 line a", "gen 2 line b", "gen 2 line c"), RuntimeLogTail.read(log(), start, 1, 4096, 20));
     }
 
     @Test
     void twoRotationsSinceTheLaunchMeanTheRotatedCopyIsAllThisLaunchs() throws IOException {
-        append("old generation\n");
-        long start = Files.size(log());
+        long start = launchedAfter("old generation\n");
         append("gen 2 first copy\n");
-        RuntimeLog.rotateIfLarger(log(), 10);
-        append("gen 2 second copy\n");
-        RuntimeLog.rotateIfLarger(log(), 10);
-        append("gen 2 now\n");
+        rotateThenAppend("gen 2 second copy\n");
+        rotateThenAppend("gen 2 now\n");
         assertEquals(List.of("gen 2 second copy", "gen 2 now"), RuntimeLogTail.read(log(), start, 2, 4096, 20));
     }
 
     @Test
     void aLogTruncatedBehindOurBackIsReadFromItsStart() throws IOException {
-        append("a long history of earlier generations\n".repeat(10));
-        long start = Files.size(log());
+        long start = launchedAfter("a long history of earlier generations\n".repeat(10));
         Files.writeString(log(), "after an outside copytruncate\n");
         assertEquals(List.of("after an outside copytruncate"), RuntimeLogTail.read(log(), start, 0, 4096, 20));
     }

@@ -9,30 +9,17 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class RuntimeStopperTest {
 
     private static final Duration GRACE = Duration.ofSeconds(5);
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(5);
 
-    @TempDir
-    Path tmp;
-    private Spawner spawner;
+    @RegisterExtension
+    final Spawner spawner = new Spawner();
     private final RuntimeStopper stopper = new RuntimeStopper();
-
-    @BeforeEach
-    void setUp() {
-        spawner = new Spawner(tmp);
-    }
-
-    @AfterEach
-    void cleanup() {
-        spawner.close();
-    }
 
     @Test
     void aTreeThatObeysTermStopsWithinGrace() throws Exception {
@@ -95,7 +82,7 @@ class RuntimeStopperTest {
     @Test
     void orphanedWorkersHoldingThePortAreStoppedAndThePortFrees() throws Exception {
         int port = Spawner.freePort();
-        Path pidfile = tmp.resolve("server.pids");
+        Path pidfile = spawner.dir().resolve("server.pids");
         Spawner.Run run = spawner.launch("python3", Spawner.forkingServer().toString(),
                 "--port", Integer.toString(port), "--workers", "2", "--pidfile", pidfile.toString());
         String pids = Spawner.await("the server to write its pids", () -> readOrEmpty(pidfile),

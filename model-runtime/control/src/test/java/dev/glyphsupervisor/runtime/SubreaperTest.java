@@ -3,16 +3,13 @@ package dev.glyphsupervisor.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * This JVM as a child subreaper: an orphan of a launched tree is re-parented to it (not to init), and once dead is
@@ -20,9 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SubreaperTest {
 
-    @TempDir
-    Path tmp;
-    private Spawner spawner;
+    @RegisterExtension
+    final Spawner spawner = new Spawner();
     private static final long SELF = ProcessHandle.current().pid();
 
     @BeforeAll
@@ -30,20 +26,10 @@ class SubreaperTest {
         assertTrue(Subreaper.enable(), "prctl(PR_SET_CHILD_SUBREAPER) refused here");
     }
 
-    @BeforeEach
-    void setUp() {
-        spawner = new Spawner(tmp);
-    }
-
-    @AfterEach
-    void cleanup() {
-        spawner.close();
-    }
-
     @Test
     void anOrphanIsReparentedToUsAndReapedWithItsStatus() throws Exception {
         Spawner.Run run = spawner.launch(new LaunchSpec(List.of("sh", "-c", "setsid sleep 100 & exit 0"), null,
-                Map.of(), tmp.resolve("orphan.log"), 0, tmp.toString()));
+                Map.of(), spawner.dir().resolve("orphan.log"), 0, spawner.dir().toString()));
         assertEquals(0, run.exit().get(10, TimeUnit.SECONDS), "the launched command's status is still Java's");
         ProcInfo orphan = Spawner.await("the orphaned sleep", () -> ProcessTree.members(run.process()),
                 m -> m.size() == 1 && m.get(0).comm().equals("sleep")).get(0);

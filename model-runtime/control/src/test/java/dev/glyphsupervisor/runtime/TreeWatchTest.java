@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -12,33 +11,20 @@ import java.util.OptionalInt;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Type=forking rule on real processes: what an exit of the main process means, judged against its tree. */
 class TreeWatchTest {
 
-    @TempDir
-    Path tmp;
-    private Spawner spawner;
+    @RegisterExtension
+    final Spawner spawner = new Spawner();
     private final BlockingQueue<String> told = new LinkedBlockingQueue<>();
 
     @BeforeAll
     static void becomeSubreaper() {
         assertTrue(Subreaper.enable(), "prctl(PR_SET_CHILD_SUBREAPER) refused here");
-    }
-
-    @BeforeEach
-    void setUp() {
-        spawner = new Spawner(tmp);
-    }
-
-    @AfterEach
-    void cleanup() {
-        spawner.close();
     }
 
     private final TreeWatch.Listener listener = new TreeWatch.Listener() {
@@ -53,13 +39,12 @@ class TreeWatchTest {
         }
     };
 
-    private Spawner.Run launch(String script) throws LaunchException {
-        return spawner.launch(new LaunchSpec(List.of("sh", "-c", script), null, Map.of(),
-                tmp.resolve("watch-" + System.nanoTime() + ".log"), 0, tmp.toString()));
-    }
-
-    private void judge(Spawner.Run run) throws Exception {
+    /** Launches the script and, once the launched command exits, judges the exit against its tree. */
+    private Spawner.Run launchAndJudge(String script) throws Exception {
+        Spawner.Run run = spawner.launch(new LaunchSpec(List.of("sh", "-c", script), null, Map.of(),
+                spawner.dir().resolve("watch-" + System.nanoTime() + ".log"), 0, spawner.dir().toString()));
         TreeWatch.launchedCommandExited(run.process(), run.exit().get(10, TimeUnit.SECONDS), OptionalInt.empty(), listener);
+        return run;
     }
 
     private String next() throws InterruptedException {
@@ -70,13 +55,17 @@ class TreeWatchTest {
         return s;
     }
 
+    /** The next thing told must be a fork at the exit of {@code exitedPid}: the main process chosen then. */
+    private long nextForkOf(long exitedPid, String context) throws InterruptedException {
+        String forked = next();
+        assertTrue(forked.startsWith("forked " + exitedPid + " "), context + forked);
+        return Long.parseLong(forked.split(" ")[2]);
+    }
+
     @Test
     void exitZeroLeavingTheServerRunningIsAForkAndItsDeathTheEnd() throws Exception {
-        Spawner.Run run = launch("sleep 100 & exit 0");
-        judge(run);
-        String forked = next();
-        assertTrue(forked.startsWith("forked " + run.process().pid() + " "), forked);
-        long main = Long.parseLong(forked.split(" ")[2]);
+        Spawner.Run run = launchAndJudge("sleep 100 & exit 0");
+        long main = nextForkOf(run.process().pid(), "");
         assertEquals(ProcessHandle.current().pid(), ProcessTable.get(main).orElseThrow().ppid(), "an orphan of ours");
 
         Instant killed = Instant.now();
@@ -88,14 +77,9 @@ class TreeWatchTest {
 
     @Test
     void aLauncherOfALauncherForksTwice() throws Exception {
-        Spawner.Run run = launch("sh -c 'sleep 0.3; sleep 100 & exit 0' & exit 0");
-        judge(run);
-        String first = next();
-        assertTrue(first.startsWith("forked " + run.process().pid() + " "), first);
-        long launcher = Long.parseLong(first.split(" ")[2]);
-        String second = next();
-        assertTrue(second.startsWith("forked " + launcher + " "), "the second launcher exited 0 too: " + second);
-        long server = Long.parseLong(second.split(" ")[2]);
+        Spawner.Run run = launchAndJudge("sh -c 'sleep 0.3; sleep 100 & exit 0' & exit 0");
+        long launcher = nextForkOf(run.process().pid(), "");
+        long server = nextForkOf(launcher, "the second launcher exited 0 too: ");
         // Chosen maybe before its exec (a forked shell is "sh" until then): the same process, then "sleep".
         Spawner.await("the main process to be the sleep", () -> ProcessTable.get(server).map(ProcInfo::comm),
                 c -> c.equals(java.util.Optional.of("sleep")));
@@ -110,26 +94,21 @@ class TreeWatchTest {
     @Test
     void aDoubleForkIntoANewSessionIsNeverMissed() throws Exception {
         for (int i = 0; i < 30; i++) {
-            Spawner.Run run = launch("( setsid nohup sleep 100 > /dev/null 2>&1 & ); exit 0");
-            judge(run);
-            String forked = next();
-            assertTrue(forked.startsWith("forked " + run.process().pid() + " "), "launch " + i + ": " + forked);
-            Signals.kill(Long.parseLong(forked.split(" ")[2]), Signals.SIGKILL);
+            Spawner.Run run = launchAndJudge("( setsid nohup sleep 100 > /dev/null 2>&1 & ); exit 0");
+            Signals.kill(nextForkOf(run.process().pid(), "launch " + i + ": "), Signals.SIGKILL);
             assertEquals("exited 137", next(), "launch " + i);
         }
     }
 
     @Test
     void aFailedExitWithSurvivorsIsTheServersDeath() throws Exception {
-        Spawner.Run run = launch("sleep 100 & exit 3");
-        judge(run);
+        launchAndJudge("sleep 100 & exit 3");
         assertEquals("exited 3", next());
     }
 
     @Test
     void exitZeroWithNothingLeftIsAnExit() throws Exception {
-        Spawner.Run run = launch("exit 0");
-        judge(run);
+        launchAndJudge("exit 0");
         assertEquals("exited 0", next());
     }
 
