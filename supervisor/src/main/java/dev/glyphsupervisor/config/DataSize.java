@@ -14,7 +14,7 @@ public final class DataSize {
 
     private static final String UNITS_HINT =
             "use B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), e.g. 64MiB";
-    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([A-Za-z]*)");
+    private static final Pattern SIZE = Pattern.compile("(" + HumanQuantity.NUMBER + ")\\s*([A-Za-z]*)");
 
     private record Unit(String symbol, long bytes) {
     }
@@ -30,30 +30,17 @@ public final class DataSize {
 
     /** Parses {@code text} to a byte count; {@link IllegalArgumentException} quoting the text otherwise. */
     public static long parse(String text) {
-        if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("empty size; " + UNITS_HINT);
-        }
-        String trimmed = text.strip();
-        String quoted = "'" + text + "'";
-        if (trimmed.startsWith("-")) {
-            throw new IllegalArgumentException(quoted + ": negative sizes are not allowed");
-        }
-        Matcher matcher = SIZE.matcher(trimmed);
+        HumanQuantity quantity = HumanQuantity.of(text, "size", UNITS_HINT);
+        Matcher matcher = SIZE.matcher(quantity.trimmed());
         if (!matcher.matches()) {
-            throw new IllegalArgumentException(quoted + ": not a size; " + UNITS_HINT);
+            throw quantity.unreadable();
         }
-        String symbol = matcher.group(2).isEmpty() ? "B" : matcher.group(2);
-        Unit unit = UNITS.stream().filter(u -> u.symbol.equals(symbol)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException(quoted + ": unknown unit '" + symbol + "'; " + UNITS_HINT));
+        Unit unit = quantity.unit(matcher.group(2).isEmpty() ? "B" : matcher.group(2), UNITS, Unit::symbol);
         BigDecimal bytes = new BigDecimal(matcher.group(1)).multiply(BigDecimal.valueOf(unit.bytes)).stripTrailingZeros();
         if (bytes.scale() > 0) {
-            throw new IllegalArgumentException(quoted + ": not a whole number of bytes");
+            throw quantity.refused("not a whole number of bytes");
         }
-        try {
-            return bytes.longValueExact();
-        } catch (ArithmeticException tooLarge) {
-            throw new IllegalArgumentException(quoted + ": too large");
-        }
+        return quantity.exact(bytes, "too large");
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.glyphsupervisor.config;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,8 +18,8 @@ import java.util.regex.Pattern;
 public final class HumanDuration {
 
     private static final String UNITS_HINT = "use ms, s, m, h or d (e.g. 500ms, 30s, 5m, 1m30s)";
-    private static final Pattern BARE_NUMBER = Pattern.compile("\\d+(\\.\\d+)?");
-    private static final Pattern PART = Pattern.compile("\\s*(\\d+(?:\\.\\d+)?)\\s*([A-Za-z]+)");
+    private static final Pattern BARE_NUMBER = Pattern.compile(HumanQuantity.NUMBER);
+    private static final Pattern PART = Pattern.compile("\\s*(" + HumanQuantity.NUMBER + ")\\s*([A-Za-z]+)");
 
     /** Declared from the largest unit to the smallest: compounds must follow this order. */
     private enum Unit {
@@ -35,16 +36,9 @@ public final class HumanDuration {
             this.symbol = symbol;
             this.length = length;
         }
-
-        static Unit of(String symbol) {
-            for (Unit unit : values()) {
-                if (unit.symbol.equals(symbol)) {
-                    return unit;
-                }
-            }
-            return null;
-        }
     }
+
+    private static final List<Unit> UNITS = List.of(Unit.values());
 
     private HumanDuration() {
     }
@@ -54,19 +48,13 @@ public final class HumanDuration {
      * what is wrong with it (unknown unit, missing unit, negative, units out of order, too long).
      */
     public static Duration parse(String text) {
-        if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("empty duration; " + UNITS_HINT);
-        }
-        String trimmed = text.strip();
-        String quoted = "'" + text + "'";
-        if (trimmed.startsWith("-")) {
-            throw new IllegalArgumentException(quoted + ": negative durations are not allowed");
-        }
+        HumanQuantity quantity = HumanQuantity.of(text, "duration", UNITS_HINT);
+        String trimmed = quantity.trimmed();
         if (trimmed.equals("0")) {
             return Duration.ZERO;
         }
         if (BARE_NUMBER.matcher(trimmed).matches()) {
-            throw new IllegalArgumentException(quoted + ": missing unit; write e.g. " + trimmed + "s or "
+            throw quantity.refused("missing unit; write e.g. " + trimmed + "s or "
                     + trimmed + "ms (units: ms, s, m, h, d)");
         }
         Matcher part = PART.matcher(trimmed);
@@ -75,25 +63,18 @@ public final class HumanDuration {
         int position = 0;
         while (position < trimmed.length()) {
             if (!part.find(position) || part.start() != position) {
-                throw new IllegalArgumentException(quoted + ": not a duration; " + UNITS_HINT);
+                throw quantity.unreadable();
             }
-            Unit unit = Unit.of(part.group(2));
-            if (unit == null) {
-                throw new IllegalArgumentException(quoted + ": unknown unit '" + part.group(2) + "'; " + UNITS_HINT);
-            }
+            Unit unit = quantity.unit(part.group(2), UNITS, u -> u.symbol);
             if (previous != null && unit.ordinal() <= previous.ordinal()) {
-                throw new IllegalArgumentException(quoted
-                        + ": units must go from the largest to the smallest, each once (e.g. 1h30m)");
+                throw quantity.refused("units must go from the largest to the smallest, each once (e.g. 1h30m)");
             }
             nanos = nanos.add(new BigDecimal(part.group(1)).multiply(BigDecimal.valueOf(unit.length.toNanos())));
             previous = unit;
             position = part.end();
         }
-        try {
-            return Duration.ofNanos(nanos.setScale(0, RoundingMode.HALF_UP).longValueExact());
-        } catch (ArithmeticException tooLong) {
-            throw new IllegalArgumentException(quoted + ": too long (at most about 292 years)");
-        }
+        long whole = quantity.exact(nanos.setScale(0, RoundingMode.HALF_UP), "too long (at most about 292 years)");
+        return Duration.ofNanos(whole);
     }
 
     /**

@@ -2,7 +2,7 @@ package dev.glyphsupervisor.chaos;
 
 /**
  * The faults the soak injects. Each names what it does to the supervised server (or to the daemon) and
- * which audit record counts as the daemon's detection; {@link Faults#of} gives the code that does it.
+ * which audit record counts as the daemon's detection; {@link Fault#of} gives the code that does it.
  */
 enum FaultKind {
     /** SIGKILL of the server's main process; detected by its exit record. */

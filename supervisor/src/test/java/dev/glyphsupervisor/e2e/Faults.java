@@ -64,25 +64,6 @@ final class Faults {
         return found[0];
     }
 
-    /** Up again after a fault; if the tool gave up (FATAL, errored), restarted as an operator would, and counted. */
-    private static Tree recover(Supervised tool, ProcessWatch watch, ServerProgram program, boolean http, int[] operatorRestarts)
-            throws Exception {
-        try {
-            return awaitUp(watch, program, http, Duration.ofSeconds(15));
-        } catch (AssertionError gaveUp) {
-            if (stopping) {
-                throw gaveUp;
-            }
-            if (!tool.daemonAlive()) {
-                throw new AssertionError("the daemon (pid " + tool.daemonPid() + ") is gone, not stopped by the benchmark: "
-                        + tool.diagnostics(), gaveUp);
-            }
-            operatorRestarts[0]++;
-            tool.restartProgram();
-            return awaitUp(watch, program, http, T);
-        }
-    }
-
     private static void spell(Tree tree, long spellNs) {
         Await.until(T, "a healthy spell", () -> System.nanoTime() - tree.upAtNanos() > spellNs);
     }
@@ -94,10 +75,49 @@ final class Faults {
     /**
      * Repeated trials of one fault against one tool. The benchmark runs the tools' trials round-robin (a trial of
      * each tool in turn, each tool with its own server), so that on a shared machine all of them meet the same load.
+     * Every trial starts from the program up as one tree, past a healthy spell ({@link #upForTrial}).
      */
-    interface Trials {
+    abstract static class Trials {
+        final Supervised tool;
+        final ServerProgram program;
+        final ProcessWatch watch;
+        int trials;
+        int operatorRestarts;
+
+        Trials(Supervised tool, ServerProgram program) {
+            this.tool = tool;
+            this.program = program;
+            this.watch = new ProcessWatch(program.marker(), tool.daemonPid());
+        }
+
         /** One fault, measured; {@code counted} is false for warm-up trials. */
-        void trial(boolean counted) throws Exception;
+        abstract void trial(boolean counted) throws Exception;
+
+        /** Counts the trial, then waits for the program up again ({@link #recover}) and up for {@code spellNs}. */
+        Tree upForTrial(boolean http, long spellNs) throws Exception {
+            trials++;
+            Tree tree = recover(http);
+            spell(tree, spellNs);
+            return tree;
+        }
+
+        /** Up again after a fault; if the tool gave up (FATAL, errored), restarted as an operator would, and counted. */
+        Tree recover(boolean http) throws Exception {
+            try {
+                return awaitUp(watch, program, http, Duration.ofSeconds(15));
+            } catch (AssertionError gaveUp) {
+                if (stopping) {
+                    throw gaveUp;
+                }
+                if (!tool.daemonAlive()) {
+                    throw new AssertionError("the daemon (pid " + tool.daemonPid() + ") is gone, not stopped by the benchmark: "
+                            + tool.diagnostics(), gaveUp);
+                }
+                operatorRestarts++;
+                tool.restartProgram();
+                return awaitUp(watch, program, http, T);
+            }
+        }
     }
 
     // ---- death of the server ----
@@ -110,30 +130,23 @@ final class Faults {
      * SIGKILL of the server's main process: time until a new server process exists (exec'd: its argv is the
      * program's), and until its port accepts connections ({@code http}: answers 200).
      */
-    static final class DeathTrials implements Trials {
-        private final Supervised tool;
-        private final ServerProgram program;
+    static final class DeathTrials extends Trials {
         private final boolean http;
         private final long spellNs;
-        private final ProcessWatch watch;
         private final List<Long> exists = new ArrayList<>();
         private final List<Long> up = new ArrayList<>();
         private final List<Long> warm = new ArrayList<>();
         private int failures;
-        private final int[] operator = {0};
 
         DeathTrials(Supervised tool, ServerProgram program, boolean http, long spellNs) {
-            this.tool = tool;
-            this.program = program;
+            super(tool, program);
             this.http = http;
             this.spellNs = spellNs;
-            this.watch = new ProcessWatch(program.marker(), tool.daemonPid());
         }
 
         @Override
-        public void trial(boolean counted) throws Exception {
-            Tree tree = recover(tool, watch, program, http, operator);
-            spell(tree, spellNs);
+        void trial(boolean counted) throws Exception {
+            Tree tree = upForTrial(http, spellNs);
             Set<Long> old = watch.livePids();
             long t0 = System.nanoTime();
             Signals.kill(tree.parent().pid(), Signals.SIGKILL);
@@ -150,7 +163,7 @@ final class Faults {
         }
 
         Deaths result() {
-            return new Deaths(exists, up, warm, failures, operator[0]);
+            return new Deaths(exists, up, warm, failures, operatorRestarts);
         }
     }
 
@@ -193,31 +206,22 @@ final class Faults {
     }
 
     /** SIGKILL of the server's parent only; its workers keep the listening socket. Watched until recovered or the deadline. */
-    static final class OrphanTrials implements Trials {
-        private final Supervised tool;
-        private final ServerProgram program;
+    static final class OrphanTrials extends Trials {
         private final Duration deadline;
-        private final ProcessWatch watch;
         private final List<Long> gone = new ArrayList<>();
         private final List<Long> listening = new ArrayList<>();
         private final List<String> states = new ArrayList<>();
-        private int trials;
         private int left;
         private int launches;
-        private final int[] operator = {0};
 
         OrphanTrials(Supervised tool, ServerProgram program, Duration deadline) {
-            this.tool = tool;
-            this.program = program;
+            super(tool, program);
             this.deadline = deadline;
-            this.watch = new ProcessWatch(program.marker(), tool.daemonPid());
         }
 
         @Override
-        public void trial(boolean counted) throws Exception {
-            trials++;
-            Tree tree = recover(tool, watch, program, false, operator);
-            spell(tree, SPELL_NS);
+        void trial(boolean counted) throws Exception {
+            Tree tree = upForTrial(false, SPELL_NS);
             Set<Long> old = tree.pids();
             Set<Long> workers = new HashSet<>(old);
             workers.remove(tree.parent().pid());
@@ -259,11 +263,11 @@ final class Faults {
                 states.add(tool.programState());
                 workers.forEach(pid -> Signals.kill(pid, Signals.SIGKILL)); // the benchmark cleans up what the tool left
             }
-            recover(tool, watch, program, false, operator); // on its own once the port is free, or by an operator
+            recover(false); // on its own once the port is free, or by an operator
         }
 
         Orphans result() {
-            return new Orphans(trials, gone, listening, left, launches, operator[0], states);
+            return new Orphans(trials, gone, listening, left, launches, operatorRestarts, states);
         }
     }
 
@@ -281,29 +285,20 @@ final class Faults {
      * stopped by pid, not by group: a tool that leaves its child in its own process group would be stopped too.
      * A hang not acted on by the deadline is ended by the benchmark (SIGKILL), which the tool sees as a death.
      */
-    static final class HangTrials implements Trials {
-        private final Supervised tool;
-        private final ServerProgram program;
+    static final class HangTrials extends Trials {
         private final Duration deadline;
-        private final ProcessWatch watch;
         private final List<Long> acted = new ArrayList<>();
         private final List<Long> decided = new ArrayList<>();
         private final List<String> states = new ArrayList<>();
-        private int trials;
-        private final int[] operator = {0};
 
         HangTrials(Supervised tool, ServerProgram program, Duration deadline) {
-            this.tool = tool;
-            this.program = program;
+            super(tool, program);
             this.deadline = deadline;
-            this.watch = new ProcessWatch(program.marker(), tool.daemonPid());
         }
 
         @Override
-        public void trial(boolean counted) throws Exception {
-            trials++;
-            Tree tree = recover(tool, watch, program, true, operator);
-            spell(tree, SPELL_NS);
+        void trial(boolean counted) throws Exception {
+            Tree tree = upForTrial(true, SPELL_NS);
             Set<Long> old = tree.pids();
             long stoppedAtMs = System.currentTimeMillis();
             long t0 = System.nanoTime();
@@ -327,7 +322,7 @@ final class Faults {
         }
 
         Hangs result() {
-            return new Hangs(trials, acted, decided, operator[0], states);
+            return new Hangs(trials, acted, decided, operatorRestarts, states);
         }
     }
 
