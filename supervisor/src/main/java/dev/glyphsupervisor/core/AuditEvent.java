@@ -89,6 +89,16 @@ public enum AuditEvent {
     RESUMED("resumed", "by", "paused_by"),
     /** A restart asked while a stop is in flight: the launch after it serves this request too. */
     RESTART_COALESCED("restart_coalesced", "requested_reason", "by", "state"),
+    /**
+     * The server waits for what it requires: at start, when a required server went down (its tree stopped, or its
+     * pending relaunch cancelled), or when the list of those down changed while it waits. {@code requires}: the names
+     * down; {@code state}: the state it left; {@code pid}: the tree stopped for it (-1 when none).
+     */
+    WAITING("waiting", "requires", "why", "state", "pid"),
+    /** What the server waited for is healthy: it is launched now; {@code requires}: what it waited for. */
+    REQUIREMENTS_MET("requirements_met", "requires", "waited_ms"),
+    /** A restart asked while the server waits for what it requires: nothing launches before they are healthy. */
+    RESTART_WAITING("restart_waiting", "requested_reason", "by", "requires"),
     /** A new daemon supervises the previous daemon's healthy server. */
     RUNTIME_ADOPTED("runtime_adopted", "pid"),
     /** A new daemon stopped a server tree of its state_dir that it will not adopt. */

@@ -123,6 +123,25 @@ public sealed interface Event {
     record MaintenanceDue() implements Event {
     }
 
+    /**
+     * Servers this one requires ({@code requires:} in the config) are not healthy: {@code down}, their names (never
+     * empty), and {@code why} (e.g. "vllm is BACKOFF"). The server does not run while this holds: a running tree is
+     * stopped (not a restart, not counted), a pending relaunch cancelled, and the machine waits (WAITING) until
+     * {@link RequirementsUp}. Each one replaces what the one before it said. A machine never told stays ungated.
+     */
+    record RequirementsDown(List<String> down, String why) implements Event {
+        public RequirementsDown {
+            down = List.copyOf(down);
+            if (down.isEmpty()) {
+                throw new IllegalArgumentException("RequirementsDown names no server (send RequirementsUp)");
+            }
+        }
+    }
+
+    /** Everything this server requires is healthy again: a server waiting for it is launched now. */
+    record RequirementsUp() implements Event {
+    }
+
     /** The daemon was asked to stop (SIGTERM/SIGINT): stop the server, then exit. */
     record Shutdown(String reason) implements Event {
     }

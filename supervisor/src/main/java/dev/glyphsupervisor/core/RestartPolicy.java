@@ -43,6 +43,11 @@ final class RestartPolicy {
         }
     }
 
+    /** The next restart is immediate again, as after a healthy spell (the crash-loop window is kept). */
+    void resetBackoff() {
+        attempt = 0;
+    }
+
     /** Account for one restart at {@code now} and say how long to wait before the launch. */
     Decision restart(Instant now) {
         Instant windowStart = now.minus(settings.crashLoopWindow());

@@ -17,7 +17,12 @@ public enum State {
     /** Crash loop: too many restarts in the window; only a slow retry remains. */
     FAILED,
     /** An operator stopped the server on purpose ({@code glyphctl stop}); nothing heals it until {@code start}. */
-    PAUSED;
+    PAUSED,
+    /**
+     * Waiting for what it requires ({@code requires:}) to be healthy: no process, no relaunch scheduled; launched when
+     * they are ({@link Event.RequirementsUp}).
+     */
+    WAITING;
 
     /** True while a server process of the current generation may be alive. */
     public boolean hasProcess() {

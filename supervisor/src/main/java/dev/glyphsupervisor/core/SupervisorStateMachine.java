@@ -32,6 +32,19 @@ public final class SupervisorStateMachine {
     public record LaunchRefusal(String cause, String detail, Instant at, Instant retryAt, int attempt) {
     }
 
+    /**
+     * What a server waiting for what it requires waits for: {@code requires}, the names of those down (as the last
+     * {@link Event.RequirementsDown} said), {@code why}, and since when it waits (its {@code waiting} record).
+     */
+    public record Waiting(List<String> requires, String why, Instant since) {
+        public Waiting {
+            requires = List.copyOf(requires);
+        }
+    }
+
+    /** The reason of the stop of a tree whose required servers went down (not a restart: nothing is counted). */
+    public static final String REQUIREMENT_DOWN = "requirement_down";
+
     private final CoreSettings settings;
     private final RestartPolicy restartPolicy;
     private final FailureCauses causes;
@@ -75,6 +88,15 @@ public final class SupervisorStateMachine {
     private LaunchRefusal launchRefusal;
     /** The devices of the episode recorded as over their limit because of other processes; empty when none. */
     private List<Integer> devicesOverLimit = List.of();
+    /** The required servers down, as the last RequirementsDown/Up said: the gate is closed while not empty. */
+    private List<String> requirementsDown = List.of();
+    private String requirementsWhy;
+    /** The stop in flight was made because required servers went down: it ends in WAITING, not in a relaunch. */
+    private boolean waitAfterStop;
+    /** When the present wait began (its first {@code waiting} record), or null while the server does not wait. */
+    private Instant waitingSince;
+    /** The names the last {@code waiting} record of the present wait gave (another is written when they change). */
+    private List<String> waitingRecorded = List.of();
 
     private final Dispatch<Event, Step> handlers = dispatch();
 
@@ -156,6 +178,21 @@ public final class SupervisorStateMachine {
         return state == State.PAUSED || pausing ? pausedAt : null;
     }
 
+    /**
+     * What the server waits for while it does (state WAITING, or the stop that leads there in flight), or null: the
+     * names for a status line such as "WAITING — waiting for vllm".
+     */
+    public Waiting waiting() {
+        boolean waits = state == State.WAITING || (state == State.STOPPING && waitAfterStop && !shuttingDown && !pausing);
+        return waits && waitingSince != null ? new Waiting(requirementsDown.isEmpty() ? waitingRecorded : requirementsDown,
+                requirementsWhy, waitingSince) : null;
+    }
+
+    /** The required servers down as last told, in any state (a paused server remembers them for its resume). */
+    public List<String> requirementsDown() {
+        return requirementsDown;
+    }
+
     /** When the current generation was launched, or null. */
     public Instant launchedAt() {
         return state.hasProcess() ? launchedAt : null;
@@ -191,7 +228,7 @@ public final class SupervisorStateMachine {
 
     private Dispatch<Event, Step> dispatch() {
         return new Dispatch<Event, Step>("event")
-                .on(Event.Start.class, (e, s) -> onStart(e, s.actions()))
+                .on(Event.Start.class, (e, s) -> onStart(e, s.now(), s.actions()))
                 .on(Event.Adopt.class, (e, s) -> onAdopt(e, s.now(), s.actions()))
                 .on(Event.Launched.class, (e, s) -> onLaunched(e, s.now(), s.actions()))
                 .on(Event.LaunchFailed.class, (e, s) -> onLaunchFailed(e, s.now(), s.actions()))
@@ -203,16 +240,23 @@ public final class SupervisorStateMachine {
                 .on(Event.RelaunchDue.class, (e, s) -> onRelaunchDue(e, s.actions()))
                 .on(Event.OperatorRestart.class, (e, s) -> onOperatorRestart(e, s.now(), s.actions()))
                 .on(Event.Pause.class, (e, s) -> onPause(e, s.now(), s.actions()))
-                .on(Event.Resume.class, (e, s) -> onResume(e, s.actions()))
+                .on(Event.Resume.class, (e, s) -> onResume(e, s.now(), s.actions()))
                 .on(Event.MaintenanceDue.class, (e, s) -> onMaintenanceDue(s.now(), s.actions()))
+                .on(Event.RequirementsDown.class, (e, s) -> onRequirementsDown(e, s.now(), s.actions()))
+                .on(Event.RequirementsUp.class, (e, s) -> onRequirementsUp(s.now(), s.actions()))
                 .on(Event.Shutdown.class, (e, s) -> onShutdown(e, s.actions()));
     }
 
-    private void onStart(Event.Start e, List<Action> actions) {
+    private void onStart(Event.Start e, Instant now, List<Action> actions) {
         if (state == State.STOPPED && !shuttingDown && generation == 0) {
             generation = e.previousGeneration();
             if (e.previousEndedUnclean()) {
                 actions.add(new Action.ClearCaches(generation));
+            }
+            if (gateClosed()) {
+                recordWaiting(now, actions);
+                state = State.WAITING; // the first launch waits for what the server requires to be healthy
+                return;
             }
             launch(actions);
         }
@@ -229,6 +273,9 @@ public final class SupervisorStateMachine {
         consecutiveFailures = 0;
         state = State.RUNNING;
         actions.add(new Action.Audit(AuditEvent.RUNTIME_ADOPTED, generation, fields("pid", e.pid())));
+        if (gateClosed()) {
+            stopForRequirements(now, actions); // never left running while what it requires is down
+        }
     }
 
     private void onLaunched(Event.Launched e, Instant now, List<Action> actions) {
@@ -420,6 +467,8 @@ public final class SupervisorStateMachine {
         }
         boolean giveUp = givingUp;
         givingUp = false;
+        boolean waitingForRequirements = waitAfterStop;
+        waitAfterStop = false;
         if (shuttingDown) {
             finishShutdown(actions);
             return;
@@ -427,10 +476,26 @@ public final class SupervisorStateMachine {
         if (pausing) {
             pausing = false;
             plannedRestart = false;
+            endWaiting();
             state = State.PAUSED;
             return;
         }
         actions.add(new Action.ClearCaches(generation));
+        if (waitingForRequirements || gateClosed()) {
+            // A required server went down: no relaunch, counted or not, while it is; a failure of this server that
+            // the stop followed is not accounted toward a crash loop (it most likely was the required one's).
+            plannedRestart = false;
+            if (!e.released()) {
+                actions.add(new Action.Audit(AuditEvent.RELEASE_FAILED, generation, fields("detail", e.detail())));
+            }
+            if (gateClosed()) {
+                recordWaiting(now, actions);
+                state = State.WAITING;
+            } else {
+                launchAfterWaiting(now, actions); // what it required came back during the stop
+            }
+            return;
+        }
         if (plannedRestart && e.released()) {
             // An operator's or the schedule's restart is not a failure: no backoff, not counted toward a crash loop.
             plannedRestart = false;
@@ -456,6 +521,13 @@ public final class SupervisorStateMachine {
     private void onOperatorRestart(Event.OperatorRestart e, Instant now, List<Action> actions) {
         if (shuttingDown || state == State.PAUSED || pausing) {
             return; // paused: `glyphctl start` resumes; the control channel tells the caller
+        }
+        if (gateClosed()) {
+            // Launching now would break the gate: nothing is launched or counted; the launch when what the server
+            // requires is healthy again serves this request.
+            actions.add(new Action.Audit(AuditEvent.RESTART_WAITING, generation, fields(
+                    "requested_reason", e.reason(), "by", e.by(), "requires", requirementsDown)));
+            return;
         }
         switch (state) {
             // STARTING too: the launch in progress may predate what the operator changed (the launch script, the
@@ -495,11 +567,12 @@ public final class SupervisorStateMachine {
         } else {
             relaunchToken++; // no backoff or slow retry may launch while paused
             launchRefusal = null;
+            endWaiting(); // a paused server waits for nothing; its resume looks at the gate again
             state = State.PAUSED;
         }
     }
 
-    private void onResume(Event.Resume e, List<Action> actions) {
+    private void onResume(Event.Resume e, Instant now, List<Action> actions) {
         if (shuttingDown) {
             return;
         }
@@ -513,7 +586,56 @@ public final class SupervisorStateMachine {
             return;
         }
         actions.add(new Action.Audit(AuditEvent.RESUMED, generation, fields("by", e.by(), "paused_by", pausedBy)));
+        if (gateClosed()) {
+            recordWaiting(now, actions);
+            state = State.WAITING;
+            return;
+        }
         launch(actions);
+    }
+
+    /**
+     * Required servers are down: a tree running or starting is stopped (planned: not a restart, no backoff, nothing
+     * toward a crash loop), a pending relaunch is cancelled, a stop in flight ends in WAITING; a paused server only
+     * remembers it (its resume waits), and one not started yet waits at its start.
+     */
+    private void onRequirementsDown(Event.RequirementsDown e, Instant now, List<Action> actions) {
+        requirementsDown = e.down();
+        requirementsWhy = e.why();
+        if (shuttingDown) {
+            return;
+        }
+        switch (state) {
+            case STARTING, RUNNING, DEGRADED -> stopForRequirements(now, actions);
+            case STOPPING -> {
+                if (!pausing) {
+                    recordWaiting(now, actions);
+                    waitAfterStop = true; // the relaunch (or planned launch) after this stop waits instead
+                }
+            }
+            case BACKOFF, FAILED -> {
+                recordWaiting(now, actions);
+                relaunchToken++; // the pending backoff or slow retry may not launch
+                launchRefusal = null;
+                state = State.WAITING;
+            }
+            case WAITING -> recordWaiting(now, actions); // written only when the names changed
+            default -> {
+                // STOPPED (not started yet: its start waits) and PAUSED (its resume waits): remembered only
+            }
+        }
+    }
+
+    /** Everything required is healthy: a waiting server is launched now; a stop in flight launches when it ends. */
+    private void onRequirementsUp(Instant now, List<Action> actions) {
+        requirementsDown = List.of();
+        requirementsWhy = null;
+        if (shuttingDown) {
+            return;
+        }
+        if (state == State.WAITING) {
+            launchAfterWaiting(now, actions);
+        }
     }
 
     private void onMaintenanceDue(Instant now, List<Action> actions) {
@@ -557,6 +679,53 @@ public final class SupervisorStateMachine {
     }
 
     // --- helpers -------------------------------------------------------------------------------
+
+    private boolean gateClosed() {
+        return !requirementsDown.isEmpty();
+    }
+
+    private void stopForRequirements(Instant now, List<Action> actions) {
+        recordWaiting(now, actions);
+        healthySince = null;
+        waitAfterStop = true;
+        stop(REQUIREMENT_DOWN, actions);
+    }
+
+    /** Writes a {@code waiting} record when the wait begins, or when the names it waits for change. */
+    private void recordWaiting(Instant now, List<Action> actions) {
+        if (waitingSince == null) {
+            waitingSince = now;
+        }
+        if (requirementsDown.equals(waitingRecorded)) {
+            return;
+        }
+        waitingRecorded = requirementsDown;
+        actions.add(new Action.Audit(AuditEvent.WAITING, generation, fields(
+                "requires", requirementsDown,
+                "why", requirementsWhy,
+                "state", state.name(),
+                "pid", pid())));
+    }
+
+    private void endWaiting() {
+        waitingSince = null;
+        waitingRecorded = List.of();
+    }
+
+    /**
+     * The wait is over: launched at once, as a first launch. The server did nothing wrong, so the backoff starts
+     * again from its first step (the crash-loop window keeps its own failures).
+     */
+    private void launchAfterWaiting(Instant now, List<Action> actions) {
+        actions.add(new Action.Audit(AuditEvent.REQUIREMENTS_MET, generation, fields(
+                "requires", waitingRecorded,
+                "waited_ms", waitingSince == null ? null : Duration.between(waitingSince, now).toMillis())));
+        endWaiting();
+        restartPolicy.resetBackoff();
+        refusedInARow = 0;
+        launchRefusal = null;
+        launch(actions);
+    }
 
     private void launch(List<Action> actions) {
         launchedFrom = state;

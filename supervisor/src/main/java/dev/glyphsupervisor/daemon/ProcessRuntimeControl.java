@@ -5,6 +5,7 @@ import dev.glyphsupervisor.config.RuntimeConfig;
 import dev.glyphsupervisor.config.RestartConfig;
 import dev.glyphsupervisor.core.AuditEvent;
 import dev.glyphsupervisor.core.RuntimeControl;
+import dev.glyphsupervisor.core.SupervisorStateMachine;
 import dev.glyphsupervisor.runtime.CacheCleaner;
 import dev.glyphsupervisor.runtime.CacheReport;
 import dev.glyphsupervisor.runtime.LaunchException;
@@ -345,8 +346,10 @@ final class ProcessRuntimeControl implements RuntimeControl {
         }
         audit.record(AuditEvent.RUNTIME_STOPPED, generation, fields);
         if (gpuRelease.isPresent()) {
-            // A launch follows unless the daemon stops or an operator pauses: then only the old pids are waited for.
-            boolean launchFollows = !reason.equals("shutdown") && !reason.equals("operator_stop");
+            // A launch follows unless the daemon stops, an operator pauses or a required server went down: then only
+            // the old pids are waited for.
+            boolean launchFollows = !reason.equals("shutdown") && !reason.equals("operator_stop")
+                    && !reason.equals(SupervisorStateMachine.REQUIREMENT_DOWN);
             GpuRelease.Result released = gpuRelease.get().await(oldPids, gpuBaseline, launchFollows);
             Map<String, Object> gpu = new LinkedHashMap<>();
             gpu.put("waited_ms", released.waitedMs());

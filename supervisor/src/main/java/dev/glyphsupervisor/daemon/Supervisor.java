@@ -46,7 +46,8 @@ final class Supervisor {
                            String lastRestartReason, java.time.Instant lastRestartAt, String lastRestartDetail,
                            java.time.Instant launchedAt,
                            String pausedBy, java.time.Instant pausedAt, boolean shuttingDown,
-                           SupervisorStateMachine.LaunchRefusal launchRefusal) {
+                           SupervisorStateMachine.LaunchRefusal launchRefusal,
+                           SupervisorStateMachine.Waiting waiting) {
     }
 
     private final SupervisorStateMachine machine;
@@ -225,6 +226,16 @@ final class Supervisor {
 
     public void resume(String by) {
         post(new Event.Resume(by));
+    }
+
+    /** Servers this one requires are not healthy ({@code down}, never empty): it stops, or waits, until {@link #requirementsUp}. */
+    public void requirementsDown(List<String> down, String why) {
+        post(new Event.RequirementsDown(down, why));
+    }
+
+    /** Everything this server requires is healthy: a waiting server is launched. */
+    public void requirementsUp() {
+        post(new Event.RequirementsUp());
     }
 
     /** Called by the maintenance schedule. */
@@ -411,7 +422,8 @@ final class Supervisor {
         snapshot = new Snapshot(machine.state(), machine.generation(), machine.pid(), machine.probePhase(),
                 machine.lastRestartReason(), machine.lastRestartAt(), machine.lastRestartDetail(),
                 machine.launchedAt(),
-                machine.pausedBy(), machine.pausedAt(), machine.shuttingDown(), machine.launchRefusal());
+                machine.pausedBy(), machine.pausedAt(), machine.shuttingDown(), machine.launchRefusal(),
+                machine.waiting());
         metrics.state(snapshot.state().name());
         String line = statusLine();
         if (!line.equals(lastStatusLine)) { // only the loop thread publishes after construction

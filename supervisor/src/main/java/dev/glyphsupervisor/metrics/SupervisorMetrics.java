@@ -29,7 +29,7 @@ public final class SupervisorMetrics implements MetricsSink {
 
     /** The supervisor's states, each exported (0 or 1) so that an alert on {@code state="FAILED"} always has a series. */
     static final List<String> STATES = List.of("STOPPED", "STARTING", "RUNNING", "DEGRADED", "STOPPING", "BACKOFF",
-            "FAILED", "PAUSED");
+            "FAILED", "PAUSED", "WAITING");
 
     /**
      * The documented restart reasons, exported at 0 from the start: a series that first appears at its first
