@@ -7,9 +7,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
@@ -22,11 +26,41 @@ import java.util.function.Function;
  */
 final class JsonRouter implements HttpHandler {
 
-    /** What a route answers: a status, a body for Jackson, and a short note for the log line ("" for none). */
+    /**
+     * What a route answers: a status, a body for Jackson (or a {@link Raw} body sent as it is), and a short
+     * note for the log line ("" for none).
+     */
     record Reply(int status, Object body, String logNote) {
     }
 
-    private record Route(String method, Function<byte[], Reply> handler) {
+    /** A reply body that is not JSON (an HTML page): sent byte for byte with its content type. */
+    record Raw(String contentType, byte[] bytes) {
+    }
+
+    /** What a request route gets: the body and the raw query string (null when the URI has none). */
+    record Request(byte[] body, String rawQuery) {
+
+        /** The query parameters, decoded as UTF-8 (the first value of a repeated name wins); 400 if malformed. */
+        Map<String, String> query() {
+            Map<String, String> params = new LinkedHashMap<>();
+            if (rawQuery == null || rawQuery.isEmpty()) {
+                return params;
+            }
+            for (String pair : rawQuery.split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                try {
+                    String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                    String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                    params.putIfAbsent(name, value);
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.invalid("malformed query string: " + e.getMessage());
+                }
+            }
+            return params;
+        }
     }
 
     /** How much of an oversized body is read and thrown away so its 413 can be delivered; past it, the client gets a reset. */
@@ -35,7 +69,8 @@ final class JsonRouter implements HttpHandler {
     private final ObjectMapper json;
     private final long maxBodyBytes;
     private final PrintStream log;
-    private final Map<String, Route> routes = new HashMap<>();
+    /** Path → method → handler, in the order they were added (the 404 message lists them so). */
+    private final Map<String, Map<String, Function<Request, Reply>>> routes = new LinkedHashMap<>();
     private final Object inFlightLock = new Object();
     private int inFlight;
     private boolean stopping;
@@ -46,8 +81,14 @@ final class JsonRouter implements HttpHandler {
         this.log = log;
     }
 
+    /** Routes {@code method path} to a handler that needs only the body. */
     JsonRouter route(String method, String path, Function<byte[], Reply> handler) {
-        routes.put(path, new Route(method, handler));
+        return routeRequest(method, path, request -> handler.apply(request.body()));
+    }
+
+    /** Routes {@code method path} to a handler that also reads the query string; a path may take several methods. */
+    JsonRouter routeRequest(String method, String path, Function<Request, Reply> handler) {
+        routes.computeIfAbsent(path, p -> new LinkedHashMap<>()).put(method, handler);
         return this;
     }
 
@@ -78,16 +119,18 @@ final class JsonRouter implements HttpHandler {
 
     private Reply dispatch(HttpExchange exchange, String method, String path) {
         try {
-            Route route = routes.get(path);
-            if (route == null) {
-                throw new ApiException(404, "not_found", "no endpoint " + path
-                        + "; this server has GET /health, GET /v1/models and POST /v1/embeddings");
+            Map<String, Function<Request, Reply>> methods = routes.get(path);
+            if (methods == null) {
+                throw new ApiException(404, "not_found", "no endpoint " + path + "; this server has " + endpoints());
             }
-            if (!route.method().equals(method)) {
-                exchange.getResponseHeaders().set("Allow", route.method());
-                throw new ApiException(405, "method_not_allowed", path + " takes " + route.method() + ", not " + method);
+            Function<Request, Reply> handler = methods.get(method);
+            if (handler == null) {
+                String allowed = String.join(", ", methods.keySet());
+                exchange.getResponseHeaders().set("Allow", allowed);
+                throw new ApiException(405, "method_not_allowed", path + " takes " + String.join(" or ", methods.keySet())
+                        + ", not " + method);
             }
-            return route.handler().apply(readBody(exchange));
+            return handler.apply(new Request(readBody(exchange), exchange.getRequestURI().getRawQuery()));
         } catch (ApiException e) {
             return error(e);
         } catch (IOException e) {
@@ -96,6 +139,16 @@ final class JsonRouter implements HttpHandler {
             // A bug or a model failure on one request: answer 500 and keep serving the others.
             return error(new ApiException(500, "internal_error", e.toString()));
         }
+    }
+
+    /** "GET /health, GET /v1/models and POST /v1/embeddings": every route, in the order added. */
+    private String endpoints() {
+        List<String> all = new ArrayList<>();
+        routes.forEach((path, methods) -> methods.keySet().forEach(method -> all.add(method + " " + path)));
+        if (all.size() == 1) {
+            return all.get(0);
+        }
+        return String.join(", ", all.subList(0, all.size() - 1)) + " and " + all.get(all.size() - 1);
     }
 
     private byte[] readBody(HttpExchange exchange) throws IOException {
@@ -129,8 +182,14 @@ final class JsonRouter implements HttpHandler {
     }
 
     private void send(HttpExchange exchange, Reply reply) throws IOException {
-        byte[] bytes = json.writeValueAsBytes(reply.body());
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        byte[] bytes;
+        if (reply.body() instanceof Raw raw) {
+            bytes = raw.bytes();
+            exchange.getResponseHeaders().set("Content-Type", raw.contentType());
+        } else {
+            bytes = json.writeValueAsBytes(reply.body());
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+        }
         exchange.sendResponseHeaders(reply.status(), bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);

@@ -93,14 +93,14 @@ record ServerOptions(String host, int port, Optional<Path> cacheDir, int history
                 maxInputChars, false);
     }
 
-    private static String nonBlank(String flag, String value) throws UsageException {
+    static String nonBlank(String flag, String value) throws UsageException {
         if (value == null || value.isBlank()) {
             throw new UsageException(flag + " needs a value");
         }
         return value;
     }
 
-    private static int integer(String flag, String value, int min, int max) throws UsageException {
+    static int integer(String flag, String value, int min, int max) throws UsageException {
         String text = nonBlank(flag, value);
         try {
             int n = Integer.parseInt(text.trim());
