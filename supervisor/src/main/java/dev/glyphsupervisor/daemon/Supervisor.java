@@ -59,6 +59,8 @@ final class Supervisor {
     private final MemoryCheck memory;
     private final MetricsSink metrics;
     private volatile ServiceNotifier notifier = ServiceNotifier.NONE;
+    /** Told every snapshot, on the loop thread, after it is published (the stack's requirements gate). */
+    private volatile java.util.function.Consumer<Snapshot> listener = snapshot -> { };
     private String lastStatusLine = "";
 
     private final ExecutorService loop = Executors.newSingleThreadExecutor(named("glyph-loop"));
@@ -436,6 +438,12 @@ final class Supervisor {
         synchronized (changes) {
             changes.notifyAll();
         }
+        listener.accept(snapshot);
+    }
+
+    /** Tells {@code listener} every snapshot from now on, on the event loop, after it is published. */
+    void onChange(java.util.function.Consumer<Snapshot> listener) {
+        this.listener = listener;
     }
 
     private static ThreadFactory named(String name) {
