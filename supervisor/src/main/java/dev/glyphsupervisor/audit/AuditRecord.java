@@ -13,14 +13,18 @@ import java.util.Set;
 
 /**
  * One audit record as read back: every key of its line in the line's order, with plain values (strings, numbers,
- * booleans, null, and lists and ordered maps of them). The header ({@code schema, ts, seq, event, generation}) has
+ * booleans, null, and lists and ordered maps of them). The header ({@code schema, ts, seq, event, generation}, and
+ * {@code server} in a record of one server) has
  * typed accessors that are empty for a line that lacks a key or holds another type there (a hand-edited or foreign
  * line); {@link #fields()} is the rest, the event's own fields.
  */
 public record AuditRecord(Map<String, Object> values) {
 
-    /** The keys every record starts with, before the event's own fields. */
-    public static final Set<String> HEADER = Set.of("schema", "ts", "seq", "event", "generation");
+    /**
+     * The keys a record starts with, before the event's own fields: every record has the first five; a record of
+     * one server has {@code server} too (the daemon's own records have none).
+     */
+    public static final Set<String> HEADER = Set.of("schema", "ts", "seq", "event", "generation", "server");
 
     public AuditRecord {
         values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
@@ -48,6 +52,11 @@ public record AuditRecord(Map<String, Object> values) {
 
     public OptionalLong generation() {
         return integral(values.get("generation"));
+    }
+
+    /** The server this record belongs to; empty for a record of the daemon itself (or a log older than servers). */
+    public Optional<String> server() {
+        return values.get("server") instanceof String s ? Optional.of(s) : Optional.empty();
     }
 
     /** The value at {@code key} as written (null for JSON null and for a missing key). */

@@ -22,8 +22,14 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * The audit log: JSON Lines, one record per line, keys {@code schema, ts, seq, event, generation} and then
- * the caller's fields in their order.
+ * The audit log: JSON Lines, one record per line, keys {@code schema, ts, seq, event, generation}, then
+ * {@code server} for a record of one server, then the caller's fields in their order.
+ *
+ * <p>One log serves every server of the daemon: {@link #forServer} gives each server its own {@link AuditSink},
+ * whose records carry {@code "server":"NAME"} right after {@code generation} (generations are per server, so the
+ * two read together). Records written through the log itself are the daemon's own ({@code supervisor_started} and
+ * the like) and have no {@code server} key. All of them share one {@code seq} counter, so {@code seq} is
+ * gap-free across the whole log, whichever server wrote.
  *
  * <p>Each record is written with one {@code write(2)} through an append-mode channel, so it has reached
  * the operating system when {@link #record} returns; a crash of the daemon after that cannot lose it. We
@@ -42,7 +48,7 @@ import java.util.Set;
 public final class JsonlAuditLog implements AuditSink, Closeable {
 
     static final int SCHEMA = 1;
-    private static final Set<String> RECORD_KEYS = Set.of("schema", "ts", "seq", "event", "generation");
+    private static final Set<String> RECORD_KEYS = Set.of("schema", "ts", "seq", "event", "generation", "server");
     private static final DateTimeFormatter TS =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -114,24 +120,46 @@ public final class JsonlAuditLog implements AuditSink, Closeable {
         }
     }
 
+    /** Records of the daemon itself (no {@code server} key); a server's records go through {@link #forServer}. */
     @Override
     public void record(AuditEvent event, long generation, Map<String, Object> fields) {
-        assert fields == null || event.undeclared(fields.keySet()).isEmpty()
-                : event + " does not declare " + event.undeclared(fields.keySet());
-        record(event.wireName(), generation, fields);
+        record(event.wireName(), generation, null, checked(event, fields));
+    }
+
+    /**
+     * The view of this log that one server writes through: every record it writes carries {@code "server":name}
+     * right after {@code generation}, and takes its {@code seq} from this log's one counter. Views are cheap and
+     * hold no resources; closing this log closes them all.
+     *
+     * @param name the server's name, as the config gives it (non-blank)
+     */
+    public AuditSink forServer(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("a server's name must not be blank");
+        }
+        return new ServerView(name);
     }
 
     /**
      * Writes a record of any name: the format's own entry point, for tests and tools. The daemon writes through
      * {@link AuditSink}, whose events are typed.
      */
-    public synchronized void record(String event, long generation, Map<String, Object> fields) {
+    public void record(String event, long generation, Map<String, Object> fields) {
+        record(event, generation, null, fields);
+    }
+
+    /**
+     * Writes a record of any name for {@code server} (null: the daemon's own record, without the key): the format's
+     * own entry point, for tests and tools.
+     */
+    public synchronized void record(String event, long generation, String server, Map<String, Object> fields) {
         Objects.requireNonNull(event, "event");
         if (closed) {
             throw new IllegalStateException("audit log " + path + " is closed");
         }
         long seq = lastSeq + 1;
-        byte[] line = encode(seq, event, generation, fields == null ? Map.of() : fields);
+        byte[] line = encode(seq, event, generation, server, fields == null ? Map.of() : fields);
         try {
             if (channel == null) {
                 openChannel();
@@ -171,13 +199,22 @@ public final class JsonlAuditLog implements AuditSink, Closeable {
         }
     }
 
-    private byte[] encode(long seq, String event, long generation, Map<String, Object> fields) {
+    private static Map<String, Object> checked(AuditEvent event, Map<String, Object> fields) {
+        assert fields == null || event.undeclared(fields.keySet()).isEmpty()
+                : event + " does not declare " + event.undeclared(fields.keySet());
+        return fields;
+    }
+
+    private byte[] encode(long seq, String event, long generation, String server, Map<String, Object> fields) {
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("schema", SCHEMA);
         record.put("ts", TS.format(clock.instant()));
         record.put("seq", seq);
         record.put("event", event);
         record.put("generation", generation);
+        if (server != null) {
+            record.put("server", server);
+        }
         for (Map.Entry<String, Object> field : fields.entrySet()) {
             if (RECORD_KEYS.contains(field.getKey())) {
                 throw new IllegalArgumentException(
@@ -252,5 +289,24 @@ public final class JsonlAuditLog implements AuditSink, Closeable {
 
     private Path rotated(int index) {
         return AuditReader.rotatedFile(path, index);
+    }
+
+    /** One server's records: this log's, with {@code server} set. */
+    private final class ServerView implements AuditSink {
+        private final String server;
+
+        ServerView(String server) {
+            this.server = server;
+        }
+
+        @Override
+        public void record(AuditEvent event, long generation, Map<String, Object> fields) {
+            JsonlAuditLog.this.record(event.wireName(), generation, server, checked(event, fields));
+        }
+
+        @Override
+        public String toString() {
+            return "audit log " + path + " for server " + server;
+        }
     }
 }

@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
 
 /**
  * One audit record as one readable line:
- * {@code 2026-11-26 14:04:56.643  gen 1  restart_decided  reason=exited pid=10501 exit_code=137}.
+ * {@code 2026-11-26 14:04:56.643  gen 1  restart_decided  reason=exited pid=10501 exit_code=137}, and for a record of
+ * one server its name after the generation:
+ * {@code 2026-11-26 14:04:56.643  gen 1  vllm  restart_decided  reason=exited pid=10501 exit_code=137}.
  * Time in the given zone; the record's own fields as key=value in their order, nested values as compact JSON.
  */
 final class EventFormat {
@@ -27,8 +29,11 @@ final class EventFormat {
 
     String format(AuditRecord record) {
         StringBuilder line = new StringBuilder()
-                .append(time(record)).append("  gen ").append(text(record.get("generation"), "?"))
-                .append("  ").append(text(record.get("event"), "?"));
+                .append(time(record)).append("  gen ").append(text(record.get("generation"), "?"));
+        if (record.get("server") != null) {
+            line.append("  ").append(value(record.get("server")));
+        }
+        line.append("  ").append(text(record.get("event"), "?"));
         String separator = "  ";
         for (Map.Entry<String, Object> field : record.fields().entrySet()) {
             line.append(separator).append(field.getKey()).append('=').append(value(field.getValue()));

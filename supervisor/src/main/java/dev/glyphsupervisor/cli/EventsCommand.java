@@ -23,7 +23,10 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
@@ -60,11 +63,20 @@ public final class EventsCommand implements Callable<Integer> {
                     + "(2026-11-26T14:00), a date, or a duration back from now (10m, 2h).")
     Instant since;
 
+    @Option(names = "--server", paramLabel = "NAME", split = ",",
+            description = "Only records of these servers (repeat it, or NAME,NAME). The daemon's own records "
+                    + "(supervisor_started...) name no server and are left out. A name the log does not hold is not "
+                    + "an error (it may be from an older config): when nothing matches, it says which names the log holds.")
+    List<String> servers;
+
     @Option(names = "--json", description = "Print the records as JSON, one object per line.")
     boolean json;
 
     @Option(names = "--audit", paramLabel = "PATH", description = "Read this audit log instead of the config's audit.path.")
     Path audit;
+
+    /** The server names of the records read so far, for the note when --server matches none. */
+    private final Set<String> seenServers = new TreeSet<>();
 
     /** The zone the times are shown in; tests pin it. */
     ZoneId zone = ZoneId.systemDefault();
@@ -73,6 +85,9 @@ public final class EventsCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         if (count != null && count < 0) {
             throw new ParameterException(spec.commandLine(), "-n must be 0 or more, got " + count);
+        }
+        if (servers != null && servers.stream().anyMatch(String::isBlank)) {
+            throw new ParameterException(spec.commandLine(), "--server needs a server's name, got an empty one");
         }
         if (audit != null && spec.commandLine().getParseResult().hasMatchedOption("--config")) {
             throw new ParameterException(spec.commandLine(), "--audit and --config are mutually exclusive");
@@ -96,8 +111,13 @@ public final class EventsCommand implements Callable<Integer> {
         EventFormat format = new EventFormat(zone);
         Consumer<AuditRecord> print = record -> out.println(json ? record.toJson() : format.format(record));
         try (AuditFollower follower = new AuditFollower(path)) {
-            history(path, follower).forEach(print);
+            Deque<AuditRecord> history = history(path, follower);
+            history.forEach(print);
             out.flush();
+            if (history.isEmpty() && servers != null && limit() > 0) {
+                err.println(noServerMatched(path));
+                err.flush();
+            }
             while (follow) {
                 Thread.sleep(POLL.toMillis());
                 follower.pollRecords(record -> {
@@ -126,7 +146,7 @@ public final class EventsCommand implements Callable<Integer> {
      * file is read through the follower, so following continues exactly where the history ends.
      */
     private Deque<AuditRecord> history(Path path, AuditFollower follower) throws IOException {
-        int limit = count != null ? count : since != null ? Integer.MAX_VALUE : DEFAULT_COUNT;
+        int limit = limit();
         Deque<AuditRecord> shown = new ArrayDeque<>();
         follower.pollRecords(record -> {
             if (wanted(record)) {
@@ -154,7 +174,20 @@ public final class EventsCommand implements Callable<Integer> {
         return shown;
     }
 
+    private int limit() {
+        return count != null ? count : since != null ? Integer.MAX_VALUE : DEFAULT_COUNT;
+    }
+
     private boolean wanted(AuditRecord record) {
-        return since == null || record.ts().map(t -> !t.isBefore(since)).orElse(false);
+        record.server().ifPresent(seenServers::add);
+        return (since == null || record.ts().map(t -> !t.isBefore(since)).orElse(false))
+                && (servers == null || record.server().map(servers::contains).orElse(false));
+    }
+
+    /** What --server found nothing of, and the names the records read do hold (stderr: the output stays records). */
+    private String noServerMatched(Path path) {
+        return "glyphctl events: no record of server " + String.join(", ", new LinkedHashSet<>(servers)) + " in " + path
+                + (since != null ? " since " + since : "") + "; "
+                + (seenServers.isEmpty() ? "its records name no server" : "its records name " + String.join(", ", seenServers));
     }
 }

@@ -9,12 +9,15 @@ import java.util.TreeSet;
  * The audit log's vocabulary: every event, its name on the wire and the keys its records may carry, each listed in
  * the README's audit table (AuditEventsTest holds the two together). The state machine writes the decisions; the
  * adapters write the facts they observe. Writers take a constant, so a misspelt event does not compile.
+ *
+ * <p>{@code server} is not an event's key: it is part of the record's header, set by the server's own
+ * view of the audit log ({@code JsonlAuditLog.forServer}) on every record of that server.
  */
 public enum AuditEvent {
 
-    /** The daemon holds the lock and every listener is bound. */
+    /** The daemon holds the lock and every listener is bound; {@code servers}: the names of those it supervises. */
     SUPERVISOR_STARTED("supervisor_started",
-            "pid", "version", "config", "user", "command", "schedule", "subreaper", "audit_torn_bytes"),
+            "pid", "version", "config", "user", "command", "schedule", "subreaper", "audit_torn_bytes", "servers"),
     /** SIGTERM/SIGINT to the daemon: it stops the server, then exits. */
     SUPERVISOR_STOPPING("supervisor_stopping", "reason", "pid"),
     /** The daemon stopped the server and exits; {@code restarts}: those this daemon decided. */

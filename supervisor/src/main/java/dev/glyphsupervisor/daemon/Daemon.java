@@ -66,7 +66,8 @@ public final class Daemon {
         FailureCauses causes = CoreConfig.causes(config);
         SupervisorMetrics prometheus = config.metrics().isPresent()
                 ? new SupervisorMetrics(Clock.systemUTC(), causeNames(causes)) : null;
-        MetricsSink metrics = prometheus != null ? prometheus : MetricsSink.NONE;
+        // One server until the daemon supervises a stack: its series are labelled server="default".
+        MetricsSink metrics = prometheus != null ? prometheus.forServer("default") : MetricsSink.NONE;
         CountDownLatch released = new CountDownLatch(1);
         Closer open = new Closer();
         try {

@@ -7,72 +7,162 @@ import org.quartz.CronScheduleBuilder;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
 import org.quartz.JobBuilder;
-import org.quartz.JobDetail;
 import org.quartz.JobExecutionContext;
+import org.quartz.JobKey;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
 import org.quartz.SimpleScheduleBuilder;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
+import org.quartz.TriggerKey;
 import org.quartz.impl.StdSchedulerFactory;
 
 import java.io.Closeable;
 import java.time.Instant;
 import java.util.Date;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TimeZone;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs the probe schedule with Quartz: RAMJobStore, one worker thread, one job, configured in code from
- * our YAML. A cron schedule that misfires (the daemon was busy or suspended) skips to the next time
- * rather than bursting; the job is a thin call into {@link Supervisor#scheduledProbe()}.
+ * Runs the probe schedules of every server with one Quartz scheduler: RAMJobStore, one thread pool, and per
+ * server one probe job and, when it has a maintenance schedule, one maintenance job, configured in code from our
+ * YAML. Each job is a thin call into that server's supervisor ({@link Supervisor#scheduledProbe()},
+ * {@link Supervisor#maintenanceDue()}). A schedule that misfires (the daemon was busy or suspended, or the
+ * server's previous cycle still runs) skips to the next time rather than bursting.
+ *
+ * <p>A server's probe job never overlaps itself: the job class is {@link DisallowConcurrentExecution}, which Quartz
+ * applies per job key, and each server's jobs have their own keys (group = the server's name), so a slow cycle of one
+ * server delays that server's next cycle only. Probes of different servers run concurrently.
+ *
+ * <p>The pool has one thread per server, plus one when any server has a maintenance schedule ({@link #threadCount}):
+ * a probe job occupies at most one thread (it never overlaps itself), so every server always finds a thread, however
+ * slow the others' probes (an HTTP probe may block for its whole timeout), and the maintenance jobs, which only post
+ * an event, share the extra one. Sixteen servers take 16 or 17 threads, parked between cycles (a few hundred KiB of
+ * memory in all, no CPU); fewer threads would let one server's hung health endpoint delay the others' probes past
+ * the misfire threshold, which skips them.
+ *
+ * <p>Interval schedules are spread: server {@code i} of {@code n} first fires {@code every * (1 + i/n)} after the
+ * start, then every {@code every}, so sixteen servers probed every second do not all wake at once. Cron schedules
+ * fire when their expression says.
  */
 final class QuartzProbeScheduler implements Closeable {
 
-    private final Scheduler scheduler;
+    /** The name the one server of a single-server config goes by (the constructor without names). */
+    static final String DEFAULT_SERVER = "default";
 
+    private static final String PROBES = "probes";
+    private static final String MAINTENANCE = "maintenance";
+    /** Quartz keeps schedulers in a JVM-wide repository by name: each instance needs its own. */
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    /**
+     * What one server has scheduled.
+     *
+     * @param server         the server's name: the Quartz group of its jobs and triggers
+     * @param schedule       when its liveness probes run
+     * @param probe          one probe cycle (runs on a Quartz thread; never twice at once for one server)
+     * @param maintenance    when its maintenance restart is due, if it has one
+     * @param maintenanceDue what to call then (only posts an event)
+     */
+    record ServerSchedule(String server, ProbeSchedule schedule, Runnable probe, Optional<CronProbeSchedule> maintenance,
+                          Runnable maintenanceDue) {
+        ServerSchedule {
+            Objects.requireNonNull(server, "server");
+            if (server.isBlank()) {
+                throw new IllegalArgumentException("a server's name must not be blank");
+            }
+            Objects.requireNonNull(schedule, "schedule");
+            Objects.requireNonNull(probe, "probe");
+            Objects.requireNonNull(maintenance, "maintenance");
+            Objects.requireNonNull(maintenanceDue, "maintenanceDue");
+        }
+    }
+
+    private final Scheduler scheduler;
+    private final List<String> servers;
+
+    /** The single-server daemon's schedule: one server, named {@value #DEFAULT_SERVER}. */
     public QuartzProbeScheduler(ProbeSchedule schedule, Runnable probe, Optional<CronProbeSchedule> maintenance,
                                 Runnable maintenanceDue) throws ProbeScheduleException {
+        this(List.of(new ServerSchedule(DEFAULT_SERVER, schedule, probe, maintenance, maintenanceDue)));
+    }
+
+    /**
+     * Schedules every server's jobs on one scheduler; nothing fires before {@link #start()}.
+     *
+     * @throws IllegalArgumentException when there is no server or two have the same name
+     */
+    public QuartzProbeScheduler(List<ServerSchedule> servers) throws ProbeScheduleException {
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException("no server to schedule");
+        }
+        Set<String> names = new HashSet<>();
+        for (ServerSchedule s : servers) {
+            if (!names.add(s.server())) {
+                throw new IllegalArgumentException("server '" + s.server() + "' is scheduled twice");
+            }
+        }
+        this.servers = servers.stream().map(ServerSchedule::server).toList();
         try {
-            scheduler = schedule(schedule, probe, maintenance, maintenanceDue);
+            scheduler = schedule(servers);
         } catch (SchedulerException e) {
             throw new ProbeScheduleException(e.getMessage(), e);
         }
     }
 
-    private static Scheduler schedule(ProbeSchedule schedule, Runnable probe, Optional<CronProbeSchedule> maintenance,
-                                      Runnable maintenanceDue) throws SchedulerException {
+    /** The pool's size for these servers: one thread per server, and one for all the maintenance jobs if any. */
+    static int threadCount(List<ServerSchedule> servers) {
+        boolean maintenance = servers.stream().anyMatch(s -> s.maintenance().isPresent());
+        return servers.size() + (maintenance ? 1 : 0);
+    }
+
+    private static Scheduler schedule(List<ServerSchedule> servers) throws SchedulerException {
         Properties props = new Properties();
-        props.setProperty("org.quartz.scheduler.instanceName", "glyph-supervisor");
+        int instance = INSTANCES.incrementAndGet();
+        props.setProperty("org.quartz.scheduler.instanceName",
+                instance == 1 ? "glyph-supervisor" : "glyph-supervisor-" + instance);
         props.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-        props.setProperty("org.quartz.threadPool.threadCount", "1");
+        props.setProperty("org.quartz.threadPool.threadCount", Integer.toString(threadCount(servers)));
         props.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
         props.setProperty("org.quartz.scheduler.makeSchedulerThreadDaemon", "true");
         props.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
         props.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
-        StdSchedulerFactory factory = new StdSchedulerFactory(props);
-        Scheduler scheduler = factory.getScheduler();
-        ProbeJob probeJob = new ProbeJob(probe);
-        ProbeJob maintenanceJob = new ProbeJob(maintenanceDue);
-        // Two jobs, one class: the job's key says which thin call to make.
-        scheduler.setJobFactory((bundle, s) ->
-                bundle.getJobDetail().getKey().getName().equals("maintenance") ? maintenanceJob : probeJob);
-        scheduler.scheduleJob(JobBuilder.newJob(ProbeJob.class).withIdentity("probes").build(), trigger(schedule));
-        if (maintenance.isPresent()) {
-            Trigger t = TriggerBuilder.newTrigger().withIdentity("maintenance")
-                    .withSchedule(CronScheduleBuilder.cronSchedule(maintenance.get().expression())
-                            .inTimeZone(TimeZone.getDefault())
-                            .withMisfireHandlingInstructionDoNothing())
-                    .build();
-            scheduler.scheduleJob(JobBuilder.newJob(ProbeJob.class).withIdentity("maintenance").build(), t);
+        Scheduler scheduler = new StdSchedulerFactory(props).getScheduler();
+        // Every job is the same thin class; its key (name: probes or maintenance, group: the server) says which call.
+        Map<JobKey, ProbeJob> jobs = new HashMap<>();
+        scheduler.setJobFactory((bundle, s) -> jobs.get(bundle.getJobDetail().getKey()));
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < servers.size(); i++) {
+            ServerSchedule server = servers.get(i);
+            JobKey probes = JobKey.jobKey(PROBES, server.server());
+            jobs.put(probes, new ProbeJob(server.probe()));
+            scheduler.scheduleJob(JobBuilder.newJob(ProbeJob.class).withIdentity(probes).build(),
+                    trigger(server.server(), server.schedule(), now, i, servers.size()));
+            if (server.maintenance().isPresent()) {
+                JobKey maintenance = JobKey.jobKey(MAINTENANCE, server.server());
+                jobs.put(maintenance, new ProbeJob(server.maintenanceDue()));
+                Trigger t = TriggerBuilder.newTrigger().withIdentity(MAINTENANCE, server.server())
+                        .withSchedule(CronScheduleBuilder.cronSchedule(server.maintenance().get().expression())
+                                .inTimeZone(TimeZone.getDefault())
+                                .withMisfireHandlingInstructionDoNothing())
+                        .build();
+                scheduler.scheduleJob(JobBuilder.newJob(ProbeJob.class).withIdentity(maintenance).build(), t);
+            }
         }
         return scheduler;
     }
 
-    /** The next planned maintenance restart, or empty. */
-    public Optional<Instant> nextMaintenanceTime() {
-        return nextFireTime("maintenance");
+    /** The servers scheduled, in the order given. */
+    public List<String> servers() {
+        return servers;
     }
 
     public void start() throws ProbeScheduleException {
@@ -83,14 +173,51 @@ final class QuartzProbeScheduler implements Closeable {
         }
     }
 
-    /** The next time the probes fire, or empty. */
+    /** The next time the probes of the only server fire, or empty; for the single-server daemon. */
     public Optional<Instant> nextFireTime() {
-        return nextFireTime("probes");
+        return nextFireTime(only());
     }
 
-    private Optional<Instant> nextFireTime(String trigger) {
+    /** The next planned maintenance restart of the only server, or empty; for the single-server daemon. */
+    public Optional<Instant> nextMaintenanceTime() {
+        return nextMaintenanceTime(only());
+    }
+
+    /**
+     * The next time {@code server}'s probes fire, or empty (a schedule that has ended, a scheduler shut down).
+     *
+     * @throws IllegalArgumentException when no server of that name is scheduled
+     */
+    public Optional<Instant> nextFireTime(String server) {
+        return nextFireTime(known(server), PROBES);
+    }
+
+    /**
+     * {@code server}'s next planned maintenance restart, or empty (none configured).
+     *
+     * @throws IllegalArgumentException when no server of that name is scheduled
+     */
+    public Optional<Instant> nextMaintenanceTime(String server) {
+        return nextFireTime(known(server), MAINTENANCE);
+    }
+
+    private String only() {
+        if (servers.size() != 1) {
+            throw new IllegalStateException("this schedule has " + servers.size() + " servers; name one: " + servers);
+        }
+        return servers.get(0);
+    }
+
+    private String known(String server) {
+        if (!servers.contains(server)) {
+            throw new IllegalArgumentException("no server '" + server + "' is scheduled; the servers are " + servers);
+        }
+        return server;
+    }
+
+    private Optional<Instant> nextFireTime(String server, String trigger) {
         try {
-            Trigger t = scheduler.getTrigger(org.quartz.TriggerKey.triggerKey(trigger));
+            Trigger t = scheduler.getTrigger(TriggerKey.triggerKey(trigger, server));
             return t == null || t.getNextFireTime() == null ? Optional.empty() : Optional.of(t.getNextFireTime().toInstant());
         } catch (SchedulerException e) {
             return Optional.empty();
@@ -106,8 +233,9 @@ final class QuartzProbeScheduler implements Closeable {
         }
     }
 
-    private static Trigger trigger(ProbeSchedule schedule) {
-        TriggerBuilder<Trigger> builder = TriggerBuilder.newTrigger().withIdentity("probes");
+    /** Server {@code index} of {@code count}: an interval starts a share of it later than the one before. */
+    private static Trigger trigger(String server, ProbeSchedule schedule, long now, int index, int count) {
+        TriggerBuilder<Trigger> builder = TriggerBuilder.newTrigger().withIdentity(PROBES, server);
         if (schedule instanceof CronProbeSchedule cron) {
             return builder.withSchedule(CronScheduleBuilder.cronSchedule(cron.expression())
                             .inTimeZone(TimeZone.getDefault())
@@ -115,7 +243,7 @@ final class QuartzProbeScheduler implements Closeable {
                     .build();
         }
         long ms = ((IntervalProbeSchedule) schedule).every().toMillis();
-        return builder.startAt(new Date(System.currentTimeMillis() + ms))
+        return builder.startAt(new Date(now + ms + ms * index / count))
                 .withSchedule(SimpleScheduleBuilder.simpleSchedule()
                         .withIntervalInMilliseconds(ms)
                         .repeatForever()
@@ -123,7 +251,7 @@ final class QuartzProbeScheduler implements Closeable {
                 .build();
     }
 
-    /** One probe cycle at a time: a slow cycle delays the next instead of overlapping it. */
+    /** One call at a time per job key: a server's slow cycle delays its next instead of overlapping it. */
     @DisallowConcurrentExecution
     static final class ProbeJob implements Job {
         private final Runnable probe;

@@ -11,14 +11,15 @@ import java.util.regex.Pattern;
 /**
  * Counts the liveness probe cycles a lane's daemons ran (the scheduled checks of a running server, not
  * the readiness polls of a starting one), from their own /metrics ({@code
- * glyph_supervisor_probe_cycles_total{phase="liveness"}}). A daemon
+ * glyph_supervisor_probe_cycles_total{phase="liveness",server="..."}}, summed over its servers). A daemon
  * SIGKILLed and started again begins at zero, so each scrape banks the previous daemon's last reading when
  * the count goes down; cycles after a daemon's last scrape are lost, so the total is a lower bound.
  */
 final class ProbeCounter {
 
     private static final Pattern LINE = Pattern.compile(
-            "^glyph_supervisor_probe_cycles_total\\{phase=\"liveness\"\\}\\s+([0-9.eE+]+)", Pattern.MULTILINE);
+            "^glyph_supervisor_probe_cycles_total\\{(?:[^}]*,)?phase=\"liveness\"(?:,[^}]*)?\\}\\s+([0-9.eE+]+)",
+            Pattern.MULTILINE);
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final URI uri;

@@ -17,6 +17,7 @@ class CompletionCommandTest {
             assertTrue(script.contains(command), command);
         }
         assertTrue(script.contains("--follow"), "options of subcommands too");
+        assertTrue(script.contains("--server"), "events --server");
     }
 
     @Test

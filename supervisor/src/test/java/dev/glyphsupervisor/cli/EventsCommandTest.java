@@ -100,6 +100,92 @@ class EventsCommandTest {
     }
 
     @Test
+    void aServersRecordShowsItsNameAfterTheGeneration() throws Exception {
+        try (JsonlAuditLog log = open(1 << 20)) {
+            log.record("supervisor_started", 0, fields("servers", List.of("vllm", "ui")));
+            log.record("restart_decided", 1, "vllm", fields("reason", "exited", "pid", 10501));
+            log.record("runtime_healthy", 2, "odd name", fields("pid", 7));
+        }
+        CliRun run = new CliRun();
+        assertEquals(0, run(run, "events", "--audit", audit().toString()), run.err.toString());
+        assertEquals(List.of(
+                "2026-11-26 14:04:56.643  gen 0  supervisor_started  servers=[\"vllm\",\"ui\"]",
+                "2026-11-26 14:04:56.643  gen 1  vllm  restart_decided  reason=exited pid=10501",
+                "2026-11-26 14:04:56.643  gen 2  \"odd name\"  runtime_healthy  pid=7"), lines(run));
+    }
+
+    @Test
+    void serverKeepsTheRecordsOfTheNamedServersOnly() throws Exception {
+        try (JsonlAuditLog log = open(1 << 20)) {
+            log.record("supervisor_started", 0, Map.of());
+            for (int i = 1; i <= 5; i++) {
+                log.record("tick", i, "vllm", fields("i", i));
+                log.record("tick", i, "ui", fields("i", i));
+                log.record("tick", i, "gpu0", fields("i", i));
+            }
+        }
+        CliRun one = new CliRun();
+        assertEquals(0, run(one, "events", "--server", "ui", "-n", "2", "--audit", audit().toString()), one.err.toString());
+        assertEquals(List.of("2026-11-26 14:04:56.643  gen 4  ui  tick  i=4", "2026-11-26 14:04:56.643  gen 5  ui  tick  i=5"),
+                lines(one));
+        assertEquals("", one.err.toString());
+
+        CliRun commas = new CliRun();
+        assertEquals(0, run(commas, "events", "--server", "vllm,gpu0", "--audit", audit().toString()));
+        assertEquals(10, lines(commas).size(), commas.out.toString());
+        assertTrue(lines(commas).stream().allMatch(l -> l.contains("  vllm  ") || l.contains("  gpu0  ")), commas.out.toString());
+
+        CliRun repeated = new CliRun();
+        assertEquals(0, run(repeated, "events", "--server", "vllm", "--server", "ui", "--json", "--audit", audit().toString()));
+        ObjectMapper mapper = new ObjectMapper();
+        for (String line : lines(repeated)) {
+            String server = mapper.readTree(line).get("server").asText();
+            assertTrue(server.equals("vllm") || server.equals("ui"), line);
+        }
+        assertEquals(10, lines(repeated).size(), "the daemon's own records name no server and are left out");
+    }
+
+    @Test
+    void serverReachesIntoTheRotatedFiles() throws Exception {
+        try (JsonlAuditLog log = open(400)) {
+            log.record("tick", 1, "old", fields("i", 0));
+            for (int i = 1; i <= 12; i++) {
+                log.record("tick", 1, "new", fields("i", i));
+            }
+        }
+        assertTrue(Files.exists(AuditReader.rotatedFile(audit(), 2)), "the test needs rotations");
+        CliRun run = new CliRun();
+        assertEquals(0, run(run, "events", "--server", "old", "--audit", audit().toString()), run.err.toString());
+        assertEquals(List.of("2026-11-26 14:04:56.643  gen 1  old  tick  i=0"), lines(run));
+    }
+
+    @Test
+    void aServerNoRecordNamesIsNotAnErrorButItSaysWhichNamesTheLogHolds() throws Exception {
+        try (JsonlAuditLog log = open(1 << 20)) {
+            log.record("supervisor_started", 0, Map.of());
+            log.record("tick", 1, "vllm", Map.of());
+            log.record("tick", 1, "ui", Map.of());
+        }
+        CliRun run = new CliRun();
+        assertEquals(0, run(run, "events", "--server", "vlm", "--audit", audit().toString()));
+        assertEquals("", run.out.toString());
+        assertEquals("glyphctl events: no record of server vlm in " + audit() + "; its records name ui, vllm\n",
+                run.err.toString());
+
+        Path older = dir.resolve("older.jsonl");
+        try (JsonlAuditLog log = JsonlAuditLog.open(older, 1 << 20, 5, clock)) {
+            log.record("supervisor_started", 0, Map.of());
+        }
+        CliRun before = new CliRun();
+        assertEquals(0, run(before, "events", "--server", "default", "--audit", older.toString()));
+        assertTrue(before.err.toString().contains("its records name no server"), before.err.toString());
+
+        CliRun blank = new CliRun();
+        assertEquals(2, run(blank, "events", "--server", "", "--audit", audit().toString()));
+        assertTrue(blank.err.toString().contains("--server needs a server's name"), blank.err.toString());
+    }
+
+    @Test
     void lastNReachesIntoTheRotatedFile() throws Exception {
         try (JsonlAuditLog log = open(400)) {
             for (int i = 1; i <= 12; i++) {

@@ -169,11 +169,11 @@ class ControlTest {
                 return "";
             }
         };
-        Await.until(T, "state RUNNING in the metrics", () -> scrape.get().contains("glyph_supervisor_state{state=\"RUNNING\"} 1"),
-                scrape);
+        Await.until(T, "state RUNNING in the metrics",
+                () -> scrape.get().contains("glyph_supervisor_state{server=\"default\",state=\"RUNNING\"} 1"), scrape);
         Signals.kill(pid, Signals.SIGKILL);
         Await.until(T, "one restart for reason exited", () -> scrape.get().contains(
-                "glyph_supervisor_restarts_total{reason=\"exited\"} 1"), scrape);
+                "glyph_supervisor_restarts_total{reason=\"exited\",server=\"default\"} 1"), scrape);
         assertTrue(scrape.get().contains("glyph_supervisor_probe_duration_seconds"), scrape.get());
     }
 

@@ -141,7 +141,7 @@ class WhyItDidNotStartTest {
         assertEquals(expectedTail, strings(failure.get("log_tail")));
         assertTrue(failure.get("hopeless").asBoolean());
         assertFalse(failure.get("retry").asBoolean());
-        assertTrue(scrape(metricsPort).contains("glyph_supervisor_start_failures_total{cause=\"missing_module\"}"),
+        assertTrue(scrape(metricsPort).contains("glyph_supervisor_start_failures_total{cause=\"missing_module\",server=\"default\"}"),
                 "the start failures are counted by cause");
 
         // The operator installs the module (here: the script is fixed on disk). No daemon restart, no glyphctl restart.

@@ -51,6 +51,26 @@ record Exposition(String contentType, List<Sample> samples) {
         return samples;
     }
 
+    /**
+     * The samples of one server, its {@code server} label set aside, so a test of one server's metrics reads as if it
+     * were alone; every sample of the scrape must have a {@code server} label (the supervisor has no daemon-wide metric).
+     */
+    Exposition of(String server) {
+        List<Sample> own = new ArrayList<>();
+        for (Sample sample : samples) {
+            String label = sample.labels().get("server");
+            if (label == null) {
+                throw new AssertionError("a sample without a server label: " + sample);
+            }
+            if (label.equals(server)) {
+                Map<String, String> rest = new LinkedHashMap<>(sample.labels());
+                rest.remove("server");
+                own.add(new Sample(sample.name(), rest, sample.value()));
+            }
+        }
+        return new Exposition(contentType, own);
+    }
+
     /** The one sample with this name and exactly these labels ({@code "key", "value", ...}). */
     double value(String name, String... labels) {
         List<Sample> found = find(name, labels);

@@ -15,14 +15,18 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Every metric driven through the API and read back the way Prometheus reads it: GET /metrics, text format. */
+/**
+ * Every metric driven through one server's sink and read back the way Prometheus reads it: GET /metrics, text format,
+ * that server's series (their {@code server} label checked and set aside by {@link Exposition#of}).
+ */
 class SupervisorMetricsTest {
 
     private static final Instant T0 = Instant.parse("2026-05-01T12:00:00Z");
     private static final long GIB = 1L << 30;
 
     private final MovableClock clock = new MovableClock(T0);
-    private final SupervisorMetrics metrics = new SupervisorMetrics(clock);
+    private final SupervisorMetrics registry = new SupervisorMetrics(clock);
+    private final MetricsSink metrics = registry.forServer("vllm");
     private MetricsServer server;
 
     @AfterEach
@@ -34,9 +38,9 @@ class SupervisorMetricsTest {
 
     private Exposition scrape() throws Exception {
         if (server == null) {
-            server = metrics.serve("127.0.0.1", 0);
+            server = registry.serve("127.0.0.1", 0);
         }
-        return Exposition.scrape(server.port());
+        return Exposition.scrape(server.port()).of("vllm");
     }
 
     @Test
@@ -75,14 +79,15 @@ class SupervisorMetricsTest {
 
     @Test
     void startFailuresCountByCauseAndTheKnownCausesStartAtZero() throws Exception {
-        SupervisorMetrics withCauses = new SupervisorMetrics(clock, List.of("missing_module", "unknown", "hf_token"));
+        SupervisorMetrics withCauses = new SupervisorMetrics(clock, List.of("missing_module", "unknown"));
+        MetricsSink sink = withCauses.forServer("vllm", List.of("hf_token"));
         try (MetricsServer own = withCauses.serve("127.0.0.1", 0)) {
-            assertEquals(0, Exposition.scrape(own.port()).value("glyph_supervisor_start_failures_total", "cause", "hf_token"),
+            assertEquals(0, Exposition.scrape(own.port()).of("vllm").value("glyph_supervisor_start_failures_total", "cause", "hf_token"),
                     "a configured cause is there at 0 before its first failure");
-            withCauses.startFailure("missing_module");
-            withCauses.startFailure("missing_module");
-            withCauses.startFailure("port_in_use");
-            Exposition scraped = Exposition.scrape(own.port());
+            sink.startFailure("missing_module");
+            sink.startFailure("missing_module");
+            sink.startFailure("port_in_use");
+            Exposition scraped = Exposition.scrape(own.port()).of("vllm");
             assertEquals(2, scraped.value("glyph_supervisor_start_failures_total", "cause", "missing_module"));
             assertEquals(1, scraped.value("glyph_supervisor_start_failures_total", "cause", "port_in_use"));
             assertEquals(0, scraped.value("glyph_supervisor_start_failures_total", "cause", "unknown"));
@@ -176,10 +181,10 @@ class SupervisorMetricsTest {
         SupervisorMetrics other = new SupervisorMetrics(clock);
         metrics.restart("exited", T0);
         metrics.state("RUNNING");
-        other.state("PAUSED");
+        other.forServer("vllm").state("PAUSED");
         try (MetricsServer otherServer = other.serve("127.0.0.1", 0)) {
             Exposition mine = scrape();
-            Exposition theirs = Exposition.scrape(otherServer.port());
+            Exposition theirs = Exposition.scrape(otherServer.port()).of("vllm");
             assertEquals(1, mine.value("glyph_supervisor_restarts_total", "reason", "exited"));
             assertEquals(0, theirs.value("glyph_supervisor_restarts_total", "reason", "exited"));
             assertEquals(1, mine.value("glyph_supervisor_state", "state", "RUNNING"));
@@ -198,7 +203,7 @@ class SupervisorMetricsTest {
 
     @Test
     void closeStopsServing() throws Exception {
-        MetricsServer served = metrics.serve("127.0.0.1", 0);
+        MetricsServer served = registry.serve("127.0.0.1", 0);
         int closed = served.port();
         served.close();
         assertThrows(ConnectException.class, () -> Exposition.scrape(closed));
