@@ -13,7 +13,6 @@ import dev.glyphsupervisor.core.State;
 import dev.glyphsupervisor.core.SupervisorStateMachine;
 import dev.glyphsupervisor.metrics.MetricsSink;
 import dev.glyphsupervisor.probes.ProbeResult;
-import dev.glyphsupervisor.systemd.ServiceNotifier;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -58,10 +57,8 @@ final class Supervisor {
     private final Duration startupInterval;
     private final MemoryCheck memory;
     private final MetricsSink metrics;
-    private volatile ServiceNotifier notifier = ServiceNotifier.NONE;
     /** Told every snapshot, on the loop thread, after it is published (the stack's requirements gate). */
     private volatile java.util.function.Consumer<Snapshot> listener = snapshot -> { };
-    private String lastStatusLine = "";
 
     private final ExecutorService loop = Executors.newSingleThreadExecutor(named("glyph-loop"));
     private final ExecutorService stopper = Executors.newSingleThreadExecutor(named("glyph-stop"));
@@ -114,25 +111,7 @@ final class Supervisor {
         publish();
     }
 
-    /**
-     * Tells systemd READY with the current status, then every state change (STATUS=) from then on. Both on the
-     * event loop, behind everything posted before (the first launch), so that no state change can slip between
-     * them: READY is always the first thing systemd hears.
-     */
-    public void readyTo(ServiceNotifier notifier, Duration timeout) throws InterruptedException {
-        try {
-            loop.submit(() -> {
-                String line = statusLine();
-                lastStatusLine = line;
-                notifier.ready(line);
-                this.notifier = notifier;
-            }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            LOG.warning("could not tell systemd READY within " + timeout + ": " + e);
-        }
-    }
-
-    /** The line systemd shows: state, generation, restarts. */
+    /** The server's line in systemd's status: state, generation, restarts. */
     public String statusLine() {
         Snapshot s = snapshot;
         return s.state() + (s.pid() > 0 ? ", pid " + s.pid() : "") + ", generation " + s.generation() + ", "
@@ -427,11 +406,6 @@ final class Supervisor {
                 machine.pausedBy(), machine.pausedAt(), machine.shuttingDown(), machine.launchRefusal(),
                 machine.waiting());
         metrics.state(snapshot.state().name());
-        String line = statusLine();
-        if (!line.equals(lastStatusLine)) { // only the loop thread publishes after construction
-            lastStatusLine = line;
-            notifier.status(line);
-        }
         if (!snapshot.state().hasProcess()) {
             metrics.notRunning();
         }

@@ -7,7 +7,6 @@ import dev.glyphsupervisor.core.State;
 import dev.glyphsupervisor.core.SupervisorStateMachine;
 import dev.glyphsupervisor.metrics.MetricsSink;
 import dev.glyphsupervisor.probes.ProbeResult;
-import dev.glyphsupervisor.systemd.ServiceNotifier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The event loop with a fake runtime: the order in which what the runtime tells reaches the state machine. */
 class SupervisorTest {
@@ -71,7 +71,7 @@ class SupervisorTest {
             Thread.sleep(5); // poll interval
         }
         // A task on the loop, queued behind every event the launch posted: when it has run, they have been handled.
-        supervisor.readyTo(ServiceNotifier.NONE, Duration.ofSeconds(10));
+        assertTrue(supervisor.loopAnswers(Duration.ofSeconds(10)));
 
         Supervisor.Snapshot s = supervisor.snapshot();
         assertEquals(State.STARTING, s.state());
