@@ -115,7 +115,7 @@ final class ConfigBinder {
         // defaults: its own keys checked once here; only the server sections are merged under each server
         top.optionalSection("defaults", defaults -> {
             SERVER_SECTIONS.forEach(section -> defaults.section(section, Section.Read.NEVER, ignored -> null));
-            return null;
+            return Boolean.TRUE;
         });
         Optional<Section.Layer> defaults = top.layer("defaults").map(layer -> new Section.Layer(
                 new YamlNode.Mapping(layer.mapping().location(), only(layer.mapping().entries(), SERVER_SECTIONS)), layer.path()));

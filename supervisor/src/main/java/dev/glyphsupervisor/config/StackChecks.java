@@ -34,7 +34,10 @@ final class StackChecks {
         ports(servers);
     }
 
-    /** A key of a server as written: its own, or (in the servers form) the defaults' that it got. */
+    /**
+     * A key of a server as written: its own, or (in the servers form) the defaults' that it got, named as the
+     * defaults' key (reported once however many servers got it).
+     */
     private record Where(Location location, String keyPath) {
     }
 
@@ -44,7 +47,7 @@ final class StackChecks {
             return Optional.of(new Where(own, server.key(path)));
         }
         if (!server.oneServerForm() && locations.containsKey("defaults." + path)) {
-            return Optional.of(new Where(locations.get("defaults." + path), server.key(path)));
+            return Optional.of(new Where(locations.get("defaults." + path), "defaults." + path));
         }
         return Optional.empty();
     }
@@ -190,6 +193,6 @@ final class StackChecks {
     private void add(ServerConfig server, String path, String message) {
         Where at = where(server, path).or(() -> where(server, path.replaceAll("\\[\\d+]$", "")))
                 .orElse(new Where(new Location(1, 1), server.key(path)));
-        problems.add(at.location(), server.key(path), message);
+        problems.add(at.location(), at.keyPath().startsWith("defaults.") ? at.keyPath() : server.key(path), message);
     }
 }
