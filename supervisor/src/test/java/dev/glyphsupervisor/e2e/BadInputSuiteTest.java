@@ -247,7 +247,7 @@ class BadInputSuiteTest {
                     w.yaml.set("servers.GPU0.runtime.port", TestServer.freePort());
                 }, 2, w -> lines(w.problemAtKey("servers.GPU0", "'GPU0' is not a server name; use lower-case letters, digits, _ and -,"
                         + " starting with a letter, at most 32 characters (e.g. vllm, ui, gpu-0)"))),
-                daemon("stack", "the one-server form and servers together", w -> w.yaml.set("servers.vllm.runtime.port", TestServer.freePort()), 2,
+                daemon("stack", "the one-server form and servers together", w -> w.yaml.set("servers.vllm.runtime.command", "[/bin/true]"), 2,
                         w -> lines(w.problemAtKey("runtime", "a top-level runtime is the one-server form, which cannot be mixed with"
                                         + " servers (line " + w.yaml.atKey("servers").replace(":", ", column ") + "); move it under a server"
                                         + " in servers, or under defaults"),
