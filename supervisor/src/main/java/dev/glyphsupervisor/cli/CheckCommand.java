@@ -1,5 +1,6 @@
 package dev.glyphsupervisor.cli;
 
+import dev.glyphsupervisor.config.ServerConfig;
 import dev.glyphsupervisor.config.SupervisorConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,18 +41,36 @@ public final class CheckCommand implements Callable<Integer> {
         }
         ZoneId zone = ZoneId.systemDefault();
         out.println(config.source() + ": OK");
-        out.println("  command:   " + config.runtime().command());
-        out.println("  workdir:   " + config.runtime().workdir());
+        if (config.oneServerForm()) {
+            ServerConfig server = config.onlyServer();
+            out.println("  command:   " + server.runtime().command());
+            out.println("  workdir:   " + server.runtime().workdir());
+            out.println("  state_dir: " + config.stateDir());
+            out.println("  audit:     " + config.audit().path());
+            printProbesAndStop(out, server, "  ", zone);
+            return 0;
+        }
         out.println("  state_dir: " + config.stateDir());
         out.println("  audit:     " + config.audit().path());
-        out.println("  probes:    " + config.probes().schedule().describe() + ", failure_threshold "
-                + config.probes().failureThreshold());
-        // systemd's TimeoutStopSec=90s is extended to this at each stop (EXTEND_TIMEOUT_USEC): docs/systemd.md
-        out.println("  stop:      at most " + dev.glyphsupervisor.daemon.ShutdownBudget.of(config).describe());
-        out.println("  next probe times:");
-        for (Instant t : config.probes().schedule().nextTimes(Instant.now(), 3, zone)) {
-            out.println("    " + TIME.format(t.atZone(zone)));
+        for (ServerConfig server : config.servers()) {
+            out.println("  server " + server.name() + (server.requires().isEmpty() ? "" : " (requires "
+                    + String.join(", ", server.requires()) + ")") + ":");
+            out.println("    command:   " + server.runtime().command());
+            out.println("    workdir:   " + server.runtime().workdir());
+            out.println("    state:     " + server.stateDir());
+            printProbesAndStop(out, server, "    ", zone);
         }
         return 0;
+    }
+
+    private static void printProbesAndStop(PrintWriter out, ServerConfig server, String indent, ZoneId zone) {
+        out.println(indent + "probes:    " + server.probes().schedule().describe() + ", failure_threshold "
+                + server.probes().failureThreshold());
+        // systemd's TimeoutStopSec=90s is extended to this at each stop (EXTEND_TIMEOUT_USEC): docs/systemd.md
+        out.println(indent + "stop:      at most " + dev.glyphsupervisor.daemon.ShutdownBudget.of(server).describe());
+        out.println(indent + "next probe times:");
+        for (Instant t : server.probes().schedule().nextTimes(Instant.now(), 3, zone)) {
+            out.println(indent + "  " + TIME.format(t.atZone(zone)));
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.glyphsupervisor.cli;
 
 import dev.glyphsupervisor.config.GpuProbeConfig;
 import dev.glyphsupervisor.config.ProbesConfig;
+import dev.glyphsupervisor.config.ServerConfig;
 import dev.glyphsupervisor.config.SupervisorConfig;
 import dev.glyphsupervisor.core.MemoryLimits;
 import dev.glyphsupervisor.daemon.ConfiguredProbes;
@@ -50,14 +51,15 @@ public final class ProbeCommand implements Callable<Integer> {
             return Glyphctl.EXIT_USAGE;
         }
         PrintWriter out = spec.commandLine().getOut();
-        Set<Long> serverPids = serverPids(config, out);
-        ProbesConfig probes = config.probes();
+        ServerConfig server = config.onlyServer(); // TODO(issue 15): probe each server
+        Set<Long> serverPids = serverPids(server, out);
+        ProbesConfig probes = server.probes();
         boolean allSucceeded = true;
         // NVML is initialised on first use and shut down here, so a config without probes.gpu never loads it
         try (Nvml nvml = Nvml.open(probes.gpu().flatMap(GpuProbeConfig::library))) {
             // The daemon's own probes and limits: what it would judge, judged the same way.
-            MemoryLimits limits = CoreConfig.limits(config);
-            List<Probe> list = new ArrayList<>(ConfiguredProbes.server(config.runtime(), probes));
+            MemoryLimits limits = CoreConfig.limits(server);
+            List<Probe> list = new ArrayList<>(ConfiguredProbes.server(server.runtime(), probes));
             probes.gpu().ifPresent(gpu -> list.add(new GpuCheck(new GpuMemoryProbe(nvml, gpu.devices()), gpu, limits,
                     serverPids)));
             probes.host().ifPresent(host -> list.add(new HostCheck(new HostMemoryProbe(), limits, serverPids)));
@@ -75,7 +77,7 @@ public final class ProbeCommand implements Callable<Integer> {
     }
 
     /** Who listens on the port now; the memory probes measure those pids. Announced, since it is a guess. */
-    private static Set<Long> serverPids(SupervisorConfig config, PrintWriter out) {
+    private static Set<Long> serverPids(ServerConfig config, PrintWriter out) {
         if (config.runtime().port().isEmpty()) {
             out.println("server: no runtime.port configured, so no server pids to measure");
             return Set.of();

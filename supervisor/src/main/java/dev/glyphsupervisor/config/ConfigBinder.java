@@ -43,10 +43,14 @@ final class ConfigBinder {
 
     /** The config, or empty when the top level is not a mapping (a problem is added). */
     Optional<SupervisorConfig> bind(YamlNode root) {
+        Map<String, Location> locations = locations(root);
         return Section.top(root, problems, top -> topLevel(top, true))
-                .map(read -> new SupervisorConfig(file, read.runtime.orElseThrow(), read.probes.orElseThrow(),
-                        read.restart.orElseThrow(), read.stateDir, read.audit.orElseThrow(), read.metrics,
-                        ConfigLocations.of(file, locations(root)), read.control));
+                .map(read -> {
+                    List<ServerConfig> servers = read.servers.stream().map(server -> server.apply(read.stateDir)).toList();
+                    new StackChecks(problems, locations, read.metrics).check(servers);
+                    return servers.isEmpty() ? null : new SupervisorConfig(file, servers, read.stateDir,
+                            read.audit.orElseThrow(), read.metrics, ConfigLocations.of(file, locations), read.control);
+                });
     }
 
     /**
@@ -57,11 +61,16 @@ final class ConfigBinder {
         return Section.top(root, problems, top -> topLevel(top, false)).map(read -> read.control);
     }
 
-    /** The top level as read; the daemon's sections are empty when passed over (metrics also when off). */
-    private record TopLevel(Optional<RuntimeConfig> runtime, Optional<ProbesConfig> probes,
-            Optional<RestartConfig> restart, Path stateDir, Optional<AuditConfig> audit,
+    /**
+     * The top level as read; the daemon's sections are empty when passed over (metrics also when off). Each server
+     * is complete but for the state directory, read after it.
+     */
+    private record TopLevel(List<Function<Path, ServerConfig>> servers, Path stateDir, Optional<AuditConfig> audit,
             Optional<MetricsConfig> metrics, ControlConfig control) {
     }
+
+    /** The sections of one server: of the top level in the one-server form, of {@code servers.NAME} otherwise. */
+    private static final List<String> SERVER_SECTIONS = List.of("runtime", "probes", "restart");
 
     /**
      * The top level, read in the order "allowed keys here" lists its keys. Without {@code daemon} the sections only
@@ -71,16 +80,95 @@ final class ConfigBinder {
         // A missing state_dir is reported ahead of what the sections find, as it always was (both can point at 1:1).
         Problems.Slot beforeSections = top.slot();
         Section.Read daemonOnly = daemon ? Section.Read.ALWAYS : Section.Read.NEVER;
-        Optional<Function<Path, RuntimeConfig>> runtime = top.section("runtime", daemonOnly, this::runtime);
-        Optional<ProbesConfig> probes = top.section("probes", daemonOnly, this::probes);
-        Optional<RestartConfig> restart = top.section("restart", daemonOnly, this::restart);
+        boolean serversForm = top.written("servers");
+        List<Function<Path, ServerConfig>> servers = new ArrayList<>();
+        if (serversForm || !daemon) {
+            for (String section : SERVER_SECTIONS) {
+                top.section(section, Section.Read.NEVER, ignored -> null);
+            }
+        } else {
+            Function<Path, RuntimeConfig> runtime = top.section("runtime", this::runtime);
+            ProbesConfig probes = top.section("probes", this::probes);
+            RestartConfig restart = top.section("restart", this::restart);
+            servers.add(stateDir -> ServerConfig.only(runtime.apply(stateDir), probes, restart, stateDir));
+        }
         Path stateDir = stateDir(top, beforeSections);
         Optional<AuditConfig> audit = top.section("audit", daemonOnly, section -> audit(section, stateDir));
         Optional<MetricsConfig> metrics = top.section("metrics", daemon ? Section.Read.IF_PRESENT : Section.Read.NEVER,
                 ConfigBinder::metrics).flatMap(Function.identity());
         ControlConfig control = control(top, stateDir);
-        return new TopLevel(runtime.map(partial -> partial.apply(stateDir)), probes, restart, stateDir, audit, metrics,
-                control);
+        if (daemon) {
+            servers.addAll(servers(top, serversForm));
+        } else {
+            top.section("defaults", Section.Read.NEVER, ignored -> null);
+            top.section("servers", Section.Read.NEVER, ignored -> null);
+        }
+        return new TopLevel(servers, stateDir, audit, metrics, control);
+    }
+
+    /**
+     * {@code defaults} and {@code servers}: each server is the mapping under its name over the defaults (mappings
+     * merge, the server's own keys win; lists and scalars are replaced). A problem in the defaults is reported once,
+     * at its place, however many servers it is merged into.
+     */
+    private List<Function<Path, ServerConfig>> servers(Section top, boolean serversForm) {
+        // defaults: its own keys checked once here; only the server sections are merged under each server
+        top.optionalSection("defaults", defaults -> {
+            SERVER_SECTIONS.forEach(section -> defaults.section(section, Section.Read.NEVER, ignored -> null));
+            return Boolean.TRUE;
+        });
+        Optional<Section.Layer> defaults = top.layer("defaults").map(layer -> new Section.Layer(
+                new YamlNode.Mapping(layer.mapping().location(), only(layer.mapping().entries(), SERVER_SECTIONS)), layer.path()));
+        if (!serversForm) {
+            if (top.written("defaults")) {
+                top.problem(top.keyLocationOf("defaults"), "defaults", "defaults are merged under each server of servers;"
+                        + " in the one-server form (top-level runtime) write these settings in runtime, probes and restart");
+            }
+            top.section("servers", Section.Read.NEVER, ignored -> null);
+            return List.of();
+        }
+        for (String section : SERVER_SECTIONS) {
+            if (top.written(section)) {
+                Location servers = top.keyLocationOf("servers");
+                top.problem(top.keyLocationOf(section), section, "a top-level " + section + " is the one-server form, which"
+                        + " cannot be mixed with servers (line " + servers.line() + ", column " + servers.column()
+                        + "); move it under a server in servers, or under defaults");
+            }
+        }
+        Map<String, Function<Path, ServerConfig>> servers = top.namedSections("servers", defaults, ConfigBinder::nameProblem,
+                "expected a mapping of server names to servers (e.g. servers: {vllm: {runtime: {command: [vllm, serve]}}})",
+                this::server);
+        return List.copyOf(servers.values());
+    }
+
+    private static Map<String, YamlNode.Entry> only(Map<String, YamlNode.Entry> entries, List<String> keys) {
+        Map<String, YamlNode.Entry> kept = new LinkedHashMap<>();
+        entries.forEach((key, entry) -> {
+            if (keys.contains(key)) {
+                kept.put(key, entry);
+            }
+        });
+        return kept;
+    }
+
+    private static Optional<String> nameProblem(String name) {
+        if (ServerConfig.validName(name)) {
+            return Optional.empty();
+        }
+        return Optional.of("'" + name + "' is not a server name; use lower-case letters, digits, _ and -, starting with"
+                + " a letter, at most " + ServerConfig.MAX_NAME_LENGTH + " characters (e.g. vllm, ui, gpu-0)");
+    }
+
+    /** One server of the servers form; its state directory is {@code state_dir/servers/NAME}. */
+    private Function<Path, ServerConfig> server(String name, Section server) {
+        Function<Path, RuntimeConfig> runtime = server.section("runtime", this::runtime);
+        ProbesConfig probes = server.section("probes", this::probes);
+        RestartConfig restart = server.section("restart", this::restart);
+        List<String> requires = server.stringList("requires").orElse(List.of());
+        return stateDir -> {
+            Path own = stateDir.resolve(ServerConfig.SERVERS_DIR).resolve(name).normalize();
+            return new ServerConfig(name, runtime.apply(own), probes, restart, requires, own, false);
+        };
     }
 
     private Path stateDir(Section top, Problems.Slot missingAt) {

@@ -24,15 +24,37 @@ public final class Preflight {
     /** Every problem found; empty when the config can run here. */
     public static List<String> check(SupervisorConfig config) {
         ConfigLocations at = config.locations();
-        RuntimeConfig runtime = config.runtime();
         List<String> problems = new ArrayList<>();
-        workdirProblem(runtime.workdir()).ifPresent(message -> problems.add(at.problem("runtime.workdir", message)));
-        commandProblem(runtime).ifPresent(message -> problems.add(at.problem("runtime.command[0]", message)));
-        WritableLocations.directoryProblem(config.stateDir()).ifPresent(message -> problems.add(at.problem("state_dir", message)));
-        WritableLocations.fileProblem(runtime.log()).ifPresent(message -> problems.add(at.problem("runtime.log", message)));
+        if (config.oneServerForm()) {
+            // The order of the one-server form's report, as it always was: state_dir between command and log.
+            ServerConfig server = config.onlyServer();
+            addRunProblems(server, at, problems);
+            WritableLocations.directoryProblem(config.stateDir()).ifPresent(message -> problems.add(at.problem("state_dir", message)));
+            WritableLocations.fileProblem(server.runtime().log())
+                    .ifPresent(message -> problems.add(at.problem("runtime.log", message)));
+        } else {
+            WritableLocations.directoryProblem(config.stateDir()).ifPresent(message -> problems.add(at.problem("state_dir", message)));
+            for (ServerConfig server : config.servers()) {
+                addRunProblems(server, at, problems);
+                // its own state directory, made under state_dir at the start (a problem with state_dir says enough)
+                if (WritableLocations.directoryProblem(config.stateDir()).isEmpty()) {
+                    WritableLocations.directoryProblem(server.stateDir()).ifPresent(message -> problems.add(
+                            at.problem(server.key(""), "its state directory: " + message)));
+                }
+                WritableLocations.fileProblem(server.runtime().log())
+                        .ifPresent(message -> problems.add(at.problem(server.key("runtime.log"), message)));
+            }
+        }
         auditProblem(config.audit().path()).ifPresent(message -> problems.add(at.problem("audit.path", message)));
         addControlProblems(config, problems);
         return problems;
+    }
+
+    /** The workdir and the command of one server. */
+    private static void addRunProblems(ServerConfig server, ConfigLocations at, List<String> problems) {
+        RuntimeConfig runtime = server.runtime();
+        workdirProblem(runtime.workdir()).ifPresent(message -> problems.add(at.problem(server.key("runtime.workdir"), message)));
+        commandProblem(runtime).ifPresent(message -> problems.add(at.problem(server.key("runtime.command[0]"), message)));
     }
 
     /** The audit log rotates by renaming: a device or pipe there (e.g. /dev/null) would be renamed away, as root too. */

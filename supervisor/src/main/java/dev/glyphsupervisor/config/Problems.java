@@ -5,7 +5,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** Collects every problem of one load, so the user fixes them all in one go, then reports them in file order. */
+/**
+ * Collects every problem of one load, so the user fixes them all in one go, then reports them in file order. A
+ * problem is reported once: one in the {@code defaults} of the servers form is found again in every server it is
+ * merged into, at the same place and in the same words.
+ */
 final class Problems {
 
     private record Problem(Location location, String text) {
@@ -20,7 +24,10 @@ final class Problems {
 
     /** A problem with a value: {@code FILE:LINE:COL: keyPath: message}. */
     void add(Location location, String keyPath, String message) {
-        found.add(problem(location, keyPath, message));
+        Problem problem = problem(location, keyPath, message);
+        if (!found.contains(problem)) {
+            found.add(problem);
+        }
     }
 
     private Problem problem(Location location, String keyPath, String message) {
@@ -49,7 +56,10 @@ final class Problems {
         }
 
         void add(Location location, String keyPath, String message) {
-            found.add(at++, problem(location, keyPath, message));
+            Problem problem = problem(location, keyPath, message);
+            if (!found.contains(problem)) {
+                found.add(at++, problem);
+            }
         }
     }
 

@@ -35,13 +35,31 @@ final class Section {
     private final YamlNode.Mapping mapping;
     private final String path;
     private final Problems problems;
+    /**
+     * The {@code defaults} under this mapping (of the servers form), or null: a key this mapping does not have is
+     * read from there, and reported under the defaults' own path and location (once, however many servers use it).
+     */
+    private final Layer defaults;
     /** Every key a reader asked for, in the order asked: the keys this mapping allows. */
     private final Set<String> allowed = new LinkedHashSet<>();
 
+    /** A mapping that stands under another as its defaults, with its own key path ({@code defaults.probes}). */
+    record Layer(YamlNode.Mapping mapping, String path) {
+
+        String keyPath(String key) {
+            return path.isEmpty() ? key : path + "." + key;
+        }
+    }
+
     private Section(YamlNode.Mapping mapping, String path, Problems problems) {
+        this(mapping, path, problems, null);
+    }
+
+    private Section(YamlNode.Mapping mapping, String path, Problems problems, Layer defaults) {
         this.mapping = mapping;
         this.path = path;
         this.problems = problems;
+        this.defaults = defaults;
     }
 
     /** The top level read by {@code reader}; empty when it is not a mapping (a problem is added). */
@@ -57,14 +75,21 @@ final class Section {
     private <T> T read(Function<Section, T> reader) {
         Problems.Slot opening = problems.slot();
         T value = reader.apply(this);
-        mapping.entries().forEach((key, entry) -> {
+        reportUnknown(mapping, path, opening);
+        if (defaults != null) {
+            reportUnknown(defaults.mapping(), defaults.path(), opening);
+        }
+        return value;
+    }
+
+    private void reportUnknown(YamlNode.Mapping keys, String keysPath, Problems.Slot opening) {
+        keys.entries().forEach((key, entry) -> {
             if (!allowed.contains(key)) {
                 String suggestion = ClosestKey.to(key, allowed).map(closest -> "; did you mean '" + closest + "'?").orElse(";");
-                opening.add(entry.keyLocation(), keyPath(key), "unknown key '" + key + "'" + suggestion
-                        + " allowed keys here: " + String.join(", ", allowed));
+                opening.add(entry.keyLocation(), keysPath.isEmpty() ? key : keysPath + "." + key, "unknown key '" + key + "'"
+                        + suggestion + " allowed keys here: " + String.join(", ", allowed));
             }
         });
-        return value;
     }
 
     /**
@@ -82,15 +107,22 @@ final class Section {
      * an empty one placed here, so its defaults apply.
      */
     <T> T section(String key, Function<Section, T> reader) {
-        Optional<YamlNode> value = value(key);
-        if (value.isPresent() && value.get() instanceof YamlNode.Mapping child) {
-            return new Section(child, keyPath(key), problems).read(reader);
-        }
+        Optional<YamlNode> own = ownValue(key);
+        allowed.add(key);
+        // What the defaults have under this key: a mapping merges under this one, anything else is reported.
+        Optional<YamlNode> layered = defaultsValue(key);
+        Layer childDefaults = layered.filter(YamlNode.Mapping.class::isInstance)
+                .map(node -> new Layer((YamlNode.Mapping) node, defaults.keyPath(key))).orElse(null);
         Problems.Slot opening = problems.slot();
-        Section empty = new Section(new YamlNode.Mapping(locationOf(key), Map.of()), keyPath(key), problems);
-        T read = empty.read(reader);
-        value.ifPresent(wrong -> opening.add(locationOf(key), keyPath(key), "expected a mapping with the keys "
-                + String.join(", ", empty.allowed) + ", got " + wrong.describe()));
+        Section child = own.isPresent() && own.get() instanceof YamlNode.Mapping mapped
+                ? new Section(mapped, ownKeyPath(key), problems, childDefaults)
+                : new Section(new YamlNode.Mapping(ownLocationOf(key), Map.of()), ownKeyPath(key), problems, childDefaults);
+        T read = child.read(reader);
+        own.filter(node -> !(node instanceof YamlNode.Mapping)).ifPresent(wrong -> opening.add(wrong.location(),
+                ownKeyPath(key), "expected a mapping with the keys " + String.join(", ", child.allowed) + ", got " + wrong.describe()));
+        layered.filter(node -> !(node instanceof YamlNode.Mapping)).ifPresent(wrong -> opening.add(wrong.location(),
+                defaults.keyPath(key), "expected a mapping with the keys " + String.join(", ", child.allowed) + ", got "
+                        + wrong.describe()));
         return read;
     }
 
@@ -127,19 +159,77 @@ final class Section {
      */
     Optional<YamlNode> value(String key) {
         allowed.add(key);
-        YamlNode.Entry entry = mapping.entries().get(key);
+        return ownValue(key).or(() -> defaultsValue(key));
+    }
+
+    /** The value this mapping itself has under {@code key} (a YAML null is none); does not make the key allowed. */
+    private Optional<YamlNode> ownValue(String key) {
+        return present(mapping.entries().get(key));
+    }
+
+    /** The value the defaults of this mapping have under {@code key}, if any. */
+    private Optional<YamlNode> defaultsValue(String key) {
+        return defaults == null ? Optional.empty() : present(defaults.mapping().entries().get(key));
+    }
+
+    private static Optional<YamlNode> present(YamlNode.Entry entry) {
         if (entry == null || entry.value() instanceof YamlNode.Scalar scalar && scalar.isNull()) {
             return Optional.empty();
         }
         return Optional.of(entry.value());
     }
 
+    /**
+     * Whether {@code key} is written in this mapping, even with no value ({@code servers:}); unlike the readers,
+     * this does not make the key one this section allows.
+     */
+    boolean written(String key) {
+        return mapping.entries().containsKey(key);
+    }
+
+    /** Where the key itself was written (a key that is not there: where this mapping was). */
+    Location keyLocationOf(String key) {
+        YamlNode.Entry entry = mapping.entries().get(key);
+        return entry == null ? mapping.location() : entry.keyLocation();
+    }
+
+    /**
+     * The key path of {@code key} (or of a sub-path that starts with it: {@code env.NAME}, {@code caches[2]}) for a
+     * message: under the defaults' path when the value read comes from there.
+     */
     String keyPath(String key) {
+        int end = firstCut(key);
+        String first = key.substring(0, end);
+        if (ownValue(first).isEmpty() && defaultsValue(first).isPresent()) {
+            return defaults.keyPath(key);
+        }
+        return ownKeyPath(key);
+    }
+
+    private static int firstCut(String key) {
+        int dot = key.indexOf('.');
+        int bracket = key.indexOf('[');
+        int end = key.length();
+        if (dot >= 0) {
+            end = Math.min(end, dot);
+        }
+        if (bracket >= 0) {
+            end = Math.min(end, bracket);
+        }
+        return end;
+    }
+
+    private String ownKeyPath(String key) {
         return path.isEmpty() ? key : path + "." + key;
     }
 
     /** Where the value was written; for an absent key, where this mapping was (missing keys point there). */
     Location locationOf(String key) {
+        return ownValue(key).or(() -> defaultsValue(key)).map(YamlNode::location).orElseGet(() -> ownLocationOf(key));
+    }
+
+    /** Where this mapping's own value of {@code key} was written, or this mapping when it has none. */
+    private Location ownLocationOf(String key) {
         YamlNode.Entry entry = mapping.entries().get(key);
         return entry == null ? mapping.location() : entry.value().location();
     }
@@ -316,26 +406,88 @@ final class Section {
         return items.size() == sequence.items().size() ? Optional.of(items) : Optional.empty();
     }
 
-    /** A mapping of names to scalars; each bad entry is reported under {@code key.name}. */
+    /**
+     * A mapping of names to scalars; each bad entry is reported under {@code key.name}. With defaults, theirs come
+     * first and this mapping's own entries win (a name keeps the place it first had).
+     */
     Map<String, String> stringMap(String key) {
+        allowed.add(key);
         Map<String, String> result = new LinkedHashMap<>();
-        Optional<YamlNode> value = value(key);
+        if (defaults != null) {
+            stringMap(defaultsValue(key), defaults.keyPath(key), result);
+        }
+        stringMap(ownValue(key), ownKeyPath(key), result);
+        return result;
+    }
+
+    private void stringMap(Optional<YamlNode> value, String mapPath, Map<String, String> result) {
         if (value.isEmpty()) {
-            return result;
+            return;
         }
         if (!(value.get() instanceof YamlNode.Mapping map)) {
-            problem(key, "expected a mapping of names to values, got " + value.get().describe());
-            return result;
+            problems.add(value.get().location(), mapPath, "expected a mapping of names to values, got " + value.get().describe());
+            return;
         }
         map.entries().forEach((name, entry) -> {
-            String entryPath = keyPath(key) + "." + name;
+            String entryPath = mapPath + "." + name;
             if (entry.value() instanceof YamlNode.Scalar scalar && scalar.isNull()) {
                 problems.add(entry.value().location(), entryPath, "no value; write \"\" for an empty one");
             } else {
                 scalarText(entry.value(), entryPath).ifPresent(text -> result.put(name, text));
             }
         });
-        return result;
+    }
+
+    /**
+     * The mapping under {@code key} whose keys are names the user chooses ({@code servers}), each value read by
+     * {@code reader} as a section of its own ({@code key.NAME}) over {@code defaults}, in file order. A name is
+     * first judged by {@code nameProblem} (a problem is reported at the name, and the entry skipped); an entry
+     * with no value reads as an empty mapping. Empty when the key is absent or not a mapping (reported, with
+     * {@code expected}).
+     */
+    <T> Map<String, T> namedSections(String key, Optional<Layer> defaults, Function<String, Optional<String>> nameProblem,
+            String expected, java.util.function.BiFunction<String, Section, T> reader) {
+        allowed.add(key);
+        Map<String, T> read = new LinkedHashMap<>();
+        YamlNode.Entry written = mapping.entries().get(key);
+        if (written == null) {
+            return read;
+        }
+        if (!(written.value() instanceof YamlNode.Mapping named) || named.entries().isEmpty()) {
+            problems.add(written.value().location(), ownKeyPath(key), expected + ", got "
+                    + (written.value() instanceof YamlNode.Mapping ? "an empty mapping" : written.value().describe()));
+            return read;
+        }
+        named.entries().forEach((name, entry) -> {
+            String namePath = ownKeyPath(key) + "." + name;
+            Optional<String> bad = nameProblem.apply(name);
+            if (bad.isPresent()) {
+                problems.add(entry.keyLocation(), namePath, bad.get());
+                return;
+            }
+            YamlNode value = entry.value();
+            if (value instanceof YamlNode.Mapping mapped) {
+                read.put(name, new Section(mapped, namePath, problems, defaults.orElse(null)).read(s -> reader.apply(name, s)));
+            } else if (value instanceof YamlNode.Scalar scalar && scalar.isNull()) {
+                read.put(name, new Section(new YamlNode.Mapping(entry.keyLocation(), Map.of()), namePath, problems,
+                        defaults.orElse(null)).read(s -> reader.apply(name, s)));
+            } else {
+                Problems.Slot opening = problems.slot();
+                Section empty = new Section(new YamlNode.Mapping(value.location(), Map.of()), namePath,
+                        new Problems(Path.of("")), null);
+                empty.read(s -> reader.apply(name, s));
+                opening.add(value.location(), namePath, "expected a mapping with the keys " + String.join(", ", empty.allowed)
+                        + ", got " + value.describe());
+            }
+        });
+        return read;
+    }
+
+    /** The mapping under {@code key} as a layer of defaults for {@link #namedSections}; the key becomes allowed. */
+    Optional<Layer> layer(String key) {
+        allowed.add(key);
+        return ownValue(key).filter(YamlNode.Mapping.class::isInstance)
+                .map(node -> new Layer((YamlNode.Mapping) node, ownKeyPath(key)));
     }
 
     private Optional<String> scalarText(YamlNode node, String nodePath) {

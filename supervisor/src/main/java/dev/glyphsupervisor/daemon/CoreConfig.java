@@ -2,7 +2,7 @@ package dev.glyphsupervisor.daemon;
 
 import dev.glyphsupervisor.config.GpuProbeConfig;
 import dev.glyphsupervisor.config.HostProbeConfig;
-import dev.glyphsupervisor.config.SupervisorConfig;
+import dev.glyphsupervisor.config.ServerConfig;
 import dev.glyphsupervisor.core.CoreSettings;
 import dev.glyphsupervisor.core.DeviceLimit;
 import dev.glyphsupervisor.core.FailureCause;
@@ -19,7 +19,7 @@ public final class CoreConfig {
     }
 
     /** What the state machine needs to know. */
-    static CoreSettings settings(SupervisorConfig config) {
+    static CoreSettings settings(ServerConfig config) {
         return new CoreSettings(
                 config.runtime().startupTimeout(),
                 config.probes().failureThreshold(),
@@ -34,7 +34,7 @@ public final class CoreConfig {
     }
 
     /** The cause table: the user's rows (restart.causes), then the built-in ones. */
-    static FailureCauses causes(SupervisorConfig config) {
+    static FailureCauses causes(ServerConfig config) {
         return new FailureCauses(config.restart().causes().stream()
                 .map(c -> new FailureCause(c.cause(), c.pattern(), c.retry())).toList());
     }
@@ -43,7 +43,7 @@ public final class CoreConfig {
      * The memory limits of probes.gpu and probes.host, each empty where not set (or where its probe is not
      * configured). The device limit keeps the configured value's own rule for a size or a share of the total.
      */
-    public static MemoryLimits limits(SupervisorConfig config) {
+    public static MemoryLimits limits(ServerConfig config) {
         Optional<GpuProbeConfig> gpu = config.probes().gpu();
         Optional<HostProbeConfig> host = config.probes().host();
         return new MemoryLimits(

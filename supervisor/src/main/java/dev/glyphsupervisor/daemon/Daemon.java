@@ -2,6 +2,7 @@ package dev.glyphsupervisor.daemon;
 
 import dev.glyphsupervisor.audit.JsonlAuditLog;
 import dev.glyphsupervisor.config.MetricsConfig;
+import dev.glyphsupervisor.config.ServerConfig;
 import dev.glyphsupervisor.config.SupervisorConfig;
 import dev.glyphsupervisor.control.ControlServer;
 import dev.glyphsupervisor.core.AuditEvent;
@@ -24,6 +25,7 @@ import dev.glyphsupervisor.systemd.ServiceNotifier;
 import dev.glyphsupervisor.systemd.WatchdogTicker;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -53,17 +55,20 @@ public final class Daemon {
     }
 
     private final SupervisorConfig config;
+    /** TODO(issue 15): the one server this daemon supervises, until it supervises the stack. */
+    private final ServerConfig server;
     private final String version;
 
     public Daemon(SupervisorConfig config, String version) {
         this.config = config;
+        this.server = config.onlyServer();
         this.version = version;
     }
 
     /** Runs until a signal stops it; returns when the server is stopped and the lock released. */
     public void run() throws StartFailure {
         // The Prometheus client only when metrics.listen is set; otherwise its classes and thread never load.
-        FailureCauses causes = CoreConfig.causes(config);
+        FailureCauses causes = CoreConfig.causes(server);
         SupervisorMetrics prometheus = config.metrics().isPresent()
                 ? new SupervisorMetrics(Clock.systemUTC(), causeNames(causes)) : null;
         // One server until the daemon supervises a stack: its series are labelled server="default".
@@ -75,32 +80,33 @@ public final class Daemon {
             // (no state_dir, no lock file, no audit record of a start that did not happen).
             serveMetrics(prometheus).ifPresent(server -> open.push("the metrics listener", server));
             open.pushLast("the state_dir lock", lock());
+            makeServerStateDir();
             ServiceNotifier notifier = ServiceNotifier.fromEnvironment(System.getenv());
             JsonlAuditLog audit = openAudit();
             open.push("the audit log", audit);
             // NVML is opened once for the daemon's life (lazily: the first reading loads and initialises it).
-            Optional<Nvml> nvml = config.probes().gpu().map(g -> Nvml.open(g.library()));
+            Optional<Nvml> nvml = server.probes().gpu().map(g -> Nvml.open(g.library()));
             nvml.ifPresent(library -> open.push("NVML", library));
-            Optional<GpuMemoryProbe> gpuProbe = config.probes().gpu()
+            Optional<GpuMemoryProbe> gpuProbe = server.probes().gpu()
                     .map(g -> new GpuMemoryProbe(nvml.orElseThrow(), g.devices()));
-            MemoryWatch watch = new MemoryWatch(CoreConfig.limits(config));
+            MemoryWatch watch = new MemoryWatch(CoreConfig.limits(server));
             // A launch needs room for what the server held once started (the watch's footprint) under the device limit.
-            Optional<GpuRelease> gpuRelease = config.probes().gpu().map(g -> new GpuRelease(gpuProbe.orElseThrow(),
+            Optional<GpuRelease> gpuRelease = server.probes().gpu().map(g -> new GpuRelease(gpuProbe.orElseThrow(),
                     g.releaseTimeout(), g.releaseMargin(), watch::deviceLimit, watch::footprint));
-            ProcessRuntimeControl runtime = new ProcessRuntimeControl(config.runtime(), config.restart(), audit,
-                    config.runtime().home(), gpuRelease, config.stateDir());
+            ProcessRuntimeControl runtime = new ProcessRuntimeControl(server.runtime(), server.restart(), audit,
+                    server.runtime().home(), gpuRelease, server.stateDir());
             boolean subreaper = becomeSubreaper();
             selfTest(runtime);
 
-            ProbeSet probes = new ProbeSet(config.runtime(), config.probes(), runtime::mainProcess,
+            ProbeSet probes = new ProbeSet(server.runtime(), server.probes(), runtime::mainProcess,
                     runtime::beforeProbeCycle);
-            SupervisorStateMachine machine = new SupervisorStateMachine(CoreConfig.settings(config),
+            SupervisorStateMachine machine = new SupervisorStateMachine(CoreConfig.settings(server),
                     () -> ThreadLocalRandom.current().nextDouble());
-            StateHistory history = StateHistory.load(config.stateDir());
-            MemoryReader reader = new MemoryReader(gpuProbe, config.probes().host().map(h -> new HostMemoryProbe()),
+            StateHistory history = StateHistory.load(server.stateDir());
+            MemoryReader reader = new MemoryReader(gpuProbe, server.probes().host().map(h -> new HostMemoryProbe()),
                     runtime::current, Clock.systemUTC());
             Supervisor supervisor = new Supervisor(machine, runtime, audit, Clock.systemUTC(), probes,
-                    config.probes().startupInterval(), TreeMemoryCheck.of(reader, watch, runtime::noteTree, metrics),
+                    server.probes().startupInterval(), TreeMemoryCheck.of(reader, watch, runtime::noteTree, metrics),
                     metrics, history);
             open.push("the supervisor", supervisor::close);
             QuartzProbeScheduler schedule = schedule(supervisor);
@@ -117,7 +123,7 @@ public final class Daemon {
             // issued (or a running server adopted). From here on systemd also hears every state change.
             supervisor.readyTo(notifier, Duration.ofSeconds(30));
             watchdog(notifier, supervisor).ifPresent(ticker -> open.push("the watchdog ticker", ticker));
-            LOG.info(() -> "supervising " + config.runtime().command() + " (probes " + config.probes().schedule().describe()
+            LOG.info(() -> "supervising " + server.runtime().command() + " (probes " + server.probes().schedule().describe()
                     + ", state " + config.stateDir() + ")");
             supervisor.finished().join();
         } catch (ProbeScheduleException e) {
@@ -176,10 +182,10 @@ public final class Daemon {
 
     private QuartzProbeScheduler schedule(Supervisor supervisor) throws StartFailure {
         try {
-            return new QuartzProbeScheduler(config.probes().schedule(), supervisor::scheduledProbe,
-                    config.restart().maintenance(), supervisor::maintenanceDue);
+            return new QuartzProbeScheduler(server.probes().schedule(), supervisor::scheduledProbe,
+                    server.restart().maintenance(), supervisor::maintenanceDue);
         } catch (ProbeScheduleException e) {
-            throw new StartFailure("cannot set up the probe schedule " + config.probes().schedule().describe()
+            throw new StartFailure("cannot set up the probe schedule " + server.probes().schedule().describe()
                     + ": " + e.getMessage(), e);
         }
     }
@@ -195,6 +201,18 @@ public final class Daemon {
                     + IoMessages.reason(e), e);
         } catch (RuntimeException e) {
             throw new StartFailure("cannot open the control socket " + config.control().socket() + ": " + e, e);
+        }
+    }
+
+    /**
+     * The server's own state directory: state_dir itself in the one-server form (made with the lock), else
+     * state_dir/servers/NAME, made here once the lock is held.
+     */
+    private void makeServerStateDir() throws StartFailure {
+        try {
+            Files.createDirectories(server.stateDir());
+        } catch (IOException e) {
+            throw new StartFailure("cannot create the server's state directory " + server.stateDir() + ": " + e.getMessage(), e);
         }
     }
 
@@ -214,8 +232,8 @@ public final class Daemon {
      */
     private void recoverOrStart(JsonlAuditLog audit, ProcessRuntimeControl runtime, ProbeSet probes,
                                 Supervisor supervisor, StateHistory history) throws IOException {
-        Recovery.Outcome recovered = new Recovery(config.stateDir(), audit, config.runtime().stopGrace(),
-                config.restart().killTimeout()).recover(runtime::install, probes);
+        Recovery.Outcome recovered = new Recovery(server.stateDir(), audit, server.runtime().stopGrace(),
+                server.restart().killTimeout()).recover(runtime::install, probes);
         if (recovered.adopted().isPresent()) {
             supervisor.adopt(recovered.adopted().get(), runtime);
         } else {
@@ -272,8 +290,8 @@ public final class Daemon {
         fields.put("version", version);
         fields.put("config", config.source().toAbsolutePath().normalize().toString());
         fields.put("user", System.getProperty("user.name"));
-        fields.put("command", config.runtime().command());
-        fields.put("schedule", config.probes().schedule().describe());
+        fields.put("command", server.runtime().command());
+        fields.put("schedule", server.probes().schedule().describe());
         fields.put("subreaper", subreaper);
         if (audit.recoveredTornLine()) {
             fields.put("audit_torn_bytes", audit.tornBytes());

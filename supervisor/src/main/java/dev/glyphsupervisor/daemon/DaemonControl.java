@@ -1,5 +1,6 @@
 package dev.glyphsupervisor.daemon;
 
+import dev.glyphsupervisor.config.ServerConfig;
 import dev.glyphsupervisor.config.SupervisorConfig;
 import dev.glyphsupervisor.control.ControlReply;
 import dev.glyphsupervisor.control.ControlRequest;
@@ -38,6 +39,8 @@ final class DaemonControl implements ControlServer.Handler {
 
     private final Supervisor supervisor;
     private final SupervisorConfig config;
+    /** TODO(issue 15): the one server, until the control answers for each server of the stack. */
+    private final ServerConfig server;
     private final Clock clock;
     private final Instant daemonStarted;
     private final MemoryWatch memory;
@@ -49,6 +52,7 @@ final class DaemonControl implements ControlServer.Handler {
                   Supplier<Optional<Instant>> nextProbe, Supplier<Optional<Instant>> nextMaintenance) {
         this.supervisor = supervisor;
         this.config = config;
+        this.server = config.onlyServer();
         this.clock = clock;
         this.daemonStarted = clock.instant();
         this.memory = memory;
@@ -96,7 +100,7 @@ final class DaemonControl implements ControlServer.Handler {
                 ProcessHandle.current().pid(), Duration.between(daemonStarted, now).toSeconds(),
                 new StatusReply.Restarts(supervisor.totalRestarts(), supervisor.restartsSince(now.minus(Duration.ofDays(1)))),
                 new StatusReply.LastRestart(s.lastRestartReason(), s.lastRestartAt(), s.lastRestartDetail()),
-                FailureStatus.of(supervisor.lastFailure(), config), probes, probed < 0 ? null : probed,
+                FailureStatus.of(supervisor.lastFailure(), server), probes, probed < 0 ? null : probed,
                 probed == s.generation() && s.state().hasProcess(), gpu(s, last), hostMemory(s, last), refused,
                 s.pausedBy(), s.pausedAt(), nextProbe.get().orElse(null), nextMaintenance.get().orElse(null),
                 config.source().toAbsolutePath().normalize().toString(), config.audit().path().toString());
@@ -150,7 +154,7 @@ final class DaemonControl implements ControlServer.Handler {
     }
 
     private StatusReply.Gpu gpu(Supervisor.Snapshot s, Optional<Figures> last) {
-        boolean configured = config.probes().gpu().isPresent();
+        boolean configured = server.probes().gpu().isPresent();
         Optional<Figures> now = configured ? current(s, last) : Optional.empty();
         List<StatusReply.Device> devices = new ArrayList<>();
         String unknown = null;
@@ -183,7 +187,7 @@ final class DaemonControl implements ControlServer.Handler {
     }
 
     private StatusReply.Memory hostMemory(Supervisor.Snapshot s, Optional<Figures> last) {
-        boolean configured = config.probes().host().isPresent();
+        boolean configured = server.probes().host().isPresent();
         Optional<Figures> now = configured ? current(s, last) : Optional.empty();
         return new StatusReply.Memory(configured, now.map(Figures::treeRss).orElse(null),
                 orNull(memory.limits().maxTreeRss()),
@@ -208,8 +212,8 @@ final class DaemonControl implements ControlServer.Handler {
         if (!request.awaitHealthy()) {
             return new RestartReply.Requested();
         }
-        Duration timeout = request.timeout().orElse(Duration.ofMillis(config.runtime().startupTimeout()
-                .plus(config.runtime().stopGrace()).toMillis()));
+        Duration timeout = request.timeout().orElse(Duration.ofMillis(server.runtime().startupTimeout()
+                .plus(server.runtime().stopGrace()).toMillis()));
         Supervisor.Snapshot after = supervisor.await(s -> (s.state() == State.RUNNING && s.generation() >= target)
                 || s.state() == State.FAILED || s.state() == State.PAUSED || s.shuttingDown(), timeout);
         boolean healthy = after.state() == State.RUNNING && after.generation() >= target;
@@ -219,7 +223,7 @@ final class DaemonControl implements ControlServer.Handler {
 
     private StopReply stop(String user) throws InterruptedException {
         supervisor.pause(user);
-        Duration budget = ShutdownBudget.of(config).total();
+        Duration budget = ShutdownBudget.of(server).total();
         Supervisor.Snapshot after = supervisor.await(s -> s.state() == State.PAUSED || s.shuttingDown(), budget);
         return new StopReply(after.state().name(), after.pausedBy());
     }

@@ -1,6 +1,6 @@
 package dev.glyphsupervisor.daemon;
 
-import dev.glyphsupervisor.config.SupervisorConfig;
+import dev.glyphsupervisor.config.ServerConfig;
 import dev.glyphsupervisor.control.StatusReply;
 import dev.glyphsupervisor.core.FailureCauses;
 import dev.glyphsupervisor.core.FailureReport;
@@ -12,7 +12,7 @@ final class FailureStatus {
     }
 
     /** Null while there is none (never failed, or healthy since). */
-    static StatusReply.LastFailure of(FailureReport f, SupervisorConfig config) {
+    static StatusReply.LastFailure of(FailureReport f, ServerConfig config) {
         if (f == null) {
             return null;
         }

@@ -1,6 +1,7 @@
 package dev.glyphsupervisor.daemon;
 
 import dev.glyphsupervisor.config.GpuProbeConfig;
+import dev.glyphsupervisor.config.ServerConfig;
 import dev.glyphsupervisor.config.SupervisorConfig;
 
 import java.time.Duration;
@@ -29,15 +30,21 @@ public record ShutdownBudget(List<Part> parts) {
         parts = List.copyOf(parts);
     }
 
+    /** TODO(issue 15): the daemon's one server; a stack's stop is the daemon engineer's to sum. */
     public static ShutdownBudget of(SupervisorConfig config) {
+        return of(config.onlyServer());
+    }
+
+    /** The stop of one server, its keys named as the config file has them ({@code servers.vllm.runtime.stop_grace}). */
+    public static ShutdownBudget of(ServerConfig config) {
         List<Part> parts = new ArrayList<>();
-        parts.add(new Part("runtime.stop_grace", config.runtime().stopGrace()));
-        parts.add(new Part("restart.kill_timeout", config.restart().killTimeout()));
+        parts.add(new Part(config.key("runtime.stop_grace"), config.runtime().stopGrace()));
+        parts.add(new Part(config.key("restart.kill_timeout"), config.restart().killTimeout()));
         if (config.runtime().port().isPresent()) {
-            parts.add(new Part("restart.release_timeout", config.restart().releaseTimeout()));
+            parts.add(new Part(config.key("restart.release_timeout"), config.restart().releaseTimeout()));
         }
         config.probes().gpu().map(GpuProbeConfig::releaseTimeout)
-                .ifPresent(d -> parts.add(new Part("probes.gpu.release_timeout", d)));
+                .ifPresent(d -> parts.add(new Part(config.key("probes.gpu.release_timeout"), d)));
         parts.add(new Part("records and exit", SLACK));
         return new ShutdownBudget(parts);
     }

@@ -42,7 +42,7 @@ class ConfigErrorsTest {
     @Test
     void topLevelNotAMapping() {
         assertProblems("- runtime\n- state_dir\n",
-                "1:1: the top level must be a mapping with the keys runtime, probes, restart, state_dir, audit, metrics, control, got a list");
+                "1:1: the top level must be a mapping with the keys runtime, probes, restart, state_dir, audit, metrics, control, defaults, servers, got a list");
     }
 
     @Test
@@ -81,7 +81,7 @@ class ConfigErrorsTest {
                 state_dir: /s
                 colour: red
                 """,
-                "3:1: colour: unknown key 'colour'; allowed keys here: runtime, probes, restart, state_dir, audit, metrics, control");
+                "3:1: colour: unknown key 'colour'; allowed keys here: runtime, probes, restart, state_dir, audit, metrics, control, defaults, servers");
     }
 
     @Test

@@ -49,7 +49,7 @@ class ConfigLoaderTest {
         SupervisorConfig expected = TestConfigs.config(file, dir.resolve("state"))
                 .runtime(runtime).probes(probes).restart(restart).audit(audit).build();
         assertEquals(expected, config);
-        assertEquals(List.copyOf(env.keySet()), List.copyOf(config.runtime().env().keySet()), "env keeps file order");
+        assertEquals(List.copyOf(env.keySet()), List.copyOf(config.onlyServer().runtime().env().keySet()), "env keeps file order");
     }
 
     @Test
@@ -102,7 +102,7 @@ class ConfigLoaderTest {
                 state_dir: /var/lib/glyph-supervisor
                 """);
 
-        HttpProbeConfig http = ConfigLoader.load(file).probes().http().orElseThrow();
+        HttpProbeConfig http = ConfigLoader.load(file).onlyServer().probes().http().orElseThrow();
 
         assertEquals(new HttpProbeConfig(URI.create("http://localhost:8080/health"), Duration.ofSeconds(10), 200,
                 Optional.empty()), http);
@@ -122,10 +122,10 @@ class ConfigLoaderTest {
 
         SupervisorConfig config = ConfigLoader.load(file);
 
-        assertEquals(List.of(dir + "/bin/serve"), config.runtime().command());
-        assertEquals(dir.resolve("models"), config.runtime().workdir());
-        assertEquals(dir.resolve("logs/server.log"), config.runtime().log());
-        assertEquals(List.of(dir + "/tmp/*.png"), config.runtime().caches());
+        assertEquals(List.of(dir + "/bin/serve"), config.onlyServer().runtime().command());
+        assertEquals(dir.resolve("models"), config.onlyServer().runtime().workdir());
+        assertEquals(dir.resolve("logs/server.log"), config.onlyServer().runtime().log());
+        assertEquals(List.of(dir + "/tmp/*.png"), config.onlyServer().runtime().caches());
         assertEquals(dir.getParent().resolve("state"), config.stateDir());
         assertEquals(dir.resolve("audit/events.jsonl"), config.audit().path());
     }
@@ -163,8 +163,8 @@ class ConfigLoaderTest {
         for (String example : List.of("glyph.yaml", "vllm.yaml", "llama-cpp.yaml")) {
             // Surefire runs in the module directory; the examples live at the repository root.
             SupervisorConfig config = ConfigLoader.load(Path.of("..", "conf", "examples", example));
-            assertTrue(config.runtime().port().isPresent(), example);
-            assertTrue(config.probes().http().isPresent(), example);
+            assertTrue(config.onlyServer().runtime().port().isPresent(), example);
+            assertTrue(config.onlyServer().probes().http().isPresent(), example);
         }
     }
 
@@ -172,11 +172,11 @@ class ConfigLoaderTest {
     void glyphExampleIsTheGlyphWebUi() throws ConfigException {
         SupervisorConfig config = ConfigLoader.load(Path.of("..", "conf", "examples", "glyph.yaml"));
 
-        assertEquals(List.of("bash", "界面推理.sh"), config.runtime().command());
-        assertEquals(Path.of("/root"), config.runtime().workdir());
-        assertEquals(OptionalInt.of(7860), config.runtime().port());
-        assertEquals(URI.create("http://127.0.0.1:7860/config"), config.probes().http().orElseThrow().url());
-        assertEquals(List.of("/tmp/glyph_*.png", "/tmp/gradio/**"), config.runtime().caches());
+        assertEquals(List.of("bash", "界面推理.sh"), config.onlyServer().runtime().command());
+        assertEquals(Path.of("/root"), config.onlyServer().runtime().workdir());
+        assertEquals(OptionalInt.of(7860), config.onlyServer().runtime().port());
+        assertEquals(URI.create("http://127.0.0.1:7860/config"), config.onlyServer().probes().http().orElseThrow().url());
+        assertEquals(List.of("/tmp/glyph_*.png", "/tmp/gradio/**"), config.onlyServer().runtime().caches());
         assertEquals(Path.of("/var/lib/glyph-supervisor"), config.stateDir());
     }
 }

@@ -165,8 +165,8 @@ class PreflightTest {
     @Test
     void configBuiltInCodeNamesTheFileWithoutALine() throws ConfigException {
         SupervisorConfig loaded = load("runtime: {command: [nosuchbin], env: {PATH: /bin}}\nstate_dir: state\n");
-        SupervisorConfig inCode = TestConfigs.config(loaded.source(), loaded.stateDir()).runtime(loaded.runtime())
-                .probes(loaded.probes()).restart(loaded.restart()).audit(loaded.audit()).build();
+        SupervisorConfig inCode = TestConfigs.config(loaded.source(), loaded.stateDir()).runtime(loaded.onlyServer().runtime())
+                .probes(loaded.onlyServer().probes()).restart(loaded.onlyServer().restart()).audit(loaded.audit()).build();
 
         assertEquals(List.of(loaded.source() + ": runtime.command[0]: 'nosuchbin' not found on PATH (/bin)"),
                 Preflight.check(inCode));

@@ -23,7 +23,7 @@ class StartFailureConfigTest {
     @Test
     void defaultsAreTheBuiltInTableAloneAndTwoIdenticalFailures() throws ConfigException {
         Path file = ConfigFiles.write(dir, "c.yaml", "runtime: {command: [x]}\nstate_dir: /s\n");
-        RestartConfig restart = ConfigLoader.load(file).restart();
+        RestartConfig restart = ConfigLoader.load(file).onlyServer().restart();
         assertEquals(List.of(), restart.causes());
         assertEquals(2, restart.hopelessAfter());
     }
@@ -40,7 +40,7 @@ class StartFailureConfigTest {
                       pattern: "(?i)watchdog caught collective operation timeout"
                 state_dir: /s
                 """);
-        RestartConfig restart = ConfigLoader.load(file).restart();
+        RestartConfig restart = ConfigLoader.load(file).onlyServer().restart();
         assertEquals(3, restart.hopelessAfter());
         assertEquals(List.of(
                 new CauseConfig("hf_token_missing", "401 Client Error.*huggingface", false),

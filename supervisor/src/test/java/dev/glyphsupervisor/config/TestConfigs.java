@@ -92,8 +92,8 @@ public final class TestConfigs {
 
         public SupervisorConfig build() {
             Objects.requireNonNull(runtime, "runtime: set it, a config has no default command");
-            return new SupervisorConfig(source, runtime, probes, restart, stateDir, audit, metrics,
-                    ConfigLocations.unknown(source), control);
+            return new SupervisorConfig(source, java.util.List.of(ServerConfig.only(runtime, probes, restart, stateDir)),
+                    stateDir, audit, metrics, ConfigLocations.unknown(source), control);
         }
     }
 }

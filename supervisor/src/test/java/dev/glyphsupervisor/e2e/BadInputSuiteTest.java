@@ -218,6 +218,46 @@ class BadInputSuiteTest {
                 daemon("control socket", "group that does not exist", w -> w.yaml.set("control.group", "no-such-group-glyph"), 2,
                         w -> lines(w.problem("control.group", "no group 'no-such-group-glyph' on this machine"))),
 
+                // The servers form (issue 15): refused at load like every other bad input, nothing started.
+                daemon("stack", "a cycle of requires", w -> {
+                    w.asStack();
+                    w.yaml.set("servers.vllm.requires", List.of("ui"));
+                }, 2, w -> lines(w.problem("servers.vllm.requires[0]", "a cycle: vllm → ui → vllm; a server starts only after"
+                        + " what it requires is healthy, so none of these could ever start"))),
+                daemon("stack", "requires an unknown server", w -> {
+                    w.asStack();
+                    w.yaml.set("servers.ui.requires", List.of("vlm"));
+                }, 2, w -> lines(w.problem("servers.ui.requires[0]", "no server 'vlm'; did you mean 'vllm'? the servers are vllm, ui"))),
+                daemon("stack", "a server requires itself", w -> {
+                    w.asStack();
+                    w.yaml.set("servers.ui.requires", List.of("ui"));
+                }, 2, w -> lines(w.problem("servers.ui.requires[0]", "a server cannot require itself"))),
+                daemon("stack", "two servers on one port", w -> {
+                    w.asStack();
+                    w.yaml.set("servers.ui.runtime.port", w.port);
+                }, 2, w -> lines(w.problem("servers.ui.runtime.port", "port " + w.port + " is also servers.vllm's runtime.port (line "
+                        + w.yaml.at("servers.vllm.runtime.port").split(":")[0] + ")"))),
+                daemon("stack", "a server name twice", w -> {
+                    w.asStack();
+                    w.appendToConfig("  vllm:\n    runtime: {port: " + TestServer.freePort() + "}\n");
+                }, 2, w -> lines(w.configFile + ":" + (w.lineCount() - 1) + ":3: servers.vllm: duplicate key 'vllm' (first set at line "
+                        + w.yaml.atKey("servers.vllm").replace(":", ", column ") + ")")),
+                daemon("stack", "a server name that is not one", w -> {
+                    w.asStack();
+                    w.yaml.set("servers.GPU0.runtime.port", TestServer.freePort());
+                }, 2, w -> lines(w.problemAtKey("servers.GPU0", "'GPU0' is not a server name; use lower-case letters, digits, _ and -,"
+                        + " starting with a letter, at most 32 characters (e.g. vllm, ui, gpu-0)"))),
+                daemon("stack", "the one-server form and servers together", w -> w.yaml.set("servers.vllm.runtime.command", "[/bin/true]"), 2,
+                        w -> lines(w.problemAtKey("runtime", "a top-level runtime is the one-server form, which cannot be mixed with"
+                                        + " servers (line " + w.yaml.atKey("servers").replace(":", ", column ") + "); move it under a server"
+                                        + " in servers, or under defaults"),
+                                w.problemAtKey("probes", "a top-level probes is the one-server form, which cannot be mixed with"
+                                        + " servers (line " + w.yaml.atKey("servers").replace(":", ", column ") + "); move it under a server"
+                                        + " in servers, or under defaults"),
+                                w.problemAtKey("restart", "a top-level restart is the one-server form, which cannot be mixed with"
+                                        + " servers (line " + w.yaml.atKey("servers").replace(":", ", column ") + "); move it under a server"
+                                        + " in servers, or under defaults"))),
+
                 // Ports and locks that another process holds.
                 daemon("ports and locks", "metrics.listen port in use", w -> {
                     ServerSocket taken = w.hold(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
@@ -477,6 +517,23 @@ class BadInputSuiteTest {
                 Files.writeString(configFile, yaml.render() + appended);
             }
             return configFile;
+        }
+
+        /**
+         * The servers form: the one server's settings become defaults, and two servers stand on them: vllm on
+         * {@link #port} and ui (on another free port) requiring it. Each server would touch STARTED too.
+         */
+        void asStack() {
+            yaml.remove("runtime").remove("probes").remove("restart");
+            yaml.set("defaults.runtime.command", List.of("/bin/sh", "-c", "\"touch " + started + "; exec sleep 600\""))
+                    .set("defaults.runtime.workdir", dir)
+                    .set("defaults.runtime.env.PATH", "\"/usr/bin:/bin\"")
+                    .set("defaults.probes.schedule", "\"10s\"")
+                    .set("defaults.restart.backoff_initial", "200ms")
+                    .set("defaults.restart.backoff_max", "1s")
+                    .set("servers.vllm.runtime.port", port)
+                    .set("servers.ui.requires", List.of("vllm"))
+                    .set("servers.ui.runtime.port", TestServer.freePort());
         }
 
         void useStateDir(Path stateDir) {

@@ -45,9 +45,9 @@ class DefaultConfigTest {
     @Test
     void theDefaultConfigRunsTheReferenceRuntimeAndHealsItWithItsCacheCleared() throws Exception {
         SupervisorConfig config = ConfigLoader.load(CONFIG);
-        int port = config.runtime().port().orElseThrow();
+        int port = config.onlyServer().runtime().port().orElseThrow();
         assertTrue(PortCheck.isFree(port), "port " + port + " of the default config is taken: stop what runs there");
-        Path cacheDir = config.runtime().workdir().resolve("run").resolve("cache");
+        Path cacheDir = config.onlyServer().runtime().workdir().resolve("run").resolve("cache");
         Path output = Files.createTempFile("glyph-default-daemon", ".out");
 
         daemon = DaemonProcess.startAppending(CONFIG, config.audit().path(), output);

@@ -61,7 +61,7 @@ record ServerProgram(List<String> argv, Path workdir, Path dir, int port, String
         yaml = replace(yaml, "max_restarts: 5,", "max_restarts: 100000,");
         Path config = dir.resolve("glyph-supervisor.yaml");
         Files.writeString(config, yaml);
-        List<String> argv = new ArrayList<>(ConfigLoader.load(config).runtime().command());
+        List<String> argv = new ArrayList<>(ConfigLoader.load(config).onlyServer().runtime().command());
         return new ServerProgram(argv, REPO, dir, port, dir + "/run/cache", 0, Optional.of(config));
     }
 
