@@ -35,12 +35,6 @@ public final class ConfigOption {
         try {
             SupervisorConfig config = ConfigLoader.load(resolve());
             List<String> problems = new java.util.ArrayList<>(preflight ? Preflight.check(config) : List.of());
-            // TODO(issue 15): a placeholder until the daemon supervises a stack: refuse several servers here, the
-            // one place daemon, check and probe load a config through, so that nothing half-starts.
-            if (config.servers().size() > 1) {
-                problems.add(config.locations().problem("servers", "several servers (" + String.join(", ",
-                        config.serverNames()) + "): this build supervises one; keep one server under servers for now"));
-            }
             if (problems.isEmpty()) {
                 return config;
             }

@@ -44,6 +44,10 @@ public final class ProbeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Parameters(paramLabel = "NAME", arity = "0..*",
+            description = "The servers to probe (default: every server of the config).")
+    List<String> names = new ArrayList<>();
+
     @Override
     public Integer call() {
         SupervisorConfig config = configOption.loadOrReport(spec, false);
@@ -51,7 +55,27 @@ public final class ProbeCommand implements Callable<Integer> {
             return Glyphctl.EXIT_USAGE;
         }
         PrintWriter out = spec.commandLine().getOut();
-        ServerConfig server = config.onlyServer(); // TODO(issue 15): probe each server
+        List<ServerConfig> servers = new ArrayList<>();
+        for (String name : names) {
+            Optional<ServerConfig> server = config.server(name);
+            if (server.isEmpty()) {
+                spec.commandLine().getErr().println("glyphctl probe: no server '" + name + "' in " + config.source()
+                        + "; the servers are " + String.join(", ", config.serverNames()));
+                return Glyphctl.EXIT_USAGE;
+            }
+            servers.add(server.get());
+        }
+        boolean allSucceeded = true;
+        for (ServerConfig server : servers.isEmpty() ? config.servers() : servers) {
+            if (config.servers().size() > 1) {
+                out.println("[" + server.name() + "]");
+            }
+            allSucceeded &= probe(server, out);
+        }
+        return allSucceeded ? 0 : 1;
+    }
+
+    private static boolean probe(ServerConfig server, PrintWriter out) {
         Set<Long> serverPids = serverPids(server, out);
         ProbesConfig probes = server.probes();
         boolean allSucceeded = true;
@@ -73,7 +97,7 @@ public final class ProbeCommand implements Callable<Integer> {
                 allSucceeded &= r.status() == ProbeStatus.SUCCESS;
             }
         }
-        return allSucceeded ? 0 : 1;
+        return allSucceeded;
     }
 
     /** Who listens on the port now; the memory probes measure those pids. Announced, since it is a guess. */

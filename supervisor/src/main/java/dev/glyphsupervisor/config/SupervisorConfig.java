@@ -51,8 +51,8 @@ public record SupervisorConfig(Path source, List<ServerConfig> servers, Path sta
     }
 
     /**
-     * TODO(issue 15): the one server, for the code that supervises one until the daemon runs a stack; throws
-     * IllegalStateException when there are several (the daemon and check refuse such a config before this).
+     * The one server of a stack of one (the one-server form's, or a servers: map of one); throws
+     * IllegalStateException when there are several.
      */
     public ServerConfig onlyServer() {
         if (servers.size() != 1) {

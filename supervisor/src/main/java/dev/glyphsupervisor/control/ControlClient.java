@@ -42,12 +42,19 @@ public final class ControlClient {
         }
     }
 
-    /** The daemon answered, and refused: {@code "ok":false} with its {@code "error"}. */
+    /** The daemon answered, and refused: {@code "ok":false} with its {@code "error"} (and {@code "kind"}, if any). */
     public static final class RefusedException extends Exception {
         private static final long serialVersionUID = 1L;
+        private final transient ControlException.Kind kind;
 
-        RefusedException(String message) {
+        RefusedException(String message, ControlException.Kind kind) {
             super(message);
+            this.kind = kind;
+        }
+
+        /** Why, where the daemon said (a name it does not know, or none where it has several); else null. */
+        public ControlException.Kind kind() {
+            return kind;
         }
     }
 
@@ -89,7 +96,8 @@ public final class ControlClient {
             throws NotRunningException, UnreachableException, RefusedException {
         JsonNode answer = exchange(request, timeout);
         if (!answer.path("ok").asBoolean(false)) {
-            throw new RefusedException(answer.path("error").asText("the daemon refused"));
+            throw new RefusedException(answer.path("error").asText("the daemon refused"),
+                    ControlException.Kind.of(answer.path("kind").asText("")));
         }
         try {
             return new Answer<>(ControlJson.reply(request, answer), answer);

@@ -27,6 +27,9 @@ final class ControlJson {
     static Map<String, Object> write(ControlRequest<?> request) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cmd", request.command());
+        if (request.server() != null) {
+            m.put("server", request.server());
+        }
         if (request instanceof ControlRequest.Restart r) {
             m.put("reason", r.reason());
             m.put("wait", r.awaitHealthy());
@@ -38,15 +41,18 @@ final class ControlJson {
     /** The request a (version-checked) line asks for; IllegalArgumentException for a command there is none of. */
     static ControlRequest<?> request(JsonNode n) {
         String command = n.path("cmd").asText("");
+        String server = string(n.path("server"));
         return switch (command) {
-            case "status" -> new ControlRequest.Status();
+            case "status" -> new ControlRequest.Status(server);
+            case "servers" -> new ControlRequest.Servers();
             case "restart" -> {
                 long timeoutMs = n.path("timeout_ms").asLong(Long.MIN_VALUE);
-                yield new ControlRequest.Restart(n.path("reason").asText("operator"), n.path("wait").asBoolean(true),
+                yield new ControlRequest.Restart(server, n.path("reason").asText("operator"),
+                        n.path("wait").asBoolean(true),
                         timeoutMs == Long.MIN_VALUE ? Optional.empty() : Optional.of(Duration.ofMillis(timeoutMs)));
             }
-            case "stop" -> new ControlRequest.Stop();
-            case "start" -> new ControlRequest.Start();
+            case "stop" -> new ControlRequest.Stop(server);
+            case "start" -> new ControlRequest.Start(server);
             default -> throw new IllegalArgumentException("unknown command '" + command + "'");
         };
     }
@@ -59,6 +65,26 @@ final class ControlJson {
             return status(s);
         }
         Map<String, Object> m = new LinkedHashMap<>();
+        if (reply instanceof ServersReply r) {
+            List<Map<String, Object>> lines = new ArrayList<>();
+            for (ServersReply.Line l : r.servers()) {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("name", l.name());
+                line.put("state", l.state());
+                line.put("pid", l.pid());
+                line.put("generation", l.generation());
+                line.put("uptime_s", l.uptimeS());
+                line.put("restarts_total", l.restartsTotal());
+                line.put("restarts_24h", l.restarts24h());
+                line.put("gpu_tree_bytes", l.gpuTreeBytes());
+                line.put("requires", l.requires());
+                line.put("waiting_for", l.waitingFor());
+                line.put("paused_by", l.pausedBy());
+                lines.add(line);
+            }
+            m.put("servers", lines);
+            return m;
+        }
         if (reply instanceof RestartReply.Requested) {
             m.put("requested", true);
         } else if (reply instanceof RestartReply.Finished r) {
@@ -67,9 +93,15 @@ final class ControlJson {
             m.put("generation", r.generation());
             m.put("pid", r.pid());
             m.put("took_ms", r.tookMs());
+            if (!r.dependents().isEmpty()) {
+                m.put("dependents", r.dependents());
+            }
         } else if (reply instanceof StopReply r) {
             m.put("state", r.state());
             m.put("paused_by", r.pausedBy());
+            if (!r.dependents().isEmpty()) {
+                m.put("dependents", r.dependents());
+            }
         } else if (reply instanceof StartReply r) {
             m.put("was", r.was());
             m.put("state", r.state());
@@ -213,13 +245,23 @@ final class ControlJson {
         ControlReply reply;
         if (request instanceof ControlRequest.Status) {
             reply = status(n);
+        } else if (request instanceof ControlRequest.Servers) {
+            List<ServersReply.Line> lines = new ArrayList<>();
+            for (JsonNode l : n.path("servers")) {
+                lines.add(new ServersReply.Line(l.path("name").asText(), l.path("state").asText(), number(l.path("pid")),
+                        l.path("generation").asLong(), number(l.path("uptime_s")), l.path("restarts_total").asLong(),
+                        l.path("restarts_24h").asLong(), number(l.path("gpu_tree_bytes")), strings(l.path("requires")),
+                        strings(l.path("waiting_for")), string(l.path("paused_by"))));
+            }
+            reply = new ServersReply(lines);
         } else if (request instanceof ControlRequest.Restart r) {
             // What the caller asked for decides the form: a waited-for restart is answered with how the wait ended.
             reply = !r.awaitHealthy() ? new RestartReply.Requested()
                     : new RestartReply.Finished(n.path("healthy").asBoolean(), n.path("state").asText(),
-                            n.path("generation").asLong(), number(n.path("pid")), n.path("took_ms").asLong());
+                            n.path("generation").asLong(), number(n.path("pid")), n.path("took_ms").asLong(),
+                            stringMap(n.path("dependents")));
         } else if (request instanceof ControlRequest.Stop) {
-            reply = new StopReply(n.path("state").asText(), string(n.path("paused_by")));
+            reply = new StopReply(n.path("state").asText(), string(n.path("paused_by")), strings(n.path("dependents")));
         } else {
             reply = new StartReply(n.path("was").asText(), n.path("state").asText(), n.path("generation").asLong());
         }
@@ -302,6 +344,18 @@ final class ControlJson {
     }
 
     /** A number, or null for null, an absent key or anything else. */
+    private static Map<String, String> stringMap(JsonNode n) {
+        Map<String, String> all = new LinkedHashMap<>();
+        n.fields().forEachRemaining(e -> all.put(e.getKey(), e.getValue().asText()));
+        return all;
+    }
+
+    private static List<String> strings(JsonNode n) {
+        List<String> all = new ArrayList<>();
+        n.forEach(item -> all.add(item.asText()));
+        return all;
+    }
+
     private static Long number(JsonNode n) {
         return n.isNumber() ? n.asLong() : null;
     }

@@ -158,6 +158,9 @@ public final class ControlServer implements Closeable {
                     response.put("ok", true);
                     response.putAll(ControlJson.write(handler.handle(ControlJson.request(request), user)));
                 }
+            } catch (ControlException e) {
+                response = error(e.getMessage());
+                response.put("kind", e.kind().wire());
             } catch (IllegalArgumentException | IOException e) {
                 response = error(e.getMessage());
             }

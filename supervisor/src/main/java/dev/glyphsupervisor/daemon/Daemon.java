@@ -7,17 +7,13 @@ import dev.glyphsupervisor.config.SupervisorConfig;
 import dev.glyphsupervisor.control.ControlServer;
 import dev.glyphsupervisor.core.AuditEvent;
 import dev.glyphsupervisor.core.FailureCauses;
-import dev.glyphsupervisor.core.MemoryWatch;
-import dev.glyphsupervisor.core.SupervisorStateMachine;
 import dev.glyphsupervisor.io.IoMessages;
 import dev.glyphsupervisor.lock.LockHeldException;
 import dev.glyphsupervisor.lock.StateDirLock;
 import dev.glyphsupervisor.metrics.MetricsServer;
 import dev.glyphsupervisor.metrics.MetricsSink;
 import dev.glyphsupervisor.metrics.SupervisorMetrics;
-import dev.glyphsupervisor.probes.gpu.GpuMemoryProbe;
 import dev.glyphsupervisor.probes.gpu.Nvml;
-import dev.glyphsupervisor.probes.host.HostMemoryProbe;
 import dev.glyphsupervisor.runtime.LaunchException;
 import dev.glyphsupervisor.runtime.PortCheck;
 import dev.glyphsupervisor.runtime.Subreaper;
@@ -28,11 +24,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -55,24 +53,18 @@ public final class Daemon {
     }
 
     private final SupervisorConfig config;
-    /** TODO(issue 15): the one server this daemon supervises, until it supervises the stack. */
-    private final ServerConfig server;
     private final String version;
 
     public Daemon(SupervisorConfig config, String version) {
         this.config = config;
-        this.server = config.onlyServer();
         this.version = version;
     }
 
-    /** Runs until a signal stops it; returns when the server is stopped and the lock released. */
+    /** Runs until a signal stops it; returns when every server is stopped and the lock released. */
     public void run() throws StartFailure {
         // The Prometheus client only when metrics.listen is set; otherwise its classes and thread never load.
-        FailureCauses causes = CoreConfig.causes(server);
         SupervisorMetrics prometheus = config.metrics().isPresent()
-                ? new SupervisorMetrics(Clock.systemUTC(), causeNames(causes)) : null;
-        // One server until the daemon supervises a stack: its series are labelled server="default".
-        MetricsSink metrics = prometheus != null ? prometheus.forServer("default") : MetricsSink.NONE;
+                ? new SupervisorMetrics(Clock.systemUTC(), List.copyOf(FailureCauses.BUILT_IN_NAMES)) : null;
         CountDownLatch released = new CountDownLatch(1);
         Closer open = new Closer();
         try {
@@ -80,63 +72,82 @@ public final class Daemon {
             // (no state_dir, no lock file, no audit record of a start that did not happen).
             serveMetrics(prometheus).ifPresent(server -> open.push("the metrics listener", server));
             open.pushLast("the state_dir lock", lock());
-            makeServerStateDir();
+            makeServerStateDirs();
             ServiceNotifier notifier = ServiceNotifier.fromEnvironment(System.getenv());
             JsonlAuditLog audit = openAudit();
             open.push("the audit log", audit);
-            // NVML is opened once for the daemon's life (lazily: the first reading loads and initialises it).
-            Optional<Nvml> nvml = server.probes().gpu().map(g -> Nvml.open(g.library()));
-            nvml.ifPresent(library -> open.push("NVML", library));
-            Optional<GpuMemoryProbe> gpuProbe = server.probes().gpu()
-                    .map(g -> new GpuMemoryProbe(nvml.orElseThrow(), g.devices()));
-            MemoryWatch watch = new MemoryWatch(CoreConfig.limits(server));
-            // A launch needs room for what the server held once started (the watch's footprint) under the device limit.
-            Optional<GpuRelease> gpuRelease = server.probes().gpu().map(g -> new GpuRelease(gpuProbe.orElseThrow(),
-                    g.releaseTimeout(), g.releaseMargin(), watch::deviceLimit, watch::footprint));
-            ProcessRuntimeControl runtime = new ProcessRuntimeControl(server.runtime(), server.restart(), audit,
-                    server.runtime().home(), gpuRelease, server.stateDir());
+            // NVML is opened once for the daemon's life per library path (lazily: the first reading loads it).
+            Map<Optional<java.nio.file.Path>, Nvml> nvml = new LinkedHashMap<>();
+            List<ServerUnit> units = new ArrayList<>();
+            for (ServerConfig server : config.servers()) {
+                MetricsSink metrics = prometheus == null ? MetricsSink.NONE
+                        : prometheus.forServer(server.name(), causeNames(CoreConfig.causes(server)));
+                ServerUnit unit = ServerUnit.build(server, audit.forServer(server.name()), metrics,
+                        library -> nvml.computeIfAbsent(library, l -> {
+                            Nvml opened = Nvml.open(l);
+                            open.push("NVML", opened);
+                            return opened;
+                        }));
+                open.push("server " + server.name(), unit.supervisor()::close);
+                units.add(unit);
+            }
             boolean subreaper = becomeSubreaper();
-            selfTest(runtime);
-
-            ProbeSet probes = new ProbeSet(server.runtime(), server.probes(), runtime::mainProcess,
-                    runtime::beforeProbeCycle);
-            SupervisorStateMachine machine = new SupervisorStateMachine(CoreConfig.settings(server),
-                    () -> ThreadLocalRandom.current().nextDouble());
-            StateHistory history = StateHistory.load(server.stateDir());
-            MemoryReader reader = new MemoryReader(gpuProbe, server.probes().host().map(h -> new HostMemoryProbe()),
-                    runtime::current, Clock.systemUTC());
-            Supervisor supervisor = new Supervisor(machine, runtime, audit, Clock.systemUTC(), probes,
-                    server.probes().startupInterval(), TreeMemoryCheck.of(reader, watch, runtime::noteTree, metrics),
-                    metrics, history);
-            open.push("the supervisor", supervisor::close);
-            QuartzProbeScheduler schedule = schedule(supervisor);
+            selfTest(units.get(0).runtime());
+            Stack stack = stack(units);
+            QuartzProbeScheduler schedule = schedule(units);
             open.push("the probe schedule", schedule);
-            open.push("the control socket", serveControl(supervisor, watch, reader, schedule));
+            open.push("the control socket", serveControl(units, stack, schedule));
             // Only now, with every listener bound, is the start real enough to record: a start that failed above
             // leaves the audit log as it was.
             audit.record(AuditEvent.SUPERVISOR_STARTED, 0, startedFields(audit, subreaper));
-            Runtime.getRuntime().addShutdownHook(shutdownHook(supervisor, notifier, released));
+            Runtime.getRuntime().addShutdownHook(shutdownHook(stack, notifier, released));
 
-            recoverOrStart(audit, runtime, probes, supervisor, history);
+            recoverAndStart(units, stack);
             schedule.start();
-            // READY only now: the lock is held, the config valid, the control socket bound, the first launch
-            // issued (or a running server adopted). From here on systemd also hears every state change.
-            supervisor.readyTo(notifier, Duration.ofSeconds(30));
-            watchdog(notifier, supervisor).ifPresent(ticker -> open.push("the watchdog ticker", ticker));
-            LOG.info(() -> "supervising " + server.runtime().command() + " (probes " + server.probes().schedule().describe()
-                    + ", state " + config.stateDir() + ")");
-            supervisor.finished().join();
+            // READY only now: the lock is held, the config valid, the control socket bound, every first launch
+            // issued (or a running server adopted, or a server waiting for what it requires). From here on systemd
+            // also hears the stack's status at every change.
+            stack.readyTo(notifier, Duration.ofSeconds(30));
+            watchdog(notifier, stack).ifPresent(ticker -> open.push("the watchdog ticker", ticker));
+            LOG.info(() -> "supervising " + String.join(", ", stack.names()) + " (state " + config.stateDir() + ")");
+            stack.finished().join();
         } catch (ProbeScheduleException e) {
             throw new StartFailure("cannot start the probe schedule: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new StartFailure("cannot recover the previous daemon's server: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StartFailure("interrupted while starting", e);
         } finally {
             open.close(); // the lock last
             released.countDown();
         }
+    }
+
+    private static Stack stack(List<ServerUnit> units) {
+        Map<String, Supervisor> supervisors = new LinkedHashMap<>();
+        Map<String, List<String>> requires = new LinkedHashMap<>();
+        for (ServerUnit unit : units) {
+            supervisors.put(unit.name(), unit.supervisor());
+            requires.put(unit.name(), unit.config().requires());
+        }
+        return new Stack(supervisors, requires);
+    }
+
+    /**
+     * Every server's previous tree is recovered first (adopted or stopped), then the stack starts them in order:
+     * an adopted server counts as up at once, so that what it carries on serving keeps its dependents.
+     */
+    private static void recoverAndStart(List<ServerUnit> units, Stack stack) throws IOException {
+        Map<String, Recovery.Outcome> recovered = new LinkedHashMap<>();
+        for (ServerUnit unit : units) {
+            recovered.put(unit.name(), unit.recover());
+        }
+        Set<String> adopted = new java.util.HashSet<>();
+        Map<String, Runnable> starts = new LinkedHashMap<>();
+        for (ServerUnit unit : units) {
+            Recovery.Outcome outcome = recovered.get(unit.name());
+            outcome.adopted().ifPresent(r -> adopted.add(unit.name()));
+            starts.put(unit.name(), () -> unit.start(outcome));
+        }
+        stack.start(adopted, starts);
     }
 
     private StateDirLock lock() throws StartFailure {
@@ -180,22 +191,34 @@ public final class Daemon {
         }
     }
 
-    private QuartzProbeScheduler schedule(Supervisor supervisor) throws StartFailure {
+    private static QuartzProbeScheduler schedule(List<ServerUnit> units) throws StartFailure {
+        List<QuartzProbeScheduler.ServerSchedule> schedules = new ArrayList<>();
+        for (ServerUnit unit : units) {
+            schedules.add(new QuartzProbeScheduler.ServerSchedule(unit.name(), unit.config().probes().schedule(),
+                    unit.supervisor()::scheduledProbe, unit.config().restart().maintenance(),
+                    unit.supervisor()::maintenanceDue));
+        }
         try {
-            return new QuartzProbeScheduler(server.probes().schedule(), supervisor::scheduledProbe,
-                    server.restart().maintenance(), supervisor::maintenanceDue);
+            return new QuartzProbeScheduler(schedules);
         } catch (ProbeScheduleException e) {
-            throw new StartFailure("cannot set up the probe schedule " + server.probes().schedule().describe()
-                    + ": " + e.getMessage(), e);
+            throw new StartFailure("cannot set up the probe schedule " + units.stream()
+                    .map(u -> u.config().probes().schedule().describe()).distinct()
+                    .collect(java.util.stream.Collectors.joining(", ")) + ": " + e.getMessage(), e);
         }
     }
 
-    private ControlServer serveControl(Supervisor supervisor, MemoryWatch watch, MemoryReader reader,
-                                       QuartzProbeScheduler quartz) throws StartFailure {
+    private ControlServer serveControl(List<ServerUnit> units, Stack stack, QuartzProbeScheduler quartz)
+            throws StartFailure {
+        java.time.Instant started = Clock.systemUTC().instant();
+        List<DaemonControl> controls = new ArrayList<>();
+        for (ServerUnit unit : units) {
+            controls.add(new DaemonControl(unit.supervisor(), config, unit.config(), Clock.systemUTC(), started,
+                    unit.watch(), unit.reader(), () -> quartz.nextFireTime(unit.name()),
+                    () -> quartz.nextMaintenanceTime(unit.name())));
+        }
         try {
             return ControlServer.start(config.control().socket(), config.control().mode(), config.control().group(),
-                    new DaemonControl(supervisor, config, Clock.systemUTC(), watch, reader, quartz::nextFireTime,
-                            quartz::nextMaintenanceTime));
+                    new StackControl(stack, controls));
         } catch (IOException e) {
             throw new StartFailure("cannot open the control socket " + config.control().socket() + ": "
                     + IoMessages.reason(e), e);
@@ -205,41 +228,29 @@ public final class Daemon {
     }
 
     /**
-     * The server's own state directory: state_dir itself in the one-server form (made with the lock), else
+     * Each server's own state directory: state_dir itself in the one-server form (made with the lock), else
      * state_dir/servers/NAME, made here once the lock is held.
      */
-    private void makeServerStateDir() throws StartFailure {
-        try {
-            Files.createDirectories(server.stateDir());
-        } catch (IOException e) {
-            throw new StartFailure("cannot create the server's state directory " + server.stateDir() + ": " + e.getMessage(), e);
+    private void makeServerStateDirs() throws StartFailure {
+        for (ServerConfig server : config.servers()) {
+            try {
+                Files.createDirectories(server.stateDir());
+            } catch (IOException e) {
+                throw new StartFailure("cannot create the server's state directory " + server.stateDir() + ": "
+                        + e.getMessage(), e);
+            }
         }
     }
 
-    /** On SIGTERM/SIGINT: stop the server within the shutdown budget, and wait until everything is closed. */
-    private Thread shutdownHook(Supervisor supervisor, ServiceNotifier notifier, CountDownLatch released) {
+    /** On SIGTERM/SIGINT: stop every server within the shutdown budget, and wait until everything is closed. */
+    private Thread shutdownHook(Stack stack, ServiceNotifier notifier, CountDownLatch released) {
         Duration stopBudget = ShutdownBudget.of(config).total();
         return new Thread(() -> {
-            notifier.stopping("stopping the server (" + supervisor.statusLine() + ")", stopBudget);
-            supervisor.shutdown("signal");
+            notifier.stopping("stopping " + (config.servers().size() == 1 ? "the server" : "the servers")
+                    + " (" + stack.statusLine() + ")", stopBudget);
+            stack.shutdown("signal");
             awaitQuietly(released, stopBudget);
         }, "glyph-shutdown");
-    }
-
-    /**
-     * A previous daemon's server (it was SIGKILLed and we are its replacement): adopt it if it is the recorded one
-     * and healthy, stop every other tree of this state directory. Never two, never an orphan. Else the first launch.
-     */
-    private void recoverOrStart(JsonlAuditLog audit, ProcessRuntimeControl runtime, ProbeSet probes,
-                                Supervisor supervisor, StateHistory history) throws IOException {
-        Recovery.Outcome recovered = new Recovery(server.stateDir(), audit, server.runtime().stopGrace(),
-                server.restart().killTimeout()).recover(runtime::install, probes);
-        if (recovered.adopted().isPresent()) {
-            supervisor.adopt(recovered.adopted().get(), runtime);
-        } else {
-            // The larger of the two: the history is written before each launch, the record after it.
-            supervisor.start(Math.max(recovered.lastGeneration(), history.lastGeneration()), recovered.previousEndedUnclean());
-        }
     }
 
     /**
@@ -248,11 +259,11 @@ public final class Daemon {
      * a heartbeat that just ran, so a stuck loop is killed within WatchdogSec of its last heartbeat. A loop busy for
      * one whole tick (a long cache clearing) misses one ping and the gap stays under WatchdogSec (5/6 of it).
      */
-    private static Optional<WatchdogTicker> watchdog(ServiceNotifier notifier, Supervisor supervisor) {
+    private static Optional<WatchdogTicker> watchdog(ServiceNotifier notifier, Stack stack) {
         return notifier.watchdogInterval().map(half -> {
             Duration tick = half.dividedBy(2);
             Duration answerWithin = half.dividedBy(3);
-            WatchdogTicker ticker = new WatchdogTicker(notifier, tick, () -> supervisor.loopAnswers(answerWithin));
+            WatchdogTicker ticker = new WatchdogTicker(notifier, tick, () -> stack.loopsAnswer(answerWithin));
             ticker.start();
             return ticker;
         });
@@ -290,8 +301,11 @@ public final class Daemon {
         fields.put("version", version);
         fields.put("config", config.source().toAbsolutePath().normalize().toString());
         fields.put("user", System.getProperty("user.name"));
-        fields.put("command", server.runtime().command());
-        fields.put("schedule", server.probes().schedule().describe());
+        if (config.servers().size() == 1) {
+            fields.put("command", config.servers().get(0).runtime().command());
+            fields.put("schedule", config.servers().get(0).probes().schedule().describe());
+        }
+        fields.put("servers", config.serverNames());
         fields.put("subreaper", subreaper);
         if (audit.recoveredTornLine()) {
             fields.put("audit_torn_bytes", audit.tornBytes());
@@ -300,10 +314,10 @@ public final class Daemon {
     }
 
     /** Every cause the table can name, for metrics to export at 0 from the start. */
-    private static java.util.List<String> causeNames(FailureCauses causes) {
-        java.util.Set<String> names = new java.util.LinkedHashSet<>(FailureCauses.BUILT_IN_NAMES);
+    private static List<String> causeNames(FailureCauses causes) {
+        Set<String> names = new java.util.LinkedHashSet<>(FailureCauses.BUILT_IN_NAMES);
         causes.rows().forEach(row -> names.add(row.name()));
-        return java.util.List.copyOf(names);
+        return List.copyOf(names);
     }
 
     private static void awaitQuietly(CountDownLatch latch, Duration timeout) {

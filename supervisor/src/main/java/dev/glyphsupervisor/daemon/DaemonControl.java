@@ -2,9 +2,8 @@ package dev.glyphsupervisor.daemon;
 
 import dev.glyphsupervisor.config.ServerConfig;
 import dev.glyphsupervisor.config.SupervisorConfig;
-import dev.glyphsupervisor.control.ControlReply;
 import dev.glyphsupervisor.control.ControlRequest;
-import dev.glyphsupervisor.control.ControlServer;
+import dev.glyphsupervisor.control.ServersReply;
 import dev.glyphsupervisor.control.RestartReply;
 import dev.glyphsupervisor.control.StartReply;
 import dev.glyphsupervisor.control.StatusReply;
@@ -35,11 +34,10 @@ import java.util.function.Supplier;
  * What the control channel's commands do in the daemon: report status, and turn restart / stop / start
  * into events for the state machine (with the caller's user name, which the machine audits).
  */
-final class DaemonControl implements ControlServer.Handler {
+final class DaemonControl {
 
     private final Supervisor supervisor;
     private final SupervisorConfig config;
-    /** TODO(issue 15): the one server, until the control answers for each server of the stack. */
     private final ServerConfig server;
     private final Clock clock;
     private final Instant daemonStarted;
@@ -48,37 +46,40 @@ final class DaemonControl implements ControlServer.Handler {
     private final Supplier<Optional<Instant>> nextProbe;
     private final Supplier<Optional<Instant>> nextMaintenance;
 
-    DaemonControl(Supervisor supervisor, SupervisorConfig config, Clock clock, MemoryWatch memory, MemoryReader reader,
-                  Supplier<Optional<Instant>> nextProbe, Supplier<Optional<Instant>> nextMaintenance) {
+    DaemonControl(Supervisor supervisor, SupervisorConfig config, ServerConfig server, Clock clock, Instant daemonStarted,
+                  MemoryWatch memory, MemoryReader reader, Supplier<Optional<Instant>> nextProbe,
+                  Supplier<Optional<Instant>> nextMaintenance) {
         this.supervisor = supervisor;
         this.config = config;
-        this.server = config.onlyServer();
+        this.server = server;
         this.clock = clock;
-        this.daemonStarted = clock.instant();
+        this.daemonStarted = daemonStarted;
         this.memory = memory;
         this.reader = reader;
         this.nextProbe = nextProbe;
         this.nextMaintenance = nextMaintenance;
     }
 
-    @Override
-    public ControlReply handle(ControlRequest<?> request, String user) throws InterruptedException {
-        if (request instanceof ControlRequest.Status) {
-            return status();
-        }
-        if (request instanceof ControlRequest.Restart restart) {
-            return restart(restart, user);
-        }
-        if (request instanceof ControlRequest.Stop) {
-            return stop(user);
-        }
-        if (request instanceof ControlRequest.Start) {
-            return start(user);
-        }
-        throw new IllegalArgumentException("unknown command '" + request.command() + "'");
+    ServerConfig server() {
+        return server;
     }
 
-    private StatusReply status() {
+    Supervisor supervisor() {
+        return supervisor;
+    }
+
+    /** The server's line in {@code glyphctl status} of several servers. */
+    ServersReply.Line line(List<String> waitingFor) {
+        Supervisor.Snapshot s = supervisor.snapshot();
+        Instant now = clock.instant();
+        Long gpu = lastReading().filter(f -> f.current(s)).map(Figures::treeGpu).orElse(null);
+        return new ServersReply.Line(server.name(), s.state().name(), s.pid() > 0 ? s.pid() : null, s.generation(),
+                s.launchedAt() == null || !s.state().hasProcess() ? null : Duration.between(s.launchedAt(), now).toSeconds(),
+                supervisor.totalRestarts(), supervisor.restartsSince(now.minus(Duration.ofDays(1))), gpu,
+                server.requires(), waitingFor, s.pausedBy());
+    }
+
+    StatusReply status() {
         Supervisor.Snapshot s = supervisor.snapshot();
         Instant now = clock.instant();
         List<StatusReply.ProbeLine> probes = new ArrayList<>();
@@ -200,11 +201,11 @@ final class DaemonControl implements ControlServer.Handler {
      * arrives while a stop is in flight is coalesced by the machine and waits for the launch after that stop;
      * one that arrives while a launch is starting stops it, so in every case the next generation is the answer.
      */
-    private RestartReply restart(ControlRequest.Restart request, String user) throws InterruptedException {
+    RestartReply restart(ControlRequest.Restart request, String user) throws InterruptedException {
         Supervisor.Snapshot before = supervisor.snapshot();
         if (before.state() == State.PAUSED) {
-            throw new IllegalArgumentException("the server is paused (by " + before.pausedBy()
-                    + "); `glyphctl start` resumes it");
+            throw new IllegalArgumentException(named("the server") + " is paused (by " + before.pausedBy()
+                    + "); `glyphctl start" + (server.oneServerForm() ? "" : " " + server.name()) + "` resumes it");
         }
         long target = before.generation() + 1;
         long started = System.nanoTime();
@@ -215,23 +216,29 @@ final class DaemonControl implements ControlServer.Handler {
         Duration timeout = request.timeout().orElse(Duration.ofMillis(server.runtime().startupTimeout()
                 .plus(server.runtime().stopGrace()).toMillis()));
         Supervisor.Snapshot after = supervisor.await(s -> (s.state() == State.RUNNING && s.generation() >= target)
-                || s.state() == State.FAILED || s.state() == State.PAUSED || s.shuttingDown(), timeout);
+                || s.state() == State.FAILED || s.state() == State.PAUSED || s.shuttingDown()
+                || (s.state() == State.WAITING && s.generation() >= target), timeout);
         boolean healthy = after.state() == State.RUNNING && after.generation() >= target;
         return new RestartReply.Finished(healthy, after.state().name(), after.generation(),
                 after.pid() > 0 ? after.pid() : null, (System.nanoTime() - started) / 1_000_000);
     }
 
-    private StopReply stop(String user) throws InterruptedException {
+    StopReply stop(String user) throws InterruptedException {
         supervisor.pause(user);
         Duration budget = ShutdownBudget.of(server).total();
         Supervisor.Snapshot after = supervisor.await(s -> s.state() == State.PAUSED || s.shuttingDown(), budget);
         return new StopReply(after.state().name(), after.pausedBy());
     }
 
-    private StartReply start(String user) throws InterruptedException {
+    StartReply start(String user) throws InterruptedException {
         Supervisor.Snapshot before = supervisor.snapshot();
         supervisor.resume(user);
         Supervisor.Snapshot after = supervisor.await(s -> s.state() != State.PAUSED, Duration.ofSeconds(5));
         return new StartReply(before.state().name(), after.state().name(), after.generation());
+    }
+
+    /** "the server" in a stack of one; "server vllm" in a stack of several. */
+    private String named(String one) {
+        return server.oneServerForm() ? one : "server " + server.name();
     }
 }

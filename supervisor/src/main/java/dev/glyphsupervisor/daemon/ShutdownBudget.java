@@ -30,13 +30,51 @@ public record ShutdownBudget(List<Part> parts) {
         parts = List.copyOf(parts);
     }
 
-    /** TODO(issue 15): the daemon's one server; a stack's stop is the daemon engineer's to sum. */
+    /**
+     * The daemon's stop: a server stops only after every server that requires it has stopped, so the longest chain of
+     * dependents decides (servers of different chains stop side by side). A stack of one is its server's stop.
+     */
     public static ShutdownBudget of(SupervisorConfig config) {
-        return of(config.onlyServer());
+        List<Part> longest = List.of();
+        for (ServerConfig server : config.servers()) {
+            List<Part> chain = chainFrom(server, config);
+            if (sum(chain).compareTo(sum(longest)) > 0) {
+                longest = chain;
+            }
+        }
+        List<Part> parts = new ArrayList<>(longest);
+        parts.add(new Part("records and exit", SLACK));
+        return new ShutdownBudget(parts);
     }
 
     /** The stop of one server, its keys named as the config file has them ({@code servers.vllm.runtime.stop_grace}). */
     public static ShutdownBudget of(ServerConfig config) {
+        List<Part> parts = new ArrayList<>(serverParts(config));
+        parts.add(new Part("records and exit", SLACK));
+        return new ShutdownBudget(parts);
+    }
+
+    /** The longest stop of {@code server}'s dependents, one after another down a chain, then {@code server}'s own. */
+    private static List<Part> chainFrom(ServerConfig server, SupervisorConfig config) {
+        List<Part> longest = List.of();
+        for (ServerConfig other : config.servers()) {
+            if (other.requires().contains(server.name())) {
+                List<Part> chain = chainFrom(other, config);
+                if (sum(chain).compareTo(sum(longest)) > 0) {
+                    longest = chain;
+                }
+            }
+        }
+        List<Part> parts = new ArrayList<>(longest);
+        parts.addAll(serverParts(server));
+        return parts;
+    }
+
+    private static Duration sum(List<Part> parts) {
+        return parts.stream().map(Part::duration).reduce(Duration.ZERO, Duration::plus);
+    }
+
+    private static List<Part> serverParts(ServerConfig config) {
         List<Part> parts = new ArrayList<>();
         parts.add(new Part(config.key("runtime.stop_grace"), config.runtime().stopGrace()));
         parts.add(new Part(config.key("restart.kill_timeout"), config.restart().killTimeout()));
@@ -45,12 +83,11 @@ public record ShutdownBudget(List<Part> parts) {
         }
         config.probes().gpu().map(GpuProbeConfig::releaseTimeout)
                 .ifPresent(d -> parts.add(new Part(config.key("probes.gpu.release_timeout"), d)));
-        parts.add(new Part("records and exit", SLACK));
-        return new ShutdownBudget(parts);
+        return parts;
     }
 
     public Duration total() {
-        return parts.stream().map(Part::duration).reduce(Duration.ZERO, Duration::plus);
+        return sum(parts);
     }
 
     /** E.g. {@code 125s = runtime.stop_grace 20s + restart.kill_timeout 10s + ...}. */
