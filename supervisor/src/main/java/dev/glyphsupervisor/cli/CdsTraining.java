@@ -1,7 +1,9 @@
 package dev.glyphsupervisor.cli;
 
 import dev.glyphsupervisor.config.ConfigLoader;
+import dev.glyphsupervisor.control.ControlRequest;
 import dev.glyphsupervisor.control.ControlServer;
+import dev.glyphsupervisor.control.ServersReply;
 import dev.glyphsupervisor.control.StatusReply;
 
 import java.io.PrintWriter;
@@ -27,6 +29,10 @@ public final class CdsTraining {
     /** A status that takes every branch of the text view a healthy server with GPU and host limits takes. */
     static final StatusReply STATUS = sample();
 
+    /** The daemon's one server, as {@code status} first asks for the list. */
+    static final ServersReply SERVERS = new ServersReply(List.of(new ServersReply.Line("default", "RUNNING", 2L, 1, 168L,
+            1, 1, 1048576L, List.of(), List.of(), null)));
+
     private CdsTraining() {
     }
 
@@ -36,7 +42,8 @@ public final class CdsTraining {
         Path dir = Files.createTempDirectory("glyphctl-cds");
         Path socket = dir.resolve("control.sock");
         // The product's own control server, answering every request with the canned status.
-        ControlServer server = ControlServer.start(socket, 0600, Optional.empty(), (request, user) -> STATUS);
+        ControlServer server = ControlServer.start(socket, 0600, Optional.empty(),
+                (request, user) -> request instanceof ControlRequest.Servers ? SERVERS : STATUS);
         try {
             PrintWriter none = new PrintWriter(Writer.nullWriter());
             DaemonAddress address = new DaemonAddress();

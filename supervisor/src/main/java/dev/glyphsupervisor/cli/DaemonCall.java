@@ -35,7 +35,8 @@ final class DaemonCall<R extends ControlReply> {
             c.answer = c.raw.reply();
         } catch (ControlClient.RefusedException e) {
             err.println("glyphctl " + command + ": " + e.getMessage());
-            c.exit = 1;
+            // A name the daemon does not know, or none where it has several: the caller's usage, as for a bad option.
+            c.exit = e.kind() != null ? Glyphctl.EXIT_USAGE : 1;
         } catch (ConfigException e) {
             err.println(e.getMessage());
             c.exit = Glyphctl.EXIT_USAGE;

@@ -10,6 +10,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -34,9 +35,30 @@ public final class RestartCommand implements Callable<Integer> {
             description = "How long to wait for healthy (default: the config's startup_timeout + stop_grace).")
     Duration timeout;
 
+    @picocli.CommandLine.Mixin
+    ServerSelection selection;
+
     @Override
     public Integer call() {
-        ControlRequest.Restart request = new ControlRequest.Restart(reason, !noWait, Optional.ofNullable(timeout));
+        PrintWriter err = spec.commandLine().getErr();
+        int[] exit = {0};
+        List<String> servers = selection.resolve(address, err, "restart", exit);
+        if (servers == null) {
+            return exit[0];
+        }
+        // A required server's restart restarts its dependents too: one asked for already is not asked again.
+        java.util.Set<String> restarted = new java.util.HashSet<>();
+        int worst = 0;
+        for (String server : servers) {
+            if (server == null || restarted.add(server)) {
+                worst = Math.max(worst, restart(server, restarted));
+            }
+        }
+        return worst;
+    }
+
+    private int restart(String server, java.util.Set<String> restarted) {
+        ControlRequest.Restart request = new ControlRequest.Restart(server, reason, !noWait, Optional.ofNullable(timeout));
         // The client waits a little longer than the daemon, so that the daemon's own answer arrives.
         Duration clientTimeout = noWait ? Duration.ofSeconds(10)
                 : (timeout != null ? timeout : Duration.ofHours(1)).plusSeconds(10);
@@ -46,14 +68,18 @@ public final class RestartCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (noWait) {
-            out.println("restart requested");
+            out.println(ServerSelection.prefix(server) + "restart requested");
             out.flush();
             return 0;
         }
         RestartReply.Finished r = (RestartReply.Finished) c.answer; // asked to wait: how the wait ended
         boolean healthy = r.healthy();
-        out.printf("%s: generation %d, pid %s, state %s, after %d ms%n", healthy ? "healthy again" : "NOT healthy",
-                r.generation(), r.pid(), r.state(), r.tookMs());
+        out.printf("%s%s: generation %d, pid %s, state %s, after %d ms%n", ServerSelection.prefix(server),
+                healthy ? "healthy again" : "NOT healthy", r.generation(), r.pid(), r.state(), r.tookMs());
+        r.dependents().forEach((name, state) -> {
+            restarted.add(name);
+            out.printf("  and %s, which requires it: stopped first, started after it: %s%n", name, state);
+        });
         out.flush();
         return healthy ? 0 : 1;
     }

@@ -20,16 +20,32 @@ public final class StartCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    ServerSelection selection;
+
     @Override
     public Integer call() {
-        DaemonCall<StartReply> c = DaemonCall.call(spec, address, new ControlRequest.Start(), Duration.ofSeconds(15));
+        int[] exit = {0};
+        java.util.List<String> servers = selection.resolve(address, spec.commandLine().getErr(), "start", exit);
+        if (servers == null) {
+            return exit[0];
+        }
+        int worst = 0;
+        for (String server : servers) {
+            worst = Math.max(worst, start(server));
+        }
+        return worst;
+    }
+
+    private int start(String server) {
+        DaemonCall<StartReply> c = DaemonCall.call(spec, address, new ControlRequest.Start(server), Duration.ofSeconds(15));
         if (c.answer == null) {
             return c.exit;
         }
         StartReply r = c.answer;
-        spec.commandLine().getOut().println(r.was().equals("PAUSED")
+        spec.commandLine().getOut().println(ServerSelection.prefix(server) + (r.was().equals("PAUSED")
                 ? "resumed: state " + r.state() + ", generation " + r.generation()
-                : "not paused (state " + r.was() + "): nothing to resume");
+                : "not paused (state " + r.was() + "): nothing to resume"));
         spec.commandLine().getOut().flush();
         return 0;
     }

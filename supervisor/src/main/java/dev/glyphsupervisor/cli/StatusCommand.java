@@ -1,14 +1,18 @@
 package dev.glyphsupervisor.cli;
 
 import dev.glyphsupervisor.control.ControlRequest;
+import dev.glyphsupervisor.control.ServersReply;
 import dev.glyphsupervisor.control.StatusReply;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -36,33 +40,95 @@ public final class StatusCommand implements Callable<Integer> {
 
     static final String DEFAULT_TIMEOUT = "3s";
 
+    @Parameters(paramLabel = "NAME", arity = "0..*",
+            description = "The servers to show in detail (default: the only server, or one line per server).")
+    List<String> names = new ArrayList<>();
+
     @Override
     public Integer call() {
-        return status(address, json, timeout, spec.commandLine().getOut(), spec.commandLine().getErr());
+        return status(address, names, json, timeout, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     /** The call and its output; also {@link QuickStatus}'s, so that both paths answer alike. */
     static int status(DaemonAddress address, boolean json, Duration timeout, PrintWriter out, PrintWriter err) {
-        DaemonCall<StatusReply> c = DaemonCall.call(err, address, new ControlRequest.Status(), timeout);
-        if (c.answer == null) {
-            if (json) {
-                out.println("{\"state\":\"" + (c.exit == DaemonCall.EXIT_NOT_RUNNING ? "NOT_RUNNING" : "UNKNOWN") + "\"}");
-                out.flush();
+        return status(address, List.of(), json, timeout, out, err);
+    }
+
+    /**
+     * No name: the detail of a daemon's only server, or one line per server of several. Names: each one's detail.
+     * The exit code is the worst of them: 0 only when every server shown is RUNNING.
+     */
+    static int status(DaemonAddress address, List<String> names, boolean json, Duration timeout, PrintWriter out,
+                      PrintWriter err) {
+        if (names.isEmpty()) {
+            DaemonCall<ServersReply> list = DaemonCall.call(err, address, new ControlRequest.Servers(), timeout);
+            if (list.answer == null) {
+                return unanswered(list, json, out);
             }
-            return c.exit;
+            if (list.answer.servers().size() != 1) {
+                return overview(list, json, out);
+            }
+            return detail(address, null, json, timeout, out, err);
+        }
+        int worst = 0;
+        for (String name : new java.util.LinkedHashSet<>(names)) {
+            worst = Math.max(worst, detail(address, name, json, timeout, out, err));
+        }
+        return worst;
+    }
+
+    private static int detail(DaemonAddress address, String name, boolean json, Duration timeout, PrintWriter out,
+                              PrintWriter err) {
+        DaemonCall<StatusReply> c = DaemonCall.call(err, address, new ControlRequest.Status(name), timeout);
+        if (c.answer == null) {
+            return unanswered(c, json, out);
         }
         StatusReply s = c.answer;
         if (json) {
             out.println(c.raw.document()); // the daemon's own document, whatever its version wrote
         } else {
-            print(out, s);
+            print(out, name, s);
         }
         out.flush();
         return s.state().equals("RUNNING") ? 0 : 1;
     }
 
-    private static void print(PrintWriter out, StatusReply s) {
-        out.println("glyph-supervisor: " + s.state() + " — " + meaning(s));
+    private static int unanswered(DaemonCall<?> c, boolean json, PrintWriter out) {
+        if (json && c.exit != Glyphctl.EXIT_USAGE) {
+            out.println("{\"state\":\"" + (c.exit == DaemonCall.EXIT_NOT_RUNNING ? "NOT_RUNNING" : "UNKNOWN") + "\"}");
+            out.flush();
+        }
+        return c.exit;
+    }
+
+    /** One line per server: name, state, pid, generation, uptime, restarts, GPU memory, what it waits for. */
+    private static int overview(DaemonCall<ServersReply> c, boolean json, PrintWriter out) {
+        int worst = 0;
+        if (json) {
+            out.println(c.raw.document());
+        } else {
+            out.printf("%-16s %-9s %8s %5s %9s %15s %10s  %s%n", "SERVER", "STATE", "PID", "GEN", "UP", "RESTARTS 24h/all",
+                    "GPU", "NOTE");
+        }
+        for (ServersReply.Line l : c.answer.servers()) {
+            worst = Math.max(worst, l.state().equals("RUNNING") ? 0 : 1);
+            if (json) {
+                continue;
+            }
+            String note = !l.waitingFor().isEmpty() ? "waiting for " + String.join(", ", l.waitingFor())
+                    : l.pausedBy() != null ? "paused by " + l.pausedBy()
+                    : l.requires().isEmpty() ? "" : "requires " + String.join(", ", l.requires());
+            out.printf("%-16s %-9s %8s %5d %9s %15s %10s  %s%n", l.name(), l.state(), l.pid() == null ? "-" : l.pid(),
+                    l.generation(), l.uptimeS() == null ? "-" : human(l.uptimeS()),
+                    l.restarts24h() + "/" + l.restartsTotal(), l.gpuTreeBytes() == null ? "-" : Bytes.human(l.gpuTreeBytes()),
+                    note).flush();
+        }
+        out.flush();
+        return worst;
+    }
+
+    private static void print(PrintWriter out, String name, StatusReply s) {
+        out.println((name == null ? "glyph-supervisor" : name) + ": " + s.state() + " — " + meaning(s));
         if (s.pid() != null) {
             out.printf("  server      pid %d (pgid %d), generation %d, up %s%n", s.pid(), orZero(s.pgid()),
                     s.generation(), human(orZero(s.uptimeS())));
@@ -197,6 +263,7 @@ public final class StatusCommand implements Callable<Integer> {
             case "FAILED" -> FailureLines.gaveUp(s.lastFailure())
                     .orElse("crash loop: only a slow retry remains (glyphctl restart retries now)");
             case "PAUSED" -> "stopped on purpose by " + s.pausedBy() + " (glyphctl start resumes)";
+            case "WAITING" -> "waiting for the servers it requires to be healthy (glyphctl status lists them)";
             default -> state.toLowerCase();
         };
     }

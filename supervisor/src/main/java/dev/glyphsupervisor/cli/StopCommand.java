@@ -21,15 +21,36 @@ public final class StopCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    ServerSelection selection;
+
     @Override
     public Integer call() {
-        DaemonCall<StopReply> c = DaemonCall.call(spec, address, new ControlRequest.Stop(), Duration.ofMinutes(10));
+        int[] exit = {0};
+        java.util.List<String> servers = selection.resolve(address, spec.commandLine().getErr(), "stop", exit);
+        if (servers == null) {
+            return exit[0];
+        }
+        // Dependents before what they require (the daemon stops them first anyway; this keeps the lines in order).
+        servers = new java.util.ArrayList<>(servers);
+        java.util.Collections.reverse(servers);
+        int worst = 0;
+        for (String server : servers) {
+            worst = Math.max(worst, stop(server));
+        }
+        return worst;
+    }
+
+    private int stop(String server) {
+        DaemonCall<StopReply> c = DaemonCall.call(spec, address, new ControlRequest.Stop(server), Duration.ofMinutes(10));
         if (c.answer == null) {
             return c.exit;
         }
         String state = c.answer.state();
-        spec.commandLine().getOut().println("server " + (state.equals("PAUSED") ? "stopped and paused by "
-                + c.answer.pausedBy() : "not paused yet: " + state));
+        spec.commandLine().getOut().println((server == null ? "server " : server + ": ")
+                + (state.equals("PAUSED") ? "stopped and paused by " + c.answer.pausedBy() : "not paused yet: " + state)
+                + (c.answer.dependents().isEmpty() ? "" : "; stopped first, waiting for it: "
+                        + String.join(", ", c.answer.dependents())));
         spec.commandLine().getOut().flush();
         return state.equals("PAUSED") ? 0 : 1;
     }

@@ -109,7 +109,12 @@ class GlyphctlFastPathTest {
         private final ControlServer server;
 
         CannedDaemon(Path socket) throws IOException {
-            server = ControlServer.start(socket, 0600, Optional.empty(), (request, user) -> STATUS);
+            server = ControlServer.start(socket, 0600, Optional.empty(),
+                    (request, user) -> request instanceof dev.glyphsupervisor.control.ControlRequest.Servers
+                            ? new dev.glyphsupervisor.control.ServersReply(java.util.List.of(
+                                    new dev.glyphsupervisor.control.ServersReply.Line("default", "RUNNING", 42L, 3, 75L,
+                                            1, 1, null, java.util.List.of(), java.util.List.of(), null)))
+                            : STATUS);
         }
 
         @Override
