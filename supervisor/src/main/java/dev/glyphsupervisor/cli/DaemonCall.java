@@ -28,8 +28,13 @@ final class DaemonCall<R extends ControlReply> {
 
     static <R extends ControlReply> DaemonCall<R> call(PrintWriter err, DaemonAddress address, ControlRequest<R> request,
                                                       Duration timeout) {
+        return call(err, address, request, timeout, request.command());
+    }
+
+    /** {@code command}: the glyphctl command the user typed, which the messages name (status asks for servers). */
+    static <R extends ControlReply> DaemonCall<R> call(PrintWriter err, DaemonAddress address, ControlRequest<R> request,
+                                                      Duration timeout, String command) {
         DaemonCall<R> c = new DaemonCall<>();
-        String command = request.command();
         try {
             c.raw = address.client().call(request, timeout);
             c.answer = c.raw.reply();

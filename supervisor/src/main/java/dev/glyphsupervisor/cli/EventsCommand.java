@@ -63,7 +63,7 @@ public final class EventsCommand implements Callable<Integer> {
                     + "(2026-11-26T14:00), a date, or a duration back from now (10m, 2h).")
     Instant since;
 
-    @Option(names = "--server", paramLabel = "NAME", split = ",",
+    @Option(names = "--server", paramLabel = "NAME", split = ",", completionCandidates = ServerNameCandidates.class,
             description = "Only records of these servers (repeat it, or NAME,NAME). The daemon's own records "
                     + "(supervisor_started...) name no server and are left out. A name the log does not hold is not "
                     + "an error (it may be from an older config): when nothing matches, it says which names the log holds.")

@@ -44,7 +44,7 @@ public final class ProbeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @picocli.CommandLine.Parameters(paramLabel = "NAME", arity = "0..*",
+    @picocli.CommandLine.Parameters(paramLabel = "NAME", arity = "0..*", completionCandidates = ServerNameCandidates.class,
             description = "The servers to probe (default: every server of the config).")
     List<String> names = new ArrayList<>();
 

@@ -16,7 +16,8 @@ import java.util.List;
  */
 final class ServerSelection {
 
-    @Parameters(paramLabel = "NAME", arity = "0..*", description = "The servers (default: the only one).")
+    @Parameters(paramLabel = "NAME", arity = "0..*", completionCandidates = ServerNameCandidates.class,
+            description = "The servers (default: the only one).")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--all", description = "Every server of the daemon.")
@@ -37,7 +38,7 @@ final class ServerSelection {
             }
             return asked;
         }
-        DaemonCall<ServersReply> c = DaemonCall.call(err, address, new ControlRequest.Servers(), Duration.ofSeconds(5));
+        DaemonCall<ServersReply> c = DaemonCall.call(err, address, new ControlRequest.Servers(), Duration.ofSeconds(5), command);
         if (c.answer == null) {
             exit[0] = c.exit;
             return null;

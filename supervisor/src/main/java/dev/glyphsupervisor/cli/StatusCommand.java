@@ -40,7 +40,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     static final String DEFAULT_TIMEOUT = "3s";
 
-    @Parameters(paramLabel = "NAME", arity = "0..*",
+    @Parameters(paramLabel = "NAME", arity = "0..*", completionCandidates = ServerNameCandidates.class,
             description = "The servers to show in detail (default: the only server, or one line per server).")
     List<String> names = new ArrayList<>();
 
@@ -61,7 +61,7 @@ public final class StatusCommand implements Callable<Integer> {
     static int status(DaemonAddress address, List<String> names, boolean json, Duration timeout, PrintWriter out,
                       PrintWriter err) {
         if (names.isEmpty()) {
-            DaemonCall<ServersReply> list = DaemonCall.call(err, address, new ControlRequest.Servers(), timeout);
+            DaemonCall<ServersReply> list = DaemonCall.call(err, address, new ControlRequest.Servers(), timeout, "status");
             if (list.answer == null) {
                 return unanswered(list, json, out);
             }

@@ -30,6 +30,8 @@ final class FakeGpu implements AutoCloseable {
     private long unowned;
     private String linger = "0 0";
     private final List<long[]> foreign = new ArrayList<>();
+    /** More supervised servers on the same device (a stack): each server's state dir and what each of its processes holds. */
+    private final Map<Path, Long> others = new java.util.LinkedHashMap<>();
     private final List<Process> foreignProcesses = new ArrayList<>();
 
     FakeGpu(Path dir, Path stateDir, long serverBytes) {
@@ -55,6 +57,12 @@ final class FakeGpu implements AutoCloseable {
     /** Each live process of the server's tree holds this much from now on. */
     FakeGpu server(long bytes) {
         server = bytes;
+        return write();
+    }
+
+    /** Another server of the daemon on this device: each live process carrying its marker holds {@code bytes}. */
+    FakeGpu alsoServer(Path serverStateDir, long bytes) {
+        others.put(serverStateDir, bytes);
         return write();
     }
 
@@ -100,6 +108,7 @@ final class FakeGpu implements AutoCloseable {
                 .append(" auto NVIDIA H100 80GB HBM3\n")
                 .append("marked 0 GLYPH_SUPERVISOR_STATE_DIR=").append(stateDir).append(' ').append(server).append('\n')
                 .append("linger ").append(linger).append('\n')
+                .append(markedOthers())
                 .append("unowned 0 ").append(unowned).append('\n');
         for (long[] f : foreign) {
             sb.append("process 0 ").append(f[0]).append(' ').append(f[1]).append('\n');
@@ -112,6 +121,13 @@ final class FakeGpu implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return this;
+    }
+
+    private String markedOthers() {
+        StringBuilder sb = new StringBuilder();
+        others.forEach((dir, bytes) -> sb.append("marked 0 GLYPH_SUPERVISOR_STATE_DIR=").append(dir).append(' ')
+                .append(bytes).append('\n'));
+        return sb.toString();
     }
 
     @Override
