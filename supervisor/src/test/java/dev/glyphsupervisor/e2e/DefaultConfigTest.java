@@ -100,9 +100,12 @@ class DefaultConfigTest {
         JsonNode exited = daemon.await("runtime_exited", e -> of(e, "embeddings"), T);
         assertEquals("SIGKILL", exited.get("signal").asText());
         // search is stopped for it, never restarted on its own account
-        JsonNode searchStopped = daemon.await("runtime_stopped",
-                e -> of(e, "search") && e.get("seq").asLong() > exited.get("seq").asLong(), T);
-        daemon.await("waiting", e -> of(e, "search") && e.get("seq").asLong() > exited.get("seq").asLong(), T);
+        // (its waiting record may come before embeddings' runtime_exited: the daemon sees the state change first)
+        long afterHealthy = searchHealthy.get("seq").asLong();
+        JsonNode searchStopped = daemon.await("runtime_stopped", e -> of(e, "search") && e.get("seq").asLong() > afterHealthy, T);
+        assertEquals("requirement_down", searchStopped.get("reason").asText(), daemon.describe());
+        assertTrue(searchStopped.get("survivors_killed").isEmpty(), "search's stop killed nothing else" + daemon.describe());
+        daemon.await("waiting", e -> of(e, "search") && e.get("seq").asLong() > afterHealthy, T);
         JsonNode cleared = daemon.await("caches_cleared", e -> of(e, "embeddings"), T);
         assertTrue(cleared.get("files").asInt() >= 1, "the relaunch cleared the cache: " + cleared);
         JsonNode healthy = daemon.await("runtime_healthy",
