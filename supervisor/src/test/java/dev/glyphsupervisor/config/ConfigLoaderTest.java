@@ -1,6 +1,7 @@
 package dev.glyphsupervisor.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -160,12 +161,74 @@ class ConfigLoaderTest {
 
     @Test
     void loadsEachExampleConfig() throws ConfigException {
-        for (String example : List.of("glyph.yaml", "vllm.yaml", "llama-cpp.yaml")) {
+        for (String example : List.of("glyph.yaml", "vllm.yaml", "llama-cpp.yaml", "glyph-stack.yaml", "vllm-8gpu.yaml",
+                "two-gpu.yaml", "reference-stack.yaml")) {
             // Surefire runs in the module directory; the examples live at the repository root.
             SupervisorConfig config = ConfigLoader.load(Path.of("..", "conf", "examples", example));
-            assertTrue(config.onlyServer().runtime().port().isPresent(), example);
-            assertTrue(config.onlyServer().probes().http().isPresent(), example);
+            assertFalse(config.servers().isEmpty(), example);
+            for (ServerConfig server : config.servers()) {
+                assertTrue(server.runtime().port().isPresent(), example + " " + server.name());
+                assertTrue(server.probes().http().isPresent(), example + " " + server.name());
+            }
         }
+    }
+
+    @Test
+    void theStackExamplesHaveTheirServersAndOrder() throws ConfigException {
+        assertEquals(List.of("vllm", "demo"), names("glyph-stack.yaml"));
+        assertEquals(List.of("gpu0", "gpu1", "gpu2", "gpu3", "gpu4", "gpu5", "gpu6", "gpu7"), names("vllm-8gpu.yaml"));
+        assertEquals(List.of("autoglm"), names("two-gpu.yaml"));
+        assertEquals(List.of("embeddings", "search"), names("reference-stack.yaml"));
+        SupervisorConfig glyph = ConfigLoader.load(Path.of("..", "conf", "examples", "glyph-stack.yaml"));
+        assertEquals(List.of("vllm"), glyph.server("demo").orElseThrow().requires());
+    }
+
+    /** The reference stack in conf/examples is the default config with the paths of its own directory. */
+    @Test
+    void theReferenceStackExampleIsTheDefaultConfig() throws ConfigException {
+        SupervisorConfig example = ConfigLoader.load(Path.of("..", "conf", "examples", "reference-stack.yaml"));
+        SupervisorConfig dflt = ConfigLoader.load(Path.of("..", "conf", "glyph-supervisor.yaml"));
+        assertEquals(dflt.serverNames(), example.serverNames());
+        assertEquals(dflt.stateDir().toAbsolutePath().normalize(), example.stateDir().toAbsolutePath().normalize());
+        for (ServerConfig server : dflt.servers()) {
+            ServerConfig other = example.server(server.name()).orElseThrow();
+            assertEquals(server.runtime().command(), other.runtime().command(), server.name());
+            assertEquals(server.runtime().port(), other.runtime().port(), server.name());
+            assertEquals(server.requires(), other.requires(), server.name());
+            assertEquals(server.runtime().log().toAbsolutePath().normalize(),
+                    other.runtime().log().toAbsolutePath().normalize(), server.name());
+        }
+    }
+
+    @Test
+    void theDefaultConfigIsTheReferenceStack() throws ConfigException {
+        SupervisorConfig config = ConfigLoader.load(Path.of("..", "conf", "glyph-supervisor.yaml"));
+
+        assertEquals(List.of("embeddings", "search"), config.serverNames());
+        ServerConfig embeddings = config.server("embeddings").orElseThrow();
+        ServerConfig search = config.server("search").orElseThrow();
+        assertEquals(List.of(), embeddings.requires());
+        assertEquals(List.of("embeddings"), search.requires());
+        assertEquals(OptionalInt.of(7878), embeddings.runtime().port());
+        assertEquals(OptionalInt.of(7879), search.runtime().port());
+        assertEquals(URI.create("http://127.0.0.1:7878/health"), embeddings.probes().http().orElseThrow().url());
+        assertEquals(URI.create("http://127.0.0.1:7879/health"), search.probes().http().orElseThrow().url());
+        assertTrue(search.runtime().command().contains("dev.glyphsupervisor.reference.SearchFront"), search.runtime().command().toString());
+        Path project = Path.of("..").toAbsolutePath().normalize();
+        assertEquals(project, embeddings.runtime().workdir().toAbsolutePath().normalize());
+        assertEquals(project.resolve("run/log/embeddings.log"), embeddings.runtime().log().toAbsolutePath().normalize());
+        assertEquals(project.resolve("run/log/search.log"), search.runtime().log().toAbsolutePath().normalize());
+        assertEquals(1, embeddings.runtime().caches().size());
+        String cache = embeddings.runtime().caches().get(0);
+        assertTrue(cache.endsWith("/**"), cache);
+        assertEquals(project.resolve("run/cache"), Path.of(cache.substring(0, cache.length() - 3)).normalize());
+        assertEquals(project.resolve("run/state"), config.stateDir().toAbsolutePath().normalize());
+        // the shared settings of defaults: reach both servers
+        assertEquals(search.probes().failureThreshold(), embeddings.probes().failureThreshold());
+    }
+
+    private static List<String> names(String example) throws ConfigException {
+        return ConfigLoader.load(Path.of("..", "conf", "examples", example)).serverNames();
     }
 
     @Test

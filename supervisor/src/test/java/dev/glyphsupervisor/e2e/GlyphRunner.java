@@ -47,7 +47,7 @@ final class GlyphRunner implements Supervised {
         if (program.glyphConfig().isPresent()) {
             config = program.glyphConfig().get();
             audit = program.dir().resolve("run/log/audit.jsonl");
-            runtimeLog = program.dir().resolve("run/log/runtime.log");
+            runtimeLog = program.dir().resolve("run/log/embeddings.log"); // the default config's embeddings server (ServerProgram)
         } else {
             String command = program.argv().stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(", ", "[", "]"));
             ConfigFile file = new ConfigFile(program.dir(), program.port(), command);

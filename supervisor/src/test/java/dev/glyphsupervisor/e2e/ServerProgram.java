@@ -38,7 +38,8 @@ record ServerProgram(List<String> argv, Path workdir, Path dir, int port, String
     }
 
     /**
-     * The reference runtime as conf/glyph-supervisor.yaml launches it: that file, with its port moved to a free one
+     * The reference runtime as conf/glyph-supervisor.yaml launches it (its {@code embeddings} server): that file
+     * without its {@code search} server (the other tools supervise one program), with its port moved to a free one
      * (7878 stays free), its run/ directory moved into {@code dir}, {@code java} resolved on PATH once for every
      * tool, and two restart settings changed so that each kill, after a healthy spell, is a first death: a 1 s
      * backoff_reset (the conf's 5 min default would add its 2 s, 4 s, ... backoff to repeated kills, by design) and
@@ -52,12 +53,18 @@ record ServerProgram(List<String> argv, Path workdir, Path dir, int port, String
         Files.createDirectories(dir);
         int port = TestServer.freePort();
         String yaml = Files.readString(DEFAULT_CONFIG);
+        int search = yaml.indexOf("\n  search:\n");
+        int shared = yaml.indexOf("\nstate_dir:");
+        if (search < 0 || shared < search) {
+            throw new IllegalStateException(DEFAULT_CONFIG + " changed: the benchmark looks for its search server before state_dir");
+        }
+        yaml = yaml.substring(0, search) + yaml.substring(shared);
         yaml = replace(yaml, "7878", Integer.toString(port));
         yaml = replace(yaml, "${config_dir}/../run/", dir + "/run/");
         yaml = replace(yaml, "\"run/cache\"", "\"" + dir + "/run/cache\"");
         yaml = replace(yaml, "workdir: ${config_dir}/..", "workdir: " + REPO);
         yaml = replace(yaml, "[\"java\",", "[\"" + Executables.onPath("java") + "\",");
-        yaml = replace(yaml, "\nrestart:\n", "\nrestart:\n  backoff_reset: 1s\n");
+        yaml = replace(yaml, "\n  restart:\n", "\n  restart:\n    backoff_reset: 1s\n");
         yaml = replace(yaml, "max_restarts: 5,", "max_restarts: 100000,");
         Path config = dir.resolve("glyph-supervisor.yaml");
         Files.writeString(config, yaml);

@@ -79,6 +79,7 @@ class InstallScriptTest {
         assertFile("opt/glyph-supervisor/lib/reference-runtime.jar", "rw-r--r--",
                 src.resolve("model-runtime/reference/target/reference-runtime.jar"));
         assertFile("opt/glyph-supervisor/conf/examples/glyph.yaml", "rw-r--r--", src.resolve("conf/examples/glyph.yaml"));
+        assertFile("opt/glyph-supervisor/conf/examples/glyph-stack.yaml", "rw-r--r--", src.resolve("conf/examples/glyph-stack.yaml"));
         assertFile("opt/glyph-supervisor/docs/systemd.md", "rw-r--r--", src.resolve("docs/systemd.md"));
         assertFile(UNIT, "rw-r--r--", src.resolve("systemd/glyph-supervisor.service"));
         assertFile(CONFIG, "rw-r-----", src.resolve("systemd/supervisor.yaml"));

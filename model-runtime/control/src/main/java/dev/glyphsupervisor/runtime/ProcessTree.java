@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Finds every process that belongs to a launched server, including workers orphaned by its death.
@@ -51,9 +52,19 @@ public final class ProcessTree {
 
     /** Every live (non-zombie) process of the server's tree. Works after the root has died. */
     public static List<ProcInfo> members(LaunchedProcess root) {
-        List<ProcInfo> table = ProcessTable.snapshot();
+        long self = ProcessHandle.current().pid();
+        List<ProcInfo> table;
+        Set<Long> launchedHere;
+        // Under the launcher's lock: a child the launcher is starting (another server's launch, in a daemon of
+        // several) is in the table with us as its parent before its pid is in RuntimeLauncher's set, and would pass
+        // for an orphan of this tree (a stop would then SIGKILL another server's new generation).
+        synchronized (RuntimeLauncher.SPAWN) {
+            table = ProcessTable.snapshot();
+            launchedHere = table.stream().filter(p -> p.ppid() == self).map(ProcInfo::pid)
+                    .filter(RuntimeLauncher::startedHere).collect(Collectors.toSet());
+        }
         Predicate<ProcInfo> marked = root.marker() == null ? p -> false : markedBy(root.marker(), table);
-        return members(root, table, marked.or(orphanOfOursSince(root)));
+        return members(root, table, marked.or(orphanOfOursSince(root, self, launchedHere)));
     }
 
     static List<ProcInfo> members(LaunchedProcess root, List<ProcInfo> table) {
@@ -133,9 +144,8 @@ public final class ProcessTree {
      * tree launched here (with the JVM as a subreaper), found even while its environment cannot be read. Started after
      * the root, so not a leftover of an earlier tree.
      */
-    private static Predicate<ProcInfo> orphanOfOursSince(LaunchedProcess root) {
-        long self = ProcessHandle.current().pid();
-        return p -> p.ppid() == self && p.startTicks() >= root.startTicks() && !RuntimeLauncher.startedHere(p.pid());
+    private static Predicate<ProcInfo> orphanOfOursSince(LaunchedProcess root, long self, Set<Long> launchedHere) {
+        return p -> p.ppid() == self && p.startTicks() >= root.startTicks() && !launchedHere.contains(p.pid());
     }
 
     private static boolean pidReused(LaunchedProcess root, Optional<ProcInfo> current) {
