@@ -2,15 +2,11 @@ package dev.glyphsupervisor.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.glyphsupervisor.cli.Glyphctl;
 import dev.glyphsupervisor.runtime.Signals;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -44,17 +40,8 @@ class ControlTest {
     }
 
     /** Output, error output and exit code of one glyphctl call in this JVM. */
-    record Result(int exit, String out, String err) {
-    }
-
-    private static Result glyphctl(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Glyphctl.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Result(exit, out.toString(), err.toString());
+    private static InJvmGlyphctl.Result glyphctl(String... args) {
+        return InJvmGlyphctl.run(args);
     }
 
     private ConfigFile config;
@@ -86,11 +73,11 @@ class ControlTest {
         assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)),
                 "only the owner and the group may drive the daemon");
 
-        Result status = glyphctl("status", "--config", configArg());
+        InJvmGlyphctl.Result status = glyphctl("status", "--config", configArg());
         assertEquals(0, status.exit(), status.err());
         assertTrue(status.out().contains("RUNNING") && status.out().contains("pid " + pid), status.out());
 
-        Result json = glyphctl("status", "--json", "--socket", socket.toString());
+        InJvmGlyphctl.Result json = glyphctl("status", "--json", "--socket", socket.toString());
         JsonNode doc = new ObjectMapper().readTree(json.out());
         for (String key : List.of("state", "pid", "generation", "restarts", "last_restart", "probes", "gpu", "memory")) {
             assertTrue(doc.has(key), "status --json has " + key + ": " + json.out());
@@ -98,7 +85,7 @@ class ControlTest {
         assertEquals(1, json.out().strip().lines().count(), "exactly one JSON document");
         assertEquals(pid, doc.get("pid").asLong());
 
-        Result restart = glyphctl("restart", "--reason", "new weights", "--config", configArg());
+        InJvmGlyphctl.Result restart = glyphctl("restart", "--reason", "new weights", "--config", configArg());
         assertEquals(0, restart.exit(), restart.out() + restart.err());
         assertTrue(restart.out().contains("healthy again: generation 2"), restart.out());
         JsonNode decided = d.await("restart_decided", T);
@@ -106,7 +93,7 @@ class ControlTest {
         assertEquals("new weights", decided.get("requested_reason").asText());
         assertEquals(System.getProperty("user.name"), decided.get("by").asText(), "the caller, from SO_PEERCRED");
 
-        Result stop = glyphctl("stop", "--config", configArg());
+        InJvmGlyphctl.Result stop = glyphctl("stop", "--config", configArg());
         assertEquals(0, stop.exit(), stop.err());
         JsonNode paused = d.await("paused", T);
         assertEquals(System.getProperty("user.name"), paused.get("by").asText());
@@ -117,12 +104,12 @@ class ControlTest {
         Await.until(T, "five more probe cycles", () -> nextProbe(socket).isAfter(nextAtPause.plusMillis(1400)));
         assertEquals(2, d.all("runtime_launched").size(), d.describe());
         assertEquals(probesAtPause, healthRequests(), "no probes while paused");
-        Result pausedStatus = glyphctl("status", "--config", configArg());
+        InJvmGlyphctl.Result pausedStatus = glyphctl("status", "--config", configArg());
         assertEquals(1, pausedStatus.exit());
         assertTrue(pausedStatus.out().contains("PAUSED") && pausedStatus.out().contains("by " + System.getProperty("user.name")),
                 pausedStatus.out());
 
-        Result start = glyphctl("start", "--config", configArg());
+        InJvmGlyphctl.Result start = glyphctl("start", "--config", configArg());
         assertEquals(0, start.exit(), start.err());
         d.awaitHealthy(3, T);
         assertEquals(0, glyphctl("status", "--config", configArg()).exit());
@@ -132,10 +119,10 @@ class ControlTest {
     void twoRestartsAskedAtOnceMakeOneRestartAndBothGetItsResult() throws Exception {
         DaemonProcess d = start("");
         d.awaitHealthy(1, T);
-        CompletableFuture<Result> a = CompletableFuture.supplyAsync(() -> glyphctl("restart", "--config", configArg()));
-        CompletableFuture<Result> b = CompletableFuture.supplyAsync(() -> glyphctl("restart", "--config", configArg()));
-        Result ra = a.get();
-        Result rb = b.get();
+        CompletableFuture<InJvmGlyphctl.Result> a = CompletableFuture.supplyAsync(() -> glyphctl("restart", "--config", configArg()));
+        CompletableFuture<InJvmGlyphctl.Result> b = CompletableFuture.supplyAsync(() -> glyphctl("restart", "--config", configArg()));
+        InJvmGlyphctl.Result ra = a.get();
+        InJvmGlyphctl.Result rb = b.get();
         assertEquals(0, ra.exit(), ra.err());
         assertEquals(0, rb.exit(), rb.err());
         assertTrue(ra.out().contains("generation 2") && rb.out().contains("generation 2"), ra.out() + rb.out());
@@ -180,7 +167,7 @@ class ControlTest {
     @Test
     void noDaemonIsExit3AndASilentSocketIsExit4WithinTheTimeout() throws Exception {
         Path missing = dir.resolve("no-daemon.sock");
-        Result down = glyphctl("status", "--socket", missing.toString());
+        InJvmGlyphctl.Result down = glyphctl("status", "--socket", missing.toString());
         assertEquals(3, down.exit());
         assertTrue(down.err().contains("no daemon"), down.err());
 
@@ -195,7 +182,7 @@ class ControlTest {
                 }
             });
             long start = System.nanoTime();
-            Result hung = glyphctl("status", "--socket", silent.toString(), "--timeout", "1s");
+            InJvmGlyphctl.Result hung = glyphctl("status", "--socket", silent.toString(), "--timeout", "1s");
             long ms = (System.nanoTime() - start) / 1_000_000;
             assertEquals(4, hung.exit(), hung.err());
             assertTrue(hung.err().contains("no answer"), hung.err());
@@ -207,7 +194,7 @@ class ControlTest {
         }
         Files.deleteIfExists(silent);
         Files.createFile(silent); // a stale file where nobody listens
-        Result stale = glyphctl("status", "--socket", silent.toString());
+        InJvmGlyphctl.Result stale = glyphctl("status", "--socket", silent.toString());
         assertTrue(stale.exit() == 3 || stale.exit() == 4, stale.err());
     }
 

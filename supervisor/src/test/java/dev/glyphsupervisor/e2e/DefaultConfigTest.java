@@ -2,7 +2,6 @@ package dev.glyphsupervisor.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.glyphsupervisor.cli.Glyphctl;
 import dev.glyphsupervisor.config.ConfigLoader;
 import dev.glyphsupervisor.config.ServerConfig;
 import dev.glyphsupervisor.config.SupervisorConfig;
@@ -10,11 +9,8 @@ import dev.glyphsupervisor.runtime.PortCheck;
 import dev.glyphsupervisor.runtime.Signals;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -89,7 +85,7 @@ class DefaultConfigTest {
         assertTrue(filesUnder(cacheDir) >= 1, "the runtime wrote its disk cache under " + cacheDir);
         assertSearchAnswers(searchPort);
 
-        Result status = glyphctl("status", "--config", CONFIG.toString());
+        InJvmGlyphctl.Result status = glyphctl("status", "--config", CONFIG.toString());
         assertEquals(0, status.exit(), status.out() + status.err());
         for (String name : List.of("embeddings", "search")) {
             assertTrue(status.out().lines().anyMatch(l -> l.startsWith(name + " ") && l.contains("RUNNING")), status.out());
@@ -158,17 +154,8 @@ class DefaultConfigTest {
         return event.has("server") && event.get("server").asText().equals(server);
     }
 
-    record Result(int exit, String out, String err) {
-    }
-
-    private static Result glyphctl(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Glyphctl.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Result(exit, out.toString(), err.toString());
+    private static InJvmGlyphctl.Result glyphctl(String... args) {
+        return InJvmGlyphctl.run(args);
     }
 
     private static long filesUnder(Path dir) throws IOException {

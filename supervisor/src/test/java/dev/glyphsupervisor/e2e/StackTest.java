@@ -1,15 +1,11 @@
 package dev.glyphsupervisor.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.glyphsupervisor.cli.Glyphctl;
 import dev.glyphsupervisor.runtime.Signals;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,20 +40,11 @@ class StackTest {
         }
     }
 
-    record Result(int exit, String out, String err) {
+    private static InJvmGlyphctl.Result glyphctl(String... args) {
+        return InJvmGlyphctl.run(args);
     }
 
-    private static Result glyphctl(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Glyphctl.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Result(exit, out.toString(), err.toString());
-    }
-
-    private Result ctl(String... args) {
+    private InJvmGlyphctl.Result ctl(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.add("--config");
         all.add(config.toString());
@@ -147,18 +134,18 @@ class StackTest {
             assertEquals(seqs[i - 1] + 1, seqs[i], "seq has a gap" + d.describe());
         }
 
-        Result status = ctl("status");
+        InJvmGlyphctl.Result status = ctl("status");
         assertEquals(0, status.exit(), status.out() + status.err());
         for (String name : List.of("base", "ui", "api")) {
             assertTrue(status.out().lines().anyMatch(l -> l.startsWith(name + " ") && l.contains("RUNNING")), status.out());
         }
-        Result detail = ctl("status", "ui");
+        InJvmGlyphctl.Result detail = ctl("status", "ui");
         assertEquals(0, detail.exit(), detail.err());
         assertTrue(detail.out().startsWith("ui: RUNNING"), detail.out());
-        Result unknown = ctl("status", "nope");
+        InJvmGlyphctl.Result unknown = ctl("status", "nope");
         assertEquals(2, unknown.exit(), unknown.out());
         assertTrue(unknown.err().contains("no server 'nope'; the servers are base, ui, api"), unknown.err());
-        Result unnamed = ctl("restart");
+        InJvmGlyphctl.Result unnamed = ctl("restart");
         assertEquals(2, unnamed.exit(), unnamed.out());
         assertTrue(unnamed.err().contains("name one, or use --all"), unnamed.err());
     }
@@ -203,7 +190,7 @@ class StackTest {
         DaemonProcess d = startDaemon();
         allHealthy(d);
 
-        Result restart = ctl("restart", "base");
+        InJvmGlyphctl.Result restart = ctl("restart", "base");
         assertEquals(0, restart.exit(), restart.out() + restart.err() + d.describe());
         assertTrue(restart.out().startsWith("base: healthy again: generation 2"), restart.out());
         assertTrue(restart.out().contains("and ui, which requires it") && restart.out().contains("and api, which requires it"),
@@ -215,15 +202,15 @@ class StackTest {
             healthy(d, dependent, 2);
         }
 
-        Result stop = ctl("stop", "base");
+        InJvmGlyphctl.Result stop = ctl("stop", "base");
         assertEquals(0, stop.exit(), stop.out() + stop.err());
         assertTrue(stop.out().contains("base: stopped and paused by") && stop.out().contains("ui, api"), stop.out());
-        Result status = ctl("status");
+        InJvmGlyphctl.Result status = ctl("status");
         assertEquals(1, status.exit(), status.out());
         assertTrue(status.out().lines().anyMatch(l -> l.startsWith("ui ") && l.contains("WAITING")
                 && l.contains("waiting for base")), status.out());
 
-        Result start = ctl("start", "base");
+        InJvmGlyphctl.Result start = ctl("start", "base");
         assertEquals(0, start.exit(), start.out() + start.err());
         healthy(d, "base", 3);
         healthy(d, "ui", 3);
@@ -238,7 +225,7 @@ class StackTest {
         DaemonProcess d = startDaemon();
         allHealthy(d);
         d.await("crash_loop", e -> of(e, "broken"), T);
-        Result status = ctl("status");
+        InJvmGlyphctl.Result status = ctl("status");
         assertEquals(1, status.exit(), status.out());
         assertTrue(status.out().lines().anyMatch(l -> l.startsWith("broken ") && l.contains("FAILED")), status.out());
         for (String name : List.of("base", "ui", "api")) {

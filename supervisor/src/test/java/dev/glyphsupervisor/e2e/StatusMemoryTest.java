@@ -2,16 +2,12 @@ package dev.glyphsupervisor.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.glyphsupervisor.cli.Glyphctl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,21 +47,12 @@ class StatusMemoryTest {
 
     enum Probes { NONE, GPU, HOST, BOTH, GPU_UNREADABLE }
 
-    record Result(int exit, String out, String err) {
-    }
-
-    private Result glyphctl(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Glyphctl.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Result(exit, out.toString(), err.toString());
+    private static InJvmGlyphctl.Result glyphctl(String... args) {
+        return InJvmGlyphctl.run(args);
     }
 
     private JsonNode json() throws Exception {
-        Result r = glyphctl("status", "--json", "--config", dir.resolve("supervisor.yaml").toString());
+        InJvmGlyphctl.Result r = glyphctl("status", "--json", "--config", dir.resolve("supervisor.yaml").toString());
         return new ObjectMapper().readTree(r.out());
     }
 
@@ -115,7 +102,7 @@ class StatusMemoryTest {
         d.awaitHealthy(1, T);
         JsonNode json = awaitReading(probes);
 
-        Result text = glyphctl("status", "--config", dir.resolve("supervisor.yaml").toString());
+        InJvmGlyphctl.Result text = glyphctl("status", "--config", dir.resolve("supervisor.yaml").toString());
         assertEquals(0, text.exit(), text.out() + text.err());
         assertEquals("", text.err());
         boolean gpuRead = probes == Probes.GPU || probes == Probes.BOTH;
@@ -158,7 +145,7 @@ class StatusMemoryTest {
         JsonNode flat = json().path("gpu");
         assertEquals(0, flat.path("growth_bytes_per_hour").asLong(), flat.toString());
         assertTrue(flat.path("time_to_limit_s").isNull(), flat.toString());
-        Result text = glyphctl("status", "--config", dir.resolve("supervisor.yaml").toString());
+        InJvmGlyphctl.Result text = glyphctl("status", "--config", dir.resolve("supervisor.yaml").toString());
         assertTrue(text.out().contains("flat") && text.out().contains("limit never"), text.out());
 
         gpu.server(3 * GIB);                                    // +1 GiB within a few cycles: growth in GiB/h
@@ -193,7 +180,7 @@ class StatusMemoryTest {
         assertEquals(1, starting.path("gpu").path("reading").path("generation").asLong(), starting.toString());
         assertFalse(starting.path("gpu").path("reading").path("current").asBoolean(), starting.toString());
 
-        Result text = glyphctl("status", "--config", dir.resolve("supervisor.yaml").toString());
+        InJvmGlyphctl.Result text = glyphctl("status", "--config", dir.resolve("supervisor.yaml").toString());
         assertFalse(text.out().contains("  gpu         server "), "no tree figure of generation 1 as if current: " + text.out());
         assertFalse(text.out().contains("  memory      server RSS "), text.out());
         assertTrue(text.out().contains("  gpu         no reading of generation 2 yet (the last one was generation 1's, at "),

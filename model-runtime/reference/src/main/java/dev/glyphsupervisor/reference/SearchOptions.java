@@ -50,24 +50,11 @@ record SearchOptions(String host, int port, URI embeddings, Optional<Path> corpu
         Duration timeout = DEFAULT_TIMEOUT;
         int threads = DEFAULT_THREADS;
 
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("--help") || arg.equals("-h")) {
+        for (Flags.Flag f : Flags.of(args)) {
+            String flag = f.name();
+            String value = f.value();
+            if (flag.equals(Flags.HELP)) {
                 return new SearchOptions(host, port, embeddings, Optional.empty(), timeout, threads, true);
-            }
-            if (!arg.startsWith("--")) {
-                throw new UsageException("unexpected argument '" + arg + "' (flags start with --)");
-            }
-            String flag = arg;
-            String value;
-            int eq = arg.indexOf('=');
-            if (eq > 0) {
-                flag = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
-                value = args[++i];
-            } else {
-                value = null;
             }
             switch (flag) {
                 case "--host" -> host = ServerOptions.nonBlank(flag, value);

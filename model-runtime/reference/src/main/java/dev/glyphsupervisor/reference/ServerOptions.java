@@ -49,26 +49,13 @@ record ServerOptions(String host, int port, Optional<Path> cacheDir, int history
         int maxInputs = DEFAULT_MAX_INPUTS;
         int maxInputChars = DEFAULT_MAX_INPUT_CHARS;
 
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("--help") || arg.equals("-h")) {
+        // Both "--port 8000" and "--port=8000" are accepted.
+        for (Flags.Flag f : Flags.of(args)) {
+            String flag = f.name();
+            String value = f.value();
+            if (flag.equals(Flags.HELP)) {
                 return new ServerOptions(host, port, Optional.empty(), historyLimit, threads, maxInputs,
                         maxInputChars, true);
-            }
-            if (!arg.startsWith("--")) {
-                throw new UsageException("unexpected argument '" + arg + "' (flags start with --)");
-            }
-            // Both "--port 8000" and "--port=8000" are accepted.
-            String flag = arg;
-            String value;
-            int eq = arg.indexOf('=');
-            if (eq > 0) {
-                flag = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
-                value = args[++i];
-            } else {
-                value = null;
             }
             switch (flag) {
                 case "--host" -> host = nonBlank(flag, value);
