@@ -219,6 +219,37 @@ class StackTest {
     }
 
     @Test
+    void allServersAtOnceStopDependentsFirstAndStartInOrder() throws Exception {
+        writeConfig("");
+        DaemonProcess d = startDaemon();
+        allHealthy(d);
+
+        InJvmGlyphctl.Result restart = ctl("restart", "--all");
+        assertEquals(0, restart.exit(), restart.out() + restart.err() + d.describe());
+        assertEquals(1, restart.out().lines().filter(l -> l.startsWith("base: healthy again")).count(), restart.out());
+        assertTrue(d.find("restart_decided", e -> of(e, "ui") || of(e, "api")).isEmpty(),
+                "ui and api were restarted with base, not once more on their own" + d.describe());
+        healthy(d, "ui", 2);
+        healthy(d, "api", 2);
+
+        InJvmGlyphctl.Result stop = ctl("stop", "--all");
+        assertEquals(0, stop.exit(), stop.out() + stop.err());
+        InJvmGlyphctl.Result status = ctl("status");
+        assertEquals(1, status.exit());
+        for (String name : List.of("base", "ui", "api")) {
+            assertTrue(status.out().lines().anyMatch(l -> l.startsWith(name + " ") && l.contains("PAUSED")), status.out());
+        }
+        InJvmGlyphctl.Result both = ctl("stop", "--all", "ui");
+        assertEquals(2, both.exit(), both.err());
+
+        InJvmGlyphctl.Result start = ctl("start", "--all");
+        assertEquals(0, start.exit(), start.out() + start.err());
+        healthy(d, "base", 3);
+        healthy(d, "ui", 3);
+        healthy(d, "api", 3);
+    }
+
+    @Test
     void aCrashLoopingServerLeavesTheOthersHealthy() throws Exception {
         writeConfig("  broken:\n    runtime: {command: [\"sh\", \"-c\", \"exit 3\"]}\n"
                 + "    restart: {crash_loop: {max_restarts: 2, window: 1m}}\n");
