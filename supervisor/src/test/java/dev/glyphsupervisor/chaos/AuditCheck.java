@@ -40,6 +40,16 @@ final class AuditCheck {
     }
 
     static Result check(Path audit, int daemonKills) throws IOException {
+        return check(audit, daemonKills, null);
+    }
+
+    /**
+     * The same; with {@code servers} (a stack's names) also: {@code seq} gap-free across the whole log, daemon
+     * runs included (a new daemon continues from the last valid record: a torn line has no seq), and every
+     * record but the daemon's own {@code supervisor_started} names one of {@code servers} (the daemon's
+     * stop is recorded per server: {@code supervisor_stopping}/{@code supervisor_stopped} name theirs).
+     */
+    static Result check(Path audit, int daemonKills, java.util.Set<String> servers) throws IOException {
         List<Path> files = new ArrayList<>();
         for (int i = 100; i >= 1; i--) {
             Path rotated = audit.resolveSibling(audit.getFileName() + "." + i);
@@ -75,12 +85,24 @@ final class AuditCheck {
                 String event = e.path("event").asText();
                 events.merge(event, 1, Integer::sum);
                 long seq = e.path("seq").asLong();
+                if (servers != null) {
+                    String server = e.path("server").asText(null);
+                    // the daemon's start is its own record; everything else (its stop too) is a server's
+                    if (event.equals("supervisor_started") ? server != null : !servers.contains(server)) {
+                        problems.add(file.getFileName() + ":" + lineNo + ": " + event + " names server " + server
+                                + " (the servers are " + servers + "): " + abbreviate(line));
+                    }
+                    if (lastSeq >= 0 && seq != lastSeq + 1) {
+                        problems.add(file.getFileName() + ":" + lineNo + ": seq " + seq + " after " + lastSeq
+                                + " (the whole log must be gap-free)");
+                    }
+                }
                 if (event.equals("supervisor_started")) {
                     runs++;
                     if (lastSeq >= 0 && seq <= lastSeq) {
                         problems.add(file.getFileName() + ":" + lineNo + ": seq " + seq + " of a new run after " + lastSeq);
                     }
-                } else if (lastSeq >= 0 && seq != lastSeq + 1) {
+                } else if (servers == null && lastSeq >= 0 && seq != lastSeq + 1) {
                     problems.add(file.getFileName() + ":" + lineNo + ": seq " + seq + " after " + lastSeq + " in one daemon run");
                 }
                 lastSeq = seq;

@@ -31,11 +31,18 @@ final class AuditWatch {
             "gpu_busy");
 
     private final AuditFollower follower;
+    /** In a stack, the server this watch follows: its records and the daemon's own (which name no server). */
+    private final String server;
     private final List<JsonNode> events = new ArrayList<>();
     private Serving serving;
 
     AuditWatch(Path audit) {
+        this(audit, null);
+    }
+
+    AuditWatch(Path audit, String server) {
         this.follower = new AuditFollower(audit);
+        this.server = server;
     }
 
     /** The position after every record written so far. */
@@ -119,6 +126,9 @@ final class AuditWatch {
     private void poll() {
         try {
             follower.poll(e -> {
+                if (server != null && e.has("server") && !e.path("server").asText().equals(server)) {
+                    return; // another server's record
+                }
                 events.add(e);
                 String name = e.path("event").asText();
                 if (name.equals("runtime_healthy") || name.equals("runtime_adopted")) {

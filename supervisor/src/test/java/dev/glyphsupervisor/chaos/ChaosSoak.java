@@ -17,9 +17,11 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The chaos soak: two lanes (the worker-forking test server and the reference runtime), each under its
- * own real daemon, get faults drawn from a seeded random stream, one after another, until the fault and
- * probe-cycle targets are met; meanwhile a monitor checks that no lane ever has two server trees. At the
+ * The chaos soak: three lanes (the worker-forking test server, the reference runtime, and a stack of three
+ * forking servers, two requiring one), each under its own real daemon, get faults drawn from a seeded random
+ * stream, one after another, until the fault and probe-cycle targets are met; meanwhile a monitor checks that
+ * no server ever has two trees, and (the stack) that no dependent outlives what it requires by more than its
+ * stop ({@link StackMonitor}). At the
  * end: one healthy tree per lane, the daemons stopped with no process left behind, the audit logs checked,
  * the long-lived daemon's RSS, threads and descriptors compared between warm-up and end.
  *
@@ -48,31 +50,57 @@ final class ChaosSoak {
     ChaosReport run(Path base) throws Exception {
         System.out.println("chaos soak seed " + settings.seed() + " (rerun with -Dchaos.seed=" + settings.seed() + "), "
                 + settings.faults() + " faults, " + settings.cycles() + " probe cycles, at most "
-                + settings.maxTime().toMinutes() + " min, in " + base);
+                + settings.maxTime().toMinutes() + " min, lanes " + settings.lanes() + ", in " + base);
         long started = System.currentTimeMillis();
         Random master = new Random(settings.seed());
-        Random forkingRandom = new Random(master.nextLong());
-        Random referenceRandom = new Random(master.nextLong());
+        // each lane's stream is drawn in this order whichever lanes run, so a lane replays alone as in company
+        Map<String, Random> randoms = new LinkedHashMap<>();
+        for (String name : ChaosSettings.ALL_LANES) {
+            randoms.put(name, new Random(master.nextLong()));
+        }
         List<Lane> lanes = new ArrayList<>();
         List<String> violations = new ArrayList<>();
         Map<String, ResourceSampler.Verdict> resources = new LinkedHashMap<>();
         Map<String, AuditCheck.Result> audits = new LinkedHashMap<>();
         Map<String, Integer> daemons = new LinkedHashMap<>();
+        Map<String, ResourceSampler> samplers = new LinkedHashMap<>();
         long scans;
-        String cacheMechanism;
+        String cacheMechanism = "none (no reference lane)";
         String loadSummary;
+        StackMonitor stackMonitor = null;
         try {
-            lanes.add(Lane.forking(base.resolve("forking"), forkingRandom, settings.launcher(), recorder, settings.slackMs()));
-            lanes.add(Lane.reference(base.resolve("reference"), referenceRandom, settings.launcher(), recorder,
-                    settings.slackMs(), settings.headroom()));
-            cacheMechanism = lanes.get(1).cacheBlock().mechanism().name();
-            System.out.println("reference runtime max_rss " + lanes.get(1).maxRss() + " bytes; cache fault by " + cacheMechanism);
+            if (settings.lanes().contains("forking")) {
+                lanes.add(Lane.forking(base.resolve("forking"), randoms.get("forking"), settings.launcher(), recorder,
+                        settings.slackMs()));
+            }
+            if (settings.lanes().contains("reference")) {
+                Lane reference = Lane.reference(base.resolve("reference"), randoms.get("reference"), settings.launcher(),
+                        recorder, settings.slackMs(), settings.headroom());
+                lanes.add(reference);
+                cacheMechanism = reference.cacheBlock().mechanism().name();
+                System.out.println("reference runtime max_rss " + reference.maxRss() + " bytes; cache fault by " + cacheMechanism);
+            }
+            Lane stack = null;
+            if (settings.lanes().contains("stack")) {
+                stack = Lane.stack(base.resolve("stack"), randoms.get("stack"), settings.launcher(), recorder,
+                        settings.slackMs());
+                lanes.add(stack);
+            }
+            List<Path> treeDirs = lanes.stream().flatMap(l -> l.servers().stream()).map(Lane::stateDir).toList();
             try (LoadSampler load = new LoadSampler();
-                 InvariantMonitor monitor = new InvariantMonitor(lanes.stream().map(Lane::stateDir).toList(), 200);
-                 ResourceSampler forkingDaemon = new ResourceSampler(lanes.get(0)::daemonPid, 2000);
-                 ResourceSampler referenceDaemon = new ResourceSampler(lanes.get(1)::daemonPid, 2000)) {
+                 InvariantMonitor monitor = new InvariantMonitor(treeDirs, 200)) {
+                for (Lane lane : lanes) {
+                    samplers.put(lane.name(), new ResourceSampler(lane::daemonPid, 2000));
+                }
                 for (Lane lane : lanes) {
                     lane.startDaemon();
+                }
+                if (stack != null) {
+                    Map<String, Path> dirs = new LinkedHashMap<>();
+                    stack.servers().forEach(v -> dirs.put(v.server(), v.stateDir()));
+                    Bounds b = stack.bounds();
+                    stackMonitor = new StackMonitor(stack, Lane.REQUIRED, Lane.DEPENDENTS, dirs,
+                            b.stopGraceMs() + b.killTimeoutMs() + b.slackMs(), 200);
                 }
                 List<Thread> threads = new ArrayList<>();
                 for (Lane lane : lanes) {
@@ -96,22 +124,29 @@ final class ChaosSoak {
                 }
                 lanes.forEach(l -> l.probes().scrape());
                 for (Lane lane : lanes) {
-                    if (lane.awaitServing().isEmpty()) {
-                        violations.add(lane.name() + ": not healthy at the end");
-                    }
-                    int trees = ServerTrees.of(lane.stateDir()).size();
-                    if (trees != 1) {
-                        violations.add(lane.name() + ": " + trees + " server trees at the end, not 1");
+                    for (Lane server : lane.servers()) {
+                        if (server.awaitServing().isEmpty()) {
+                            violations.add(server.name() + ": not healthy at the end");
+                        }
+                        int trees = ServerTrees.of(server.stateDir()).size();
+                        if (trees != 1) {
+                            violations.add(server.name() + ": " + trees + " server trees at the end, not 1");
+                        }
                     }
                     daemons.put(lane.name(), lane.daemonsStarted());
                 }
                 boolean longEnough = System.currentTimeMillis() - started >= FLAT_MIN_RUN.toMillis();
-                resources.put(longEnough ? "forking" : "forking (run under " + FLAT_MIN_RUN.toMinutes()
-                        + " min: inside warm-up, not checked)", forkingDaemon.verdict());
-                resources.put("reference (last daemon)", referenceDaemon.verdict());
-                if (settings.checkFlat() && longEnough) {
-                    for (String o : forkingDaemon.verdict().overLimit(FLAT_PERCENT)) {
-                        violations.add("forking lane daemon not flat after warm-up: " + o);
+                for (Map.Entry<String, ResourceSampler> s : samplers.entrySet()) {
+                    // only the forking lane's daemon lives the whole run; the others are SIGKILLed by faults
+                    String label = s.getKey().equals("forking")
+                            ? (longEnough ? "forking" : "forking (run under " + FLAT_MIN_RUN.toMinutes()
+                            + " min: inside warm-up, not checked)")
+                            : s.getKey() + " (last daemon)";
+                    resources.put(label, s.getValue().verdict());
+                    if (s.getKey().equals("forking") && settings.checkFlat() && longEnough) {
+                        for (String o : s.getValue().verdict().overLimit(FLAT_PERCENT)) {
+                            violations.add("forking lane daemon not flat after warm-up: " + o);
+                        }
                     }
                 }
                 for (Lane lane : lanes) {
@@ -120,6 +155,12 @@ final class ChaosSoak {
                         violations.add(lane.name() + ": daemon exited " + exit + " on SIGTERM, not 143:\n" + lane.daemonOutput());
                     }
                 }
+                if (stackMonitor != null) {
+                    stackMonitor.close();
+                    violations.addAll(stackMonitor.violations().stream().map(v -> "stack: " + v).toList());
+                    System.out.println("stack lane: base down " + stackMonitor.downEpisodes()
+                            + " times by the audit (daemon starts included), " + stackMonitor.scans() + " dependency scans");
+                }
                 violations.addAll(leftovers(base));
                 violations.addAll(monitor.violations());
                 scans = monitor.scans();
@@ -127,13 +168,21 @@ final class ChaosSoak {
             }
             for (Lane lane : lanes) {
                 int kills = (int) recorder.records().stream()
-                        .filter(r -> r.lane().equals(lane.name()) && r.kind() == FaultKind.DAEMON_SIGKILL).count();
-                AuditCheck.Result r = AuditCheck.check(lane.auditPath(), kills);
+                        .filter(r -> ofLane(r, lane) && r.kind() == FaultKind.DAEMON_SIGKILL).count();
+                java.util.Set<String> servers = lane.target() == Lane.Target.STACK
+                        ? lane.servers().stream().map(Lane::server).collect(java.util.stream.Collectors.toSet()) : null;
+                AuditCheck.Result r = AuditCheck.check(lane.auditPath(), kills, servers);
                 audits.put(lane.name(), r);
                 r.problems().forEach(p -> violations.add(lane.name() + " audit: " + p));
             }
         } finally {
             done.set(true);
+            if (stackMonitor != null) {
+                stackMonitor.close();
+            }
+            for (ResourceSampler s : samplers.values()) {
+                s.close();
+            }
             cleanUp(lanes, base);
         }
         long cycles = lanes.stream().mapToLong(l -> l.probes().cycles()).sum();
@@ -145,9 +194,14 @@ final class ChaosSoak {
         }
         violations.addAll(0, recorder.violations());
         Map<String, Bounds> bounds = new LinkedHashMap<>();
-        lanes.forEach(l -> bounds.put(l.name(), l.bounds()));
+        lanes.forEach(l -> l.servers().forEach(v -> bounds.put(v.name(), v.bounds())));
         return new ChaosReport(settings, started, System.currentTimeMillis() - started, cycles, recorder.records(),
                 bounds, violations, scans, resources, audits, daemons, cacheMechanism, Machine.describe() + "; " + loadSummary);
+    }
+
+    /** Whether a fault went to this lane (or, in a stack, to one of its servers). */
+    private static boolean ofLane(FaultRecord r, Lane lane) {
+        return r.lane().equals(lane.name()) || r.lane().startsWith(lane.name() + ":");
     }
 
     /** One lane: a fault at a time, each on a healthy server, until the run is done. */
@@ -165,8 +219,15 @@ final class ChaosSoak {
                 }
                 FaultKind kind = n < firstRound.size() ? firstRound.get(n)
                         : lane.kinds().get(lane.random().nextInt(lane.kinds().size()));
-                FaultRecord r = Fault.of(kind).inject(lane, serving.get());
-                recorder.record(r, lane.bounds());
+                // in a stack, the server is drawn from the lane's stream too, and the fault waits on its records
+                List<Lane> servers = lane.servers();
+                Lane target = servers.get(servers.size() == 1 ? 0 : lane.random().nextInt(servers.size()));
+                var targetServing = target == lane ? serving : target.audit().serving();
+                if (targetServing.isEmpty()) { // went down again between the wait and the draw: wait once more
+                    continue;
+                }
+                FaultRecord r = Fault.of(kind).inject(target, targetServing.get());
+                recorder.record(r, target.bounds());
                 n++;
                 if (n == firstRound.size()) {
                     firstRounds.incrementAndGet();

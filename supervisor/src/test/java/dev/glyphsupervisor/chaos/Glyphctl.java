@@ -20,10 +20,17 @@ final class Glyphctl {
 
     private final Path config;
     private final boolean launcher;
+    /** In a stack, the server every command names (after the subcommand); null for a one-server config. */
+    private final String server;
 
     Glyphctl(Path config, boolean launcher) {
+        this(config, launcher, null);
+    }
+
+    Glyphctl(Path config, boolean launcher, String server) {
         this.config = config;
         this.launcher = launcher;
+        this.server = server;
     }
 
     Result run(String... args) {
@@ -35,7 +42,11 @@ final class Glyphctl {
                     "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                     dev.glyphsupervisor.cli.Glyphctl.class.getName()));
         }
-        cmd.addAll(List.of(args));
+        List<String> all = new ArrayList<>(List.of(args));
+        if (server != null && !all.isEmpty()) {
+            all.add(1, server);
+        }
+        cmd.addAll(all);
         cmd.addAll(List.of("--config", config.toString()));
         try {
             Path out = Files.createTempFile(config.getParent(), "glyphctl", ".out");
@@ -43,9 +54,9 @@ final class Glyphctl {
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
                 if (!p.waitFor(120, TimeUnit.SECONDS)) {
                     p.destroyForcibly().waitFor();
-                    return new Result(List.of(args), -1, "timed out after 120 s");
+                    return new Result(all, -1, "timed out after 120 s");
                 }
-                return new Result(List.of(args), p.exitValue(), Files.readString(out));
+                return new Result(all, p.exitValue(), Files.readString(out));
             } finally {
                 Files.deleteIfExists(out);
             }

@@ -9,7 +9,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.Predicate;
@@ -18,11 +21,18 @@ import java.util.function.Predicate;
  * One supervised server under one daemon, with its own directory, port, config, audit watch and random
  * stream, and the fault kinds that make sense for it: the worker-forking test server (health it can be
  * told to fail, workers that outlive their parent) or the reference runtime (a real model, a disk cache,
- * an unbounded history). Each lane's faults run one after another; lanes run side by side.
+ * an unbounded history), or a stack of three forking servers under one daemon ({@code base}, and {@code ui} and
+ * {@code api} requiring it), whose faults go to one server at a time through that server's view
+ * ({@link #servers()}): its port, control file, state directory, audit records and glyphctl commands, on the
+ * stack's one daemon. Each lane's faults run one after another; lanes run side by side.
  */
 final class Lane {
 
-    enum Target { FORKING, REFERENCE }
+    enum Target { FORKING, REFERENCE, STACK }
+
+    /** The stack lane's servers: the first is required by the others. */
+    static final String REQUIRED = "base";
+    static final List<String> DEPENDENTS = List.of("ui", "api");
 
     static final List<FaultKind> FORKING_KINDS = List.of(FaultKind.SERVER_SIGKILL, FaultKind.PARENT_SIGKILL,
             FaultKind.GROUP_SIGSTOP, FaultKind.HEALTH_500, FaultKind.HEALTH_SLOW, FaultKind.PORT_GRAB,
@@ -31,12 +41,26 @@ final class Lane {
     static final List<FaultKind> REFERENCE_KINDS = List.of(FaultKind.SERVER_SIGKILL, FaultKind.GROUP_SIGSTOP,
             FaultKind.HOST_MEMORY, FaultKind.CACHE_UNWRITABLE, FaultKind.DAEMON_SIGKILL,
             FaultKind.OPERATOR_CONCURRENT, FaultKind.PORT_GRAB);
+    /** The stack's kinds, each aimed at a server drawn at random; the daemon SIGKILL kills the stack's one daemon. */
+    static final List<FaultKind> STACK_KINDS = List.of(FaultKind.SERVER_SIGKILL, FaultKind.PARENT_SIGKILL,
+            FaultKind.GROUP_SIGSTOP, FaultKind.HEALTH_500, FaultKind.PORT_GRAB, FaultKind.OPERATOR_CONCURRENT,
+            FaultKind.DAEMON_SIGKILL);
+
+    /** The daemon of a lane, shared by a stack's server views. */
+    private static final class DaemonRef {
+        volatile DaemonProcess process;
+        volatile int started;
+        volatile long spawnedAt;
+    }
 
     private final String name;
     private final Target target;
     private final Path dir;
     private final int port;
-    private final ConfigFile config;
+    /** The server this view aims at, in a stack; null for a one-server lane and for the stack itself. */
+    private final String server;
+    private final Path stateDir;
+    private final Path auditPath;
     private final Path configPath;
     private final Bounds bounds;
     private final Random random;
@@ -47,26 +71,99 @@ final class Lane {
     private final LatencyRecorder recorder;
     private final long maxRss;
     private final CacheBlock cacheBlock;
-    private volatile DaemonProcess daemon;
-    private int daemonsStarted;
+    private final DaemonRef daemon;
+    private final List<Lane> servers = new ArrayList<>();
 
     private Lane(String name, Target target, Path dir, int port, int metricsPort, ConfigFile config, Bounds bounds,
                  Random random, boolean launcher, LatencyRecorder recorder, long maxRss, CacheBlock cacheBlock) {
+        this(name, target, dir, port, null, config.stateDir(), config.audit(), config.write(), bounds, random, launcher,
+                new ProbeCounter(metricsPort), recorder, maxRss, cacheBlock, new DaemonRef());
+    }
+
+    private Lane(String name, Target target, Path dir, int port, String server, Path stateDir, Path auditPath,
+                 Path configPath, Bounds bounds, Random random, boolean launcher, ProbeCounter probes,
+                 LatencyRecorder recorder, long maxRss, CacheBlock cacheBlock, DaemonRef daemon) {
         this.name = name;
         this.target = target;
         this.dir = dir;
         this.port = port;
-        this.config = config;
-        this.configPath = config.write();
+        this.server = server;
+        this.stateDir = stateDir;
+        this.auditPath = auditPath;
+        this.configPath = configPath;
         this.bounds = bounds;
         this.random = random;
         this.launcher = launcher;
-        this.audit = new AuditWatch(config.audit());
-        this.glyphctl = new Glyphctl(configPath, launcher);
-        this.probes = new ProbeCounter(metricsPort);
+        this.audit = new AuditWatch(auditPath, server);
+        this.glyphctl = new Glyphctl(configPath, launcher, server);
+        this.probes = probes;
         this.recorder = recorder;
         this.maxRss = maxRss;
         this.cacheBlock = cacheBlock;
+        this.daemon = daemon;
+    }
+
+    /**
+     * One daemon supervising {@code base} and {@code ui} and {@code api} requiring it, each the forking test
+     * server with 2 workers, on the forking lane's probe settings. Its views ({@link #servers()}) are named
+     * {@code stack:NAME}; each has the lane's bounds.
+     */
+    static Lane stack(Path dir, Random random, boolean launcher, LatencyRecorder recorder, long slackMs) throws IOException {
+        Files.createDirectories(dir);
+        int metricsPort = TestServer.freePort();
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        StringBuilder yaml = new StringBuilder()
+                .append("state_dir: ").append(dir.resolve("state")).append('\n')
+                .append("audit: {path: ").append(dir.resolve("log").resolve("audit.jsonl")).append("}\n")
+                .append("metrics: {listen: \"127.0.0.1:").append(metricsPort).append("\"}\n")
+                .append("defaults:\n")
+                .append("  runtime: {startup_timeout: 30s, stop_grace: 2s, caches: []}\n")
+                .append("  probes: {schedule: 250ms, failure_threshold: 2, startup_interval: 100ms}\n")
+                .append("  restart: {backoff_initial: 200ms, backoff_max: 2s, backoff_reset: 1s, kill_timeout: 5s,")
+                .append(" release_timeout: 5s, crash_loop: {max_restarts: 1000, window: 1m}}\n")
+                .append("servers:\n");
+        List<String> names = new ArrayList<>();
+        names.add(REQUIRED);
+        names.addAll(DEPENDENTS);
+        for (String n : names) {
+            int port = TestServer.freePort();
+            ports.put(n, port);
+            yaml.append("  ").append(n).append(":\n")
+                    .append("    requires: ").append(n.equals(REQUIRED) ? "[]" : "[" + REQUIRED + "]").append('\n')
+                    .append("    runtime:\n")
+                    .append("      command: ").append(TestServer.command(port, 2, n.equals(REQUIRED) ? 0.5 : 0.2,
+                            dir.resolve(n + ".control"))).append('\n')
+                    .append("      workdir: ").append(dir).append('\n')
+                    .append("      port: ").append(port).append('\n')
+                    .append("    probes: {http: {url: \"http://127.0.0.1:").append(port)
+                    .append("/health\", timeout: 500ms, expect_status: 200}}\n");
+        }
+        Path configPath = dir.resolve("stack.yaml");
+        Files.writeString(configPath, yaml.toString());
+        Bounds bounds = new Bounds(250, 2, 500, 2000, 5000, 5000, 2000, 30_000, slackMs);
+        Path stateDir = dir.resolve("state");
+        Path auditPath = dir.resolve("log").resolve("audit.jsonl");
+        Files.createDirectories(auditPath.getParent());
+        ProbeCounter probes = new ProbeCounter(metricsPort);
+        DaemonRef daemon = new DaemonRef();
+        Lane stack = new Lane("stack", Target.STACK, dir, -1, null, stateDir, auditPath, configPath, bounds, random,
+                launcher, probes, recorder, -1, null, daemon);
+        for (String n : names) {
+            stack.servers.add(new Lane("stack:" + n, Target.STACK, dir, ports.get(n), n,
+                    stateDir.resolve("servers").resolve(n), auditPath, configPath, bounds, random, launcher, probes,
+                    recorder, -1, null, daemon));
+        }
+        return stack;
+    }
+
+    /** A stack's server views, the required one first; a one-server lane is its own only server. */
+    List<Lane> servers() {
+        return servers.isEmpty() ? List.of(this) : List.copyOf(servers);
+    }
+
+    /** The server a stack view aims at (null for a one-server lane or the stack itself). */
+    String server() {
+        return server;
     }
 
     /** The forking test server with 2 workers, probed every 250 ms. */
@@ -112,46 +209,69 @@ final class Lane {
     }
 
     List<FaultKind> kinds() {
-        return target == Target.FORKING ? FORKING_KINDS : REFERENCE_KINDS;
+        return switch (target) {
+            case FORKING -> FORKING_KINDS;
+            case REFERENCE -> REFERENCE_KINDS;
+            case STACK -> STACK_KINDS;
+        };
     }
 
     /** Starts (or, after a SIGKILL, starts again) the daemon on this lane's config, as systemd would. */
     void startDaemon() throws IOException {
-        daemon = launcher ? DaemonProcess.startWithLauncher(configPath, config.audit())
-                : DaemonProcess.start(configPath, config.audit());
-        daemonsStarted++;
+        daemon.spawnedAt = System.currentTimeMillis();
+        daemon.process = launcher ? DaemonProcess.startWithLauncher(configPath, auditPath)
+                : DaemonProcess.start(configPath, auditPath);
+        daemon.started++;
+    }
+
+    /** When the current daemon was started (wall clock ms): it can act only after its supervisor_started. */
+    long daemonSpawnedAt() {
+        return daemon.spawnedAt;
     }
 
     /** SIGKILL of the daemon: no shutdown hook, no last record. */
     void killDaemon() throws InterruptedException {
-        daemon.process().destroyForcibly().waitFor();
+        daemon.process.process().destroyForcibly().waitFor();
     }
 
     /** SIGTERM to the daemon and its exit code (143 after a clean shutdown), or -1 if it did not exit in time. */
     int stopDaemon() throws InterruptedException {
-        daemon.process().destroy();
-        if (!daemon.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-            daemon.process().destroyForcibly().waitFor();
+        Process p = daemon.process.process();
+        p.destroy();
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
             return -1;
         }
-        return daemon.process().exitValue();
+        return p.exitValue();
     }
 
     long daemonPid() {
-        DaemonProcess d = daemon;
+        DaemonProcess d = daemon.process;
         return d == null || !d.process().isAlive() ? -1 : d.pid();
     }
 
     String daemonOutput() {
-        return daemon == null ? "" : daemon.output();
+        DaemonProcess d = daemon.process;
+        return d == null ? "" : d.output();
     }
 
     int daemonsStarted() {
-        return daemonsStarted;
+        return daemon.started;
     }
 
     /** Waits until the daemon reports a healthy (or adopted) server. */
     Optional<AuditWatch.Serving> awaitServing() {
+        if (!servers.isEmpty()) { // the stack: every server healthy (or adopted); the last one's state
+            Optional<AuditWatch.Serving> last = Optional.empty();
+            for (Lane s : servers) {
+                last = s.awaitServing();
+                if (last.isEmpty()) {
+                    return last;
+                }
+            }
+            // a later server's wait may have seen an earlier one go down again (a dependent's stop for base)
+            return servers.stream().allMatch(s -> s.audit().serving().isPresent()) ? last : awaitServing();
+        }
         return audit.awaitServing(Duration.ofMillis(bounds.recoveryMs(FaultKind.DAEMON_SIGKILL)));
     }
 
@@ -188,15 +308,16 @@ final class Lane {
     }
 
     Path control() {
-        return dir.resolve("control");
+        return server == null ? dir.resolve("control") : dir.resolve(server + ".control");
     }
 
+    /** Where this lane's server processes say they belong (GLYPH_SUPERVISOR_STATE_DIR): a stack's server's own. */
     Path stateDir() {
-        return config.stateDir();
+        return stateDir;
     }
 
     Path auditPath() {
-        return config.audit();
+        return auditPath;
     }
 
     Bounds bounds() {

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>restart+kill: {@code glyphctl restart --no-wait} while the server is SIGKILLed;</li>
  *   <li>stop+hang: the group SIGSTOPped, then {@code glyphctl stop} (the stop must end a stopped tree),
  *       then {@code glyphctl start};</li>
- *   <li>restart+500 (forking server only): health answering 500 while {@code glyphctl restart} waits
+ *   <li>restart+500 (forking servers only): health answering 500 while {@code glyphctl restart} waits
  *       for healthy.</li>
  * </ul>
  * Detection is the daemon's first record about either; recovery a healthy server of a later generation.
@@ -24,7 +24,7 @@ final class OperatorConcurrent implements Fault {
 
     @Override
     public FaultRecord inject(Lane lane, AuditWatch.Serving s) throws Exception {
-        int variants = lane.target() == Lane.Target.FORKING ? 3 : 2;
+        int variants = lane.target() == Lane.Target.REFERENCE ? 2 : 3; // a forking server (alone or in the stack) can answer 500
         return switch (lane.random().nextInt(variants)) {
             case 0 -> restartWhileKilled(lane, s);
             case 1 -> stopWhileHung(lane, s);
