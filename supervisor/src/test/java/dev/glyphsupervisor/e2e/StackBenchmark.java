@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  * The stack benchmark of issue 15 (a command that prints figures, not a test):
  *
  * <pre>./mvnw -B -q -Pstack-bench -pl supervisor -am verify -DskipTests
- *     [-Dstack.sizes=1,4,16] [-Dstack.window=60] [-Dstack.kills=20] [-Dstack.statusRuns=22] [-Dstack.host=true]</pre>
+ *     [-Dstack.sizes=1,4,16] [-Dstack.window=60] [-Dstack.kills=20] [-Dstack.statusRuns=22] [-Dstack.host=true]
+ *     [-Dstack.env=NAME=VALUE;NAME=VALUE]   # for a diagnosis only: more environment for the daemon, e.g.
+ *                                          # GLYPH_JAVA_OPTS=-XX:NativeMemoryTracking=summary (then jcmd's summary is printed)</pre>
  *
  * <p>For each stack size N: a {@code servers:} config with N forking test servers (no workers, as in
  * {@link HealBenchmark}), each probed every 1 s by the process probe (always on), the TCP port probe
@@ -93,7 +95,7 @@ public final class StackBenchmark {
         }
         Path config = writeConfig(dir, ports, host);
         Path audit = dir.resolve("log/audit.jsonl");
-        try (DaemonProcess d = DaemonProcess.startWithLauncher(config, audit)) {
+        try (DaemonProcess d = DaemonProcess.startWithLauncher(config, audit, env())) {
             try {
                 return measure(d, dir, config, ports, n, window, kills, statusRuns);
             } finally {
@@ -109,6 +111,13 @@ public final class StackBenchmark {
         }
         long pid = d.pid(); // bin/glyphctl execs java: this is the daemon's JVM
         Thread.sleep(SETTLE_SECONDS * 1000L); // warm-up excluded from the figures: class loading and JIT of the start
+        if (env().getOrDefault("GLYPH_JAVA_OPTS", "").contains("NativeMemoryTracking")) {
+            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "VM.native_memory", "summary")
+                    .redirectErrorStream(true).start();
+            System.out.println(new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            p.waitFor();
+        }
         long rss = ProcStat.rssKb(pid);
         long rssAnon = ProcStat.statusKb(pid, "RssAnon");
         long threads = ProcStat.threads(pid);
@@ -246,6 +255,18 @@ public final class StackBenchmark {
 
     private static boolean of(JsonNode e, String server) {
         return e.path("server").asText().equals(server);
+    }
+
+    /** -Dstack.env: NAME=VALUE pairs separated by ';' for the daemon's environment (a diagnosis, not the figures). */
+    private static Map<String, String> env() {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String pair : System.getProperty("stack.env", "").split(";")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                env.put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+        }
+        return env;
     }
 
     private static String loadAverage() {
