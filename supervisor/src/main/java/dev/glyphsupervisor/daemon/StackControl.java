@@ -104,9 +104,15 @@ final class StackControl implements ControlServer.Handler {
             stack.release(name);
         }
         RestartReply.Finished finished = (RestartReply.Finished) reply;
-        Duration timeout = request.timeout().orElse(startBudget(dependents));
-        stack.await(dependents, s -> (s.state() == State.RUNNING && s.generation() > 0) || s.state() == State.FAILED
-                || s.state() == State.PAUSED || s.shuttingDown(), timeout);
+        if (finished.healthy()) { // else they wait for it, and so would the answer: it says so at once instead
+            long deadline = System.nanoTime() + request.timeout().orElse(startBudget(dependents)).toNanos();
+            for (String d : dependents) {
+                long before = generations.get(d);
+                stack.server(d).await(s -> (s.state() == State.RUNNING && s.generation() > before)
+                        || s.state() == State.FAILED || s.state() == State.PAUSED || s.shuttingDown(),
+                        Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
+        }
         Map<String, String> states = new LinkedHashMap<>();
         boolean healthy = finished.healthy();
         for (String d : dependents) {
