@@ -9,7 +9,7 @@ import dev.glyphsupervisor.probes.host.HostMemoryProbe;
 import dev.glyphsupervisor.probes.host.HostReading;
 import dev.glyphsupervisor.runtime.LaunchedProcess;
 import dev.glyphsupervisor.runtime.ProcInfo;
-import dev.glyphsupervisor.runtime.ProcessTree;
+import dev.glyphsupervisor.runtime.ProcessTableCache;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -40,13 +40,22 @@ final class MemoryReader {
         return gpu.isPresent() || host.isPresent();
     }
 
-    /** The tree's pids now: every member of the server's session, group and descendants. */
+    /**
+     * The tree's pids now: every member of the server's session, group and descendants, for a memory reading.
+     *
+     * <p>From the daemon's shared process table ({@link ProcessTableCache#forMemoryReadings()}, at most
+     * {@link ProcessTableCache#MEMORY_READINGS_MAX_AGE} old): every server's reading in a probe second uses one scan
+     * of /proc instead of one each. Good enough for memory, and for memory only: what stops, kills or releases a tree
+     * (ProcessRuntimeControl's stop, RuntimeStopper, TreeWatch, GpuRelease's pids) scans afresh through
+     * {@link dev.glyphsupervisor.runtime.ProcessTree#members(LaunchedProcess)}; never hand it these pids.
+     */
     Set<Long> treePids() {
         LaunchedProcess p = process.get();
         if (p == null) {
             return Set.of();
         }
-        return ProcessTree.members(p).stream().map(ProcInfo::pid).collect(Collectors.toSet());
+        return ProcessTableCache.forMemoryReadings().membersForMemoryReading(p).stream().map(ProcInfo::pid)
+                .collect(Collectors.toSet());
     }
 
     /** A device as the memory checks see it: who of the tree and who else holds how much of it. */

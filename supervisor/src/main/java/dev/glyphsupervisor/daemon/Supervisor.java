@@ -60,10 +60,24 @@ final class Supervisor {
     /** Told every snapshot, on the loop thread, after it is published (the stack's requirements gate). */
     private volatile java.util.function.Consumer<Snapshot> listener = snapshot -> { };
 
+    /**
+     * The daemon's one timer thread, shared by every server's timers (scheduled events, startup polls): a timer
+     * only posts an event to a loop or hands work to a server's own thread, never runs anything that may block (a
+     * probe, a stop, a log read), so one server's timer never holds up another's. Never shut down (a daemon thread);
+     * a timer of a closed server finds its executors closed and is dropped.
+     */
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(named("glyph-timer"));
+    /** How long a server's on-demand threads (stopper, startup prober, deadline reader) live idle. */
+    private static final Duration IDLE_THREAD = Duration.ofSeconds(5);
+
+    /** The server's own event loop. */
     private final ExecutorService loop = Executors.newSingleThreadExecutor(named("glyph-loop"));
-    private final ExecutorService stopper = Executors.newSingleThreadExecutor(named("glyph-stop"));
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(named("glyph-timer"));
-    private final ScheduledExecutorService startupProber = Executors.newSingleThreadScheduledExecutor(named("glyph-startup-probe"));
+    /** The server's own stops, one at a time; its thread exists only while there are stops (an idle one ends). */
+    private final ExecutorService stopper = onDemand("glyph-stop");
+    /** The server's own startup probe cycles, while a launch is starting: the timer fires, this thread probes. */
+    private final ExecutorService startupProber = onDemand("glyph-startup-probe");
+    /** Reads what a launch wrote for a startup deadline that fires, off the timer and off the loop. */
+    private final ExecutorService deadlineReader = onDemand("glyph-deadline");
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
 
     private volatile Snapshot snapshot;
@@ -244,7 +258,7 @@ final class Supervisor {
     /** Stops the daemon's own threads; call after {@link #finished()}. */
     public void close() {
         startupProber.shutdownNow();
-        timers.shutdownNow();
+        deadlineReader.shutdownNow();
         stopper.shutdownNow();
         loop.shutdown();
     }
@@ -297,12 +311,19 @@ final class Supervisor {
     }
 
     private void scheduleStartupPoll(long generation) {
-        try {
-            startupProber.schedule(() -> pollStartup(generation), Math.max(1, startupInterval.toMillis()),
-                    TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
-            // shutting down
-        }
+        // The shared timer only hands the poll to this server's prober: the probes may block (a health check's timeout).
+        after(Duration.ofMillis(Math.max(1, startupInterval.toMillis())), () -> pollStartup(generation), startupProber);
+    }
+
+    /** Runs {@code work} on {@code executor} (the server's own) after {@code delay}; nothing after the server closes. */
+    private static void after(Duration delay, Runnable work, java.util.concurrent.Executor executor) {
+        TIMER.schedule(() -> {
+            try {
+                executor.execute(work);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // the server has closed
+            }
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void handle(Event event) {
@@ -339,8 +360,12 @@ final class Supervisor {
                 }))
                 .on(Action.ClearCaches.class, (c, unused) -> runtime.clearCaches(c.generation()))
                 .on(Action.Schedule.class, (s, unused) -> {
-                    long delayMs = Math.max(0, Duration.between(clock.instant(), s.at()).toMillis());
-                    timers.schedule(() -> post(withOutput(s.event())), delayMs, TimeUnit.MILLISECONDS);
+                    Duration delay = Duration.ofMillis(Math.max(0, Duration.between(clock.instant(), s.at()).toMillis()));
+                    if (needsOutput(s.event())) {
+                        after(delay, () -> post(withOutput(s.event())), deadlineReader); // a log read: off the timer
+                    } else {
+                        TIMER.schedule(() -> post(s.event()), delay.toMillis(), TimeUnit.MILLISECONDS);
+                    }
                 })
                 .on(Action.StartFailed.class, (f, unused) -> metrics.startFailure(f.cause()))
                 .on(Action.Exit.class, (x, unused) -> finished.complete(null));
@@ -390,7 +415,11 @@ final class Supervisor {
         }
     }
 
-    /** A startup deadline that fires carries what the launch wrote so far, read on the timer's thread. */
+    private static boolean needsOutput(Event event) {
+        return event instanceof Event.StartupDeadline d && d.output() == null;
+    }
+
+    /** A startup deadline that fires carries what the launch wrote so far, read on the server's deadline reader. */
     private Event withOutput(Event event) {
         if (event instanceof Event.StartupDeadline d && d.output() == null) {
             return new Event.StartupDeadline(d.generation(), runtime.outputTail(d.generation()));
@@ -418,6 +447,18 @@ final class Supervisor {
     /** Tells {@code listener} every snapshot from now on, on the event loop, after it is published. */
     void onChange(java.util.function.Consumer<Snapshot> listener) {
         this.listener = listener;
+    }
+
+    /**
+     * A single thread of the server's own, started when there is work and ended after {@link #IDLE_THREAD} idle: tasks
+     * still run one at a time, in order, and never wait behind another server's.
+     */
+    private static ExecutorService onDemand(String name) {
+        java.util.concurrent.ThreadPoolExecutor executor = new java.util.concurrent.ThreadPoolExecutor(1, 1,
+                IDLE_THREAD.toMillis(), TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+                named(name));
+        executor.allowCoreThreadTimeOut(true);
+        return executor;
     }
 
     private static ThreadFactory named(String name) {

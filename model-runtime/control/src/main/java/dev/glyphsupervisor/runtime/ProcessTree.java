@@ -50,21 +50,59 @@ public final class ProcessTree {
     private ProcessTree() {
     }
 
-    /** Every live (non-zombie) process of the server's tree. Works after the root has died. */
+    /** Every live (non-zombie) process of the server's tree, from a scan of {@code /proc} now. Works after the root has died. */
     public static List<ProcInfo> members(LaunchedProcess root) {
-        long self = ProcessHandle.current().pid();
-        List<ProcInfo> table;
-        Set<Long> launchedHere;
-        // Under the launcher's lock: a child the launcher is starting (another server's launch, in a daemon of
-        // several) is in the table with us as its parent before its pid is in RuntimeLauncher's set, and would pass
-        // for an orphan of this tree (a stop would then SIGKILL another server's new generation).
-        synchronized (RuntimeLauncher.SPAWN) {
-            table = ProcessTable.snapshot();
-            launchedHere = table.stream().filter(p -> p.ppid() == self).map(ProcInfo::pid)
-                    .filter(RuntimeLauncher::startedHere).collect(Collectors.toSet());
+        return members(root, Table.scan());
+    }
+
+    /**
+     * Every live (non-zombie) process of the server's tree in {@code table}. A table may be shared by several trees
+     * (one scan for every server of a daemon): only memory readings do that, through {@link ProcessTableCache}; a stop,
+     * a kill or a release scans afresh through {@link #members(LaunchedProcess)}. Package-private on purpose: outside
+     * this package a tree comes from a fresh scan, or from the cache that says it is for memory readings.
+     */
+    static List<ProcInfo> members(LaunchedProcess root, Table table) {
+        Predicate<ProcInfo> marked = root.marker() == null ? p -> false : markedBy(root.marker(), table.processes);
+        return members(root, table.processes, marked.or(orphanOfOursSince(root, table.self, table.launchedHere)));
+    }
+
+    /**
+     * One scan of the process table, with what the tree search needs to know at that instant: which of the JVM's
+     * children the launcher started. Immutable; safe to share between threads.
+     */
+    static final class Table {
+        private final List<ProcInfo> processes;
+        private final Set<Long> launchedHere;
+        private final long self;
+        /** {@link RuntimeLauncher#launches()} before the scan: a launch completed since may be missing from it. */
+        private final long launches;
+
+        Table(List<ProcInfo> processes, Set<Long> launchedHere, long self, long launches) {
+            this.processes = List.copyOf(processes);
+            this.launchedHere = Set.copyOf(launchedHere);
+            this.self = self;
+            this.launches = launches;
         }
-        Predicate<ProcInfo> marked = root.marker() == null ? p -> false : markedBy(root.marker(), table);
-        return members(root, table, marked.or(orphanOfOursSince(root, self, launchedHere)));
+
+        /** Scans {@code /proc} now. */
+        static Table scan() {
+            long self = ProcessHandle.current().pid();
+            long launches = RuntimeLauncher.launches(); // before the scan: a launch done meanwhile counts as after it
+            // Under the launcher's lock: a child the launcher is starting (another server's launch, in a daemon of
+            // several) is in the table with us as its parent before its pid is in RuntimeLauncher's set, and would
+            // pass for an orphan of this tree (a stop would then SIGKILL another server's new generation).
+            synchronized (RuntimeLauncher.SPAWN) {
+                List<ProcInfo> table = ProcessTable.snapshot();
+                Set<Long> launchedHere = table.stream().filter(p -> p.ppid() == self).map(ProcInfo::pid)
+                        .filter(RuntimeLauncher::startedHere).collect(Collectors.toSet());
+                return new Table(table, launchedHere, self, launches);
+            }
+        }
+
+        /** Whether a launch has completed since this scan (its tree may be missing here, or not yet a session). */
+        boolean predatesLaunches() {
+            return launches != RuntimeLauncher.launches();
+        }
     }
 
     static List<ProcInfo> members(LaunchedProcess root, List<ProcInfo> table) {

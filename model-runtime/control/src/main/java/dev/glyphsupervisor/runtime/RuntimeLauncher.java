@@ -20,6 +20,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.ExecuteException;
@@ -74,6 +75,11 @@ public final class RuntimeLauncher {
     private static final Set<Long> STARTED = ConcurrentHashMap.newKeySet();
     /** Held while a child is started and until its pid is in {@link #STARTED}, and while orphans are reaped. */
     static final Object SPAWN = new Object();
+    /**
+     * Launches by this JVM whose root has become a session leader: a process table scanned before the last of them
+     * may not show that launch's tree as such (see {@link ProcessTableCache}).
+     */
+    private static final AtomicLong LAUNCHES = new AtomicLong();
 
     public RuntimeLauncher() {
     }
@@ -124,6 +130,7 @@ public final class RuntimeLauncher {
         }
         long pid = process.pid();
         long startTicks = awaitSessionLeader(process, spec);
+        LAUNCHES.incrementAndGet(); // after the setsid: a table scanned from now on shows the new session
         return new LaunchedProcess(pid, pid, startTicks, spec.command(), launchedAt, spec.marker());
     }
 
@@ -196,6 +203,11 @@ public final class RuntimeLauncher {
                     + " but it did not become a session leader within " + SESSION_TIMEOUT);
         }
         return info.map(ProcInfo::startTicks).orElse(-1L);
+    }
+
+    /** How many launches have completed (their root a session leader) in this JVM. */
+    static long launches() {
+        return LAUNCHES.get();
     }
 
     /** True while {@code pid} is a child this JVM started and Java has not reported its exit yet. */

@@ -44,6 +44,23 @@ class HostMemoryProbeTest {
         assertEquals(0, gone.treeRssBytes());
     }
 
+    @Test
+    void readsTheResidentFieldOfStatm() {
+        byte[] line = "123456 7890 321 12 0 4567 0\n".getBytes(StandardCharsets.US_ASCII);
+        assertEquals(7890, HostMemoryProbe.parseResident(line, line.length));
+        assertEquals(-1, HostMemoryProbe.parseResident(new byte[0], 0));
+        assertEquals(-1, HostMemoryProbe.residentPages(Long.MAX_VALUE / 2), "no such process");
+    }
+
+    @Test
+    void statmGivesTheFigureOshiGives() {
+        long self = ProcessHandle.current().pid();
+        long fromOshi = new oshi.SystemInfo().getOperatingSystem().getProcess((int) self).getResidentMemory();
+        long fromStatm = probe.read(Set.of(self)).perPidRss().get(self);
+        // The same kernel counter (rss pages), read a moment apart by a JVM that allocates meanwhile.
+        assertTrue(Math.abs(fromStatm - fromOshi) < 16L << 20, "statm " + fromStatm + " vs OSHI " + fromOshi);
+    }
+
     private static Process startChild() throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         String classes = Path.of(RssChild.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
