@@ -84,4 +84,65 @@ class NotifyTest {
         assertTrue(message.contains("\nEXTEND_TIMEOUT_USEC=17000000\n"), message);
         assertEquals(143, daemon.awaitExit(T));
     }
+
+    /**
+     * A stack of two: READY comes once both starts are handled (the dependent waiting for what it requires counts),
+     * STATUS summarises the stack ("2/2 healthy"; a server down named with its state), and STOPPING names the servers.
+     */
+    @Test
+    void aStackTellsOneReadyAndAStatusOfAllItsServers() throws Exception {
+        sink = DatagramSink.bind(dir.resolve("notify.sock"));
+        int basePort = TestServer.freePort();
+        int uiPort = TestServer.freePort();
+        Path config = dir.resolve("stack.yaml");
+        Files.writeString(config, "state_dir: " + dir.resolve("state") + "\n"
+                + "audit: {path: " + dir.resolve("audit.jsonl") + "}\n"
+                + "defaults:\n"
+                + "  runtime: {startup_timeout: 30s, stop_grace: 2s, caches: []}\n"
+                + "  probes: {schedule: 300ms, failure_threshold: 2, startup_interval: 100ms}\n"
+                + "  restart: {backoff_initial: 200ms, backoff_max: 2s, kill_timeout: 5s, release_timeout: 5s}\n"
+                + "servers:\n"
+                + stackServer("base", basePort, 1.0, "[]")
+                + stackServer("ui", uiPort, 0, "[base]"));
+        daemon = DaemonProcess.start(config, dir.resolve("audit.jsonl"), sink.env());
+
+        String first = sink.next(T);
+        assertTrue(first.startsWith("READY=1\nSTATUS=0/2 healthy; "), first);
+        assertTrue(first.contains("ui WAITING"), "READY does not wait for a dependent's requirement: " + first);
+        awaitStatus("STATUS=2/2 healthy");
+
+        long basePid = daemon.await("runtime_launched", e -> e.path("server").asText().equals("base"), T)
+                .path("pid").asLong();
+        dev.glyphsupervisor.runtime.Signals.kill(basePid, dev.glyphsupervisor.runtime.Signals.SIGKILL);
+        String down = awaitStatus("STATUS=0/2 healthy; base ");
+        assertTrue(down.contains("ui "), down);
+        awaitStatus("STATUS=2/2 healthy");
+
+        daemon.sigterm();
+        String stopping = awaitStatus("STOPPING=1");
+        assertTrue(stopping.contains("STATUS=stopping the servers (2/2 healthy)"), stopping);
+        assertEquals(143, daemon.awaitExit(T));
+    }
+
+    private String stackServer(String name, int port, double startupDelay, String requires) {
+        return "  " + name + ":\n"
+                + "    requires: " + requires + "\n"
+                + "    runtime:\n"
+                + "      command: " + TestServer.command(port, 0, startupDelay, dir.resolve(name + ".control")) + "\n"
+                + "      workdir: " + dir + "\n"
+                + "      port: " + port + "\n"
+                + "    probes: {http: {url: \"http://127.0.0.1:" + port + "/health\", timeout: 1s, expect_status: 200}}\n";
+    }
+
+    /** The next message that starts with {@code prefix}, skipping the others (watchdog pings, other states). */
+    private String awaitStatus(String prefix) throws Exception {
+        long deadline = System.nanoTime() + T.toNanos();
+        while (System.nanoTime() < deadline) {
+            String message = sink.next(T);
+            if (message.startsWith(prefix)) {
+                return message;
+            }
+        }
+        throw new AssertionError("no message starting " + prefix + " within " + T);
+    }
 }
