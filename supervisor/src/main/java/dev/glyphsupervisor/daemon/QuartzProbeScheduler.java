@@ -42,12 +42,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * applies per job key, and each server's jobs have their own keys (group = the server's name), so a slow cycle of one
  * server delays that server's next cycle only. Probes of different servers run concurrently.
  *
- * <p>The pool has one thread per server, plus one when any server has a maintenance schedule ({@link #threadCount}):
- * a probe job occupies at most one thread (it never overlaps itself), so every server always finds a thread, however
- * slow the others' probes (an HTTP probe may block for its whole timeout), and the maintenance jobs, which only post
- * an event, share the extra one. Sixteen servers take 16 or 17 threads, parked between cycles (a few hundred KiB of
- * memory in all, no CPU); fewer threads would let one server's hung health endpoint delay the others' probes past
- * the misfire threshold, which skips them.
+ * <p>Quartz's own pool has one thread: a job only hands its call to {@link #cycles}, a pool of threads that exist
+ * while there is work (an idle one ends after {@link #CYCLE_THREAD_IDLE}), so a probe that blocks for its whole
+ * timeout (a hung health endpoint) holds up that server's cycle only, never the schedule or another server's probes,
+ * and sixteen servers probed every second keep about as many threads as cycles overlap (one or two), not sixteen.
+ * A server's cycle never overlaps itself: a firing that finds the previous one of that server still running is
+ * skipped, as a misfire is.
  *
  * <p>Interval schedules are spread: server {@code i} of {@code n} first fires {@code every * (1 + i/n)} after the
  * start, then every {@code every}, so sixteen servers probed every second do not all wake at once. Cron schedules
@@ -86,8 +86,13 @@ final class QuartzProbeScheduler implements Closeable {
         }
     }
 
+    /** How long a cycle thread waits for the next cycle before it ends. */
+    static final java.time.Duration CYCLE_THREAD_IDLE = java.time.Duration.ofSeconds(10);
+
     private final Scheduler scheduler;
     private final List<String> servers;
+    /** Runs the probe cycles the jobs hand over: at most one per server at a time, so never more threads than servers. */
+    private final java.util.concurrent.ThreadPoolExecutor cycles;
 
     /** The single-server daemon's schedule: one server, named {@value #DEFAULT_SERVER}. */
     public QuartzProbeScheduler(ProbeSchedule schedule, Runnable probe, Optional<CronProbeSchedule> maintenance,
@@ -111,26 +116,27 @@ final class QuartzProbeScheduler implements Closeable {
             }
         }
         this.servers = servers.stream().map(ServerSchedule::server).toList();
+        this.cycles = new java.util.concurrent.ThreadPoolExecutor(0, servers.size(), CYCLE_THREAD_IDLE.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "glyph-probe");
+                    t.setDaemon(true);
+                    return t;
+                });
         try {
-            scheduler = schedule(servers);
+            scheduler = schedule(servers, cycles);
         } catch (SchedulerException e) {
             throw new ProbeScheduleException(e.getMessage(), e);
         }
     }
 
-    /** The pool's size for these servers: one thread per server, and one for all the maintenance jobs if any. */
-    static int threadCount(List<ServerSchedule> servers) {
-        boolean maintenance = servers.stream().anyMatch(s -> s.maintenance().isPresent());
-        return servers.size() + (maintenance ? 1 : 0);
-    }
-
-    private static Scheduler schedule(List<ServerSchedule> servers) throws SchedulerException {
+    private static Scheduler schedule(List<ServerSchedule> servers, java.util.concurrent.Executor cycles)
+            throws SchedulerException {
         Properties props = new Properties();
         int instance = INSTANCES.incrementAndGet();
         props.setProperty("org.quartz.scheduler.instanceName",
                 instance == 1 ? "glyph-supervisor" : "glyph-supervisor-" + instance);
         props.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-        props.setProperty("org.quartz.threadPool.threadCount", Integer.toString(threadCount(servers)));
+        props.setProperty("org.quartz.threadPool.threadCount", "1"); // a job only hands over or posts an event
         props.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
         props.setProperty("org.quartz.scheduler.makeSchedulerThreadDaemon", "true");
         props.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
@@ -143,7 +149,7 @@ final class QuartzProbeScheduler implements Closeable {
         for (int i = 0; i < servers.size(); i++) {
             ServerSchedule server = servers.get(i);
             JobKey probes = JobKey.jobKey(PROBES, server.server());
-            jobs.put(probes, new ProbeJob(server.probe()));
+            jobs.put(probes, new ProbeJob(new HandOff(server.server(), server.probe(), cycles)));
             scheduler.scheduleJob(JobBuilder.newJob(ProbeJob.class).withIdentity(probes).build(),
                     trigger(server.server(), server.schedule(), now, i, servers.size()));
             if (server.maintenance().isPresent()) {
@@ -230,6 +236,8 @@ final class QuartzProbeScheduler implements Closeable {
             scheduler.shutdown(false);
         } catch (SchedulerException ignored) {
             // shutting down anyway
+        } finally {
+            cycles.shutdownNow();
         }
     }
 
@@ -251,7 +259,44 @@ final class QuartzProbeScheduler implements Closeable {
                 .build();
     }
 
-    /** One call at a time per job key: a server's slow cycle delays its next instead of overlapping it. */
+    /**
+     * A server's probe cycle handed to the cycle threads, unless its previous cycle still runs: then this firing is
+     * skipped (its next comes at the next scheduled time), so a slow cycle delays that server only and never queues.
+     */
+    static final class HandOff implements Runnable {
+        private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(HandOff.class.getName());
+        private final String server;
+        private final Runnable cycle;
+        private final java.util.concurrent.Executor cycles;
+        private final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
+
+        HandOff(String server, Runnable cycle, java.util.concurrent.Executor cycles) {
+            this.server = server;
+            this.cycle = cycle;
+            this.cycles = cycles;
+        }
+
+        @Override
+        public void run() {
+            if (!running.compareAndSet(false, true)) {
+                LOG.fine(() -> server + ": previous probe cycle still running; this one skipped");
+                return;
+            }
+            try {
+                cycles.execute(() -> {
+                    try {
+                        cycle.run();
+                    } finally {
+                        running.set(false);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                running.set(false); // the scheduler is closing
+            }
+        }
+    }
+
+    /** One call at a time per job key (maintenance jobs only post an event; probe jobs only hand over). */
     @DisallowConcurrentExecution
     static final class ProbeJob implements Job {
         private final Runnable probe;

@@ -170,15 +170,26 @@ class QuartzProbeSchedulerTest {
     }
 
     @Test
-    void onePoolThreadPerServerAndOneForTheMaintenanceJobs() {
+    void sixteenServersShareAFewCycleThreads() throws Exception {
+        java.util.Set<Thread> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.Set<String> names = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<CountDownLatch> cycles = new ArrayList<>();
         List<ServerSchedule> sixteen = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
-            sixteen.add(every("gpu" + i, 1000, () -> { }));
+            CountDownLatch five = new CountDownLatch(5);
+            cycles.add(five);
+            sixteen.add(every("gpu" + i, 50, () -> {
+                threads.add(Thread.currentThread());
+                names.add(Thread.currentThread().getName());
+                five.countDown();
+            }));
         }
-        assertEquals(16, QuartzProbeScheduler.threadCount(sixteen));
-        sixteen.set(3, new ServerSchedule("gpu3", new IntervalProbeSchedule(Duration.ofSeconds(1)), () -> { },
-                Optional.of(new CronProbeSchedule("0 0 3 * * ?")), () -> { }));
-        assertEquals(17, QuartzProbeScheduler.threadCount(sixteen));
+        start(sixteen.toArray(ServerSchedule[]::new));
+        for (int i = 0; i < 16; i++) {
+            await(cycles.get(i), "five cycles of gpu" + i);
+        }
+        assertEquals(java.util.Set.of("glyph-probe"), names, "cycles run on the cycle threads, not Quartz's");
+        assertTrue(threads.size() < 16, "quick cycles of 16 servers share threads instead of one each: " + threads.size());
     }
 
     @Test

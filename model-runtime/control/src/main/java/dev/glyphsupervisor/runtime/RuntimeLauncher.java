@@ -2,7 +2,6 @@ package dev.glyphsupervisor.runtime;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -15,18 +14,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.exec.CommandLine;
-import org.apache.commons.exec.DefaultExecutor;
-import org.apache.commons.exec.ExecuteException;
-import org.apache.commons.exec.ExecuteResultHandler;
-import org.apache.commons.exec.ProcessDestroyer;
-import org.apache.commons.exec.PumpStreamHandler;
+import org.apache.commons.exec.launcher.CommandLauncher;
+import org.apache.commons.exec.launcher.CommandLauncherFactory;
 
 /**
  * Starts the server in its own session with Commons Exec (Linux only).
@@ -37,9 +28,11 @@ import org.apache.commons.exec.PumpStreamHandler;
  *       signalled as a group and found after the server dies. It execs in place (a child of the JVM is
  *       never a group leader), so the pid we get is the server's.</li>
  *   <li>the shell only points stdout/stderr at the log and execs the argv untouched. Output must not go
- *       through JVM pipes: orphaned workers would hold them open, Commons Exec's pumpers would never see
- *       EOF and the exit callback would never fire. With the redirect, the pipes close at once.</li>
+ *       through JVM pipes: orphaned workers would hold them open, and a reader of them would never see EOF.
+ *       The daemon closes its ends of the pipes at once.</li>
  * </ul>
+ * Commons Exec starts the process; its exit comes from {@link Process#onExit()}, completed when the JDK's reaper
+ * thread for that child has collected it, so no thread of ours waits per server.
  * A command that does not exist is reported by the shell as exit status 127 through the
  * {@link ExitListener} (126 when it is not executable), not as a {@link LaunchException}.
  */
@@ -61,11 +54,10 @@ public final class RuntimeLauncher {
     static final String CALLER_LOCALE = "GLYPH_CALLER_LOCALE";
 
     private static final String REDIRECT_AND_EXEC = "exec >>\"$0\" 2>&1 </dev/null; exec \"$@\"";
-    /** Spawning takes milliseconds; this only bounds a pathological stall. */
-    private static final Duration SPAWN_TIMEOUT = Duration.ofSeconds(30);
     /** How long the new process may take to become a session leader before we call the launch failed. */
     private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(5);
-    private static final AtomicInteger THREADS = new AtomicInteger();
+    /** Commons Exec's launcher for this JVM: it starts the process; nothing of Commons Exec waits for it. */
+    private static final CommandLauncher LAUNCHER = CommandLauncherFactory.createVMLauncher();
 
     /**
      * Pids this JVM started whose exit Java has not reported yet: Java's own reaper thread waits for each of them by
@@ -106,28 +98,18 @@ public final class RuntimeLauncher {
             env.put(ProcessTree.MARKER, spec.marker());
         }
 
-        CompletableFuture<Process> started = new CompletableFuture<>();
-        DefaultExecutor.Builder<?> builder = DefaultExecutor.builder()
-                .setExecuteStreamHandler(new PumpStreamHandler(OutputStream.nullOutputStream(),
-                        OutputStream.nullOutputStream()))
-                .setThreadFactory(RuntimeLauncher::exitWatcherThread);
-        if (spec.workdir() != null) {
-            builder.setWorkingDirectory(spec.workdir());
-        }
-        DefaultExecutor executor = builder.get();
-        executor.setExitValues(null); // every exit status is a result for the listener, not a failure
-        executor.setProcessDestroyer(new CapturingDestroyer(started));
-
         Instant launchedAt = Instant.now();
         Process process;
         synchronized (SPAWN) {
             try {
-                executor.execute(commandLine, env, new ExitHandler(started, listener));
+                process = LAUNCHER.exec(commandLine, env, spec.workdir() == null ? null : spec.workdir().toFile());
             } catch (IOException e) {
                 throw new LaunchException("cannot start " + spec.command() + ": " + e.getMessage(), e);
             }
-            process = awaitSpawn(started, spec);
+            STARTED.add(process.pid());
         }
+        closeStreams(process);
+        watchExit(process, listener);
         long pid = process.pid();
         long startTicks = awaitSessionLeader(process, spec);
         LAUNCHES.incrementAndGet(); // after the setsid: a table scanned from now on shows the new session
@@ -177,17 +159,6 @@ public final class RuntimeLauncher {
         }
     }
 
-    private static Process awaitSpawn(CompletableFuture<Process> started, LaunchSpec spec) throws LaunchException {
-        try {
-            // join(), not get(): an interrupt must not abandon a process that is being started.
-            return started.orTimeout(SPAWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause() instanceof ExecuteException && e.getCause().getCause() != null
-                    ? e.getCause().getCause() : e.getCause();
-            throw new LaunchException("cannot start " + spec.command() + ": " + cause.getMessage(), cause);
-        }
-    }
-
     /**
      * Waits until {@code setsid} has run, so that the group exists for an immediate stop, and reads the
      * start time. A process that has already exited is fine: its exit is the listener's news.
@@ -231,82 +202,34 @@ public final class RuntimeLauncher {
         throw new LaunchException("util-linux 'setsid' not found on PATH or in /usr/bin, /bin");
     }
 
-    private static Thread exitWatcherThread(Runnable task) {
-        Thread thread = new Thread(task, "glyph-runtime-exit-" + THREADS.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
-    }
-
-    /** Commons Exec hands the new java.lang.Process to the destroyer; that is how we learn its pid. */
-    private static final class CapturingDestroyer implements ProcessDestroyer {
-        private final CompletableFuture<Process> started;
-
-        CapturingDestroyer(CompletableFuture<Process> started) {
-            this.started = started;
-        }
-
-        @Override
-        public boolean add(Process process) {
-            STARTED.add(process.pid());
-            if (!started.complete(process)) {
-                // launch() gave up waiting and reported a failure: nobody will ever stop this process.
-                process.destroyForcibly();
-                process.onExit().thenRun(() -> STARTED.remove(process.pid()));
-            }
-            return true;
-        }
-
-        @Override
-        public boolean remove(Process process) {
-            return true;
-        }
-
-        @Override
-        public int size() {
-            return 0;
-        }
-    }
-
-    /** Turns Commons Exec's result into exactly one {@link ExitListener#onExit} call. */
-    private static final class ExitHandler implements ExecuteResultHandler {
-        private final CompletableFuture<Process> started;
-        private final ExitListener listener;
-        private final AtomicBoolean told = new AtomicBoolean();
-
-        ExitHandler(CompletableFuture<Process> started, ExitListener listener) {
-            this.started = started;
-            this.listener = listener;
-        }
-
-        @Override
-        public void onProcessComplete(int exitValue) {
-            tell(exitValue);
-        }
-
-        @Override
-        public void onProcessFailed(ExecuteException e) {
-            if (started.completeExceptionally(e)) {
-                return; // it never started: launch() throws instead
-            }
-            // It ran, and something after its exit failed (closing streams): its status is still known.
-            Process process = started.join();
-            tell(process.isAlive() ? e.getExitValue() : process.exitValue());
-        }
-
-        private void tell(int exitCode) {
-            if (!told.compareAndSet(false, true)) {
-                return; // Commons Exec reports a throwing onProcessComplete again through onProcessFailed
-            }
-            Process process = started.isCompletedExceptionally() ? null : started.getNow(null);
-            if (process != null) {
-                STARTED.remove(process.pid()); // Process.waitFor has returned: Java has collected it
-            }
+    /**
+     * The server's stdin, stdout and stderr pipes are not used (the shell points them at the log and /dev/null before
+     * it execs the server): closed at once, so no thread reads them and no orphan holds the daemon's end.
+     */
+    private static void closeStreams(Process process) {
+        for (java.io.Closeable stream : List.<java.io.Closeable>of(process.getOutputStream(), process.getInputStream(),
+                process.getErrorStream())) {
             try {
-                listener.onExit(exitCode);
+                stream.close();
+            } catch (IOException ignored) {
+                // a pipe we never use
+            }
+        }
+    }
+
+    /**
+     * Tells {@code listener} the exit status once, when Java's own reaper thread has collected the process: no
+     * thread of ours waits for it (one waiting thread per server was most of a stack's idle threads).
+     */
+    private static void watchExit(Process process, ExitListener listener) {
+        process.onExit().whenComplete((exited, failure) -> {
+            STARTED.remove(process.pid()); // Java has collected it
+            try {
+                listener.onExit(process.exitValue());
             } catch (RuntimeException | Error e) {
                 Thread current = Thread.currentThread();
                 current.getUncaughtExceptionHandler().uncaughtException(current, e);
             }
-        }
+        });
     }
 }
