@@ -57,7 +57,17 @@ public final class InferenceProbe {
         return request;
     }
 
+    /** One request; never throws for what a server does. */
     public InferenceResult check() {
+        long start = System.nanoTime();
+        try {
+            return send();
+        } catch (RuntimeException e) {
+            return failed("probe error: " + e, Durations.since(start), OptionalInt.empty());
+        }
+    }
+
+    private InferenceResult send() {
         Outcome outcome = exchange.send(request.method(), headers, request.body());
         if (outcome instanceof Outcome.Failed failed) {
             String detail = failed.kind() == HttpExchange.Kind.INTERRUPTED

@@ -29,6 +29,7 @@ public record InferenceRequest(URI url, String method, Map<String, String> heade
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(method, "method");
         headers = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(headers, "headers")));
+        headers.forEach(InferenceRequest::checkHeader);
         Objects.requireNonNull(body, "body");
         body = body.map(byte[]::clone);
         Objects.requireNonNull(expect, "expect");
@@ -39,6 +40,16 @@ public record InferenceRequest(URI url, String method, Map<String, String> heade
         }
         if (slowAfter.isPresent() && (slowAfter.get().isNegative() || slowAfter.get().isZero())) {
             throw new IllegalArgumentException("slow_after must be positive, got " + slowAfter.get());
+        }
+    }
+
+    /** A header name is an HTTP token; a value has no line break or other control character but tab. */
+    private static void checkHeader(String name, String value) {
+        if (name == null || name.isEmpty() || !name.chars().allMatch(c -> c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0)) {
+            throw new IllegalArgumentException("invalid header name \"" + name + "\"");
+        }
+        if (value == null || value.chars().anyMatch(c -> c < 32 && c != '\t' || c == 127)) {
+            throw new IllegalArgumentException("header " + name + " has a missing value or a control character in it");
         }
     }
 }

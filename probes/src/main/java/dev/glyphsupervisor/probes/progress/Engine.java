@@ -17,11 +17,14 @@ public enum Engine {
      * vLLM (V1 engine). vllm-project/vllm {@code vllm/v1/metrics/loggers.py}: {@code PrometheusStatLogger}
      * registers the gauges {@code vllm:num_requests_running} / {@code vllm:num_requests_waiting} (labels
      * {@code model_name}, {@code engine}) and the histogram {@code vllm:iteration_tokens_total}
-     * ("Histogram of number of tokens per engine_step"), and {@code record()} observes it once per
-     * {@code IterationStats}, i.e. once per engine step's outputs
-     * ({@code num_prompt_tokens + num_generation_tokens}); its {@code _count} is the step counter. The
-     * {@code _total} in the name is part of the histogram's name, not a counter suffix. Metrics are on by
-     * default on the OpenAI server's /metrics.
+     * ("Histogram of number of tokens per engine_step"; the {@code _total} is part of the histogram's
+     * name), observed once per {@code IterationStats} in {@code record()}; its {@code _count} counts steps.
+     * Caveat from the source: {@code vllm/v1/engine/async_llm.py} builds {@code IterationStats} only for
+     * an output batch with at least one request output ({@code IterationStats() if (log_stats and
+     * num_outputs)}), and {@code vllm/v1/core/sched/scheduler.py} {@code update_from_output} emits no
+     * request output for a step that only advances a chunked prefill; so the count stands still through
+     * a long chunked prefill when nothing else decodes. {@code stall_after} must outlast the longest
+     * prefill. Metrics are on by default on the OpenAI server's /metrics.
      */
     VLLM("vllm", new ProgressMetrics(List.of("vllm:num_requests_running", "vllm:num_requests_waiting"),
             "vllm:iteration_tokens_total_count"), false,
@@ -32,9 +35,10 @@ public enum Engine {
      * {@code tools/server/server-context.cpp} (earlier {@code examples/server/server.cpp}), the /metrics
      * handler: counters and gauges are printed as {@code llamacpp:<name>}; {@code n_decode_total}
      * ("Total number of llama_decode() calls") is incremented by {@code server_metrics::on_decoded}
-     * after every batch decode of the slots, {@code requests_processing} / {@code requests_deferred}
-     * are gauges. The handler posts a metrics task to the server's task queue and waits for the
-     * engine loop to answer it, so a loop stuck in a decode also stalls /metrics.
+     * after every batch decode of the slots ({@code tokens_predicted_total} only when a request ends),
+     * {@code requests_processing} / {@code requests_deferred} are gauges. The handler posts a
+     * {@code SERVER_TASK_TYPE_METRICS} task to {@code queue_tasks} and blocks on {@code queue_results.recv}
+     * until the engine loop answers it, so a loop stuck in a decode also stalls /metrics.
      */
     LLAMA_CPP("llama.cpp", new ProgressMetrics(List.of("llamacpp:requests_processing", "llamacpp:requests_deferred"),
             "llamacpp:n_decode_total"), true,
@@ -42,12 +46,15 @@ public enum Engine {
 
     /**
      * SGLang started with {@code --enable-metrics}. sgl-project/sglang
-     * {@code python/sglang/srt/metrics/collector.py}: {@code SchedulerMetricsCollector} registers the
-     * gauges {@code sglang:num_running_reqs} / {@code sglang:num_queue_reqs} and, in newer builds, the
-     * counter {@code sglang:realtime_tokens_total} (label {@code mode}: prefill_compute, prefill_cache,
-     * decode), "updated on each log interval": the scheduler adds the tokens of each prefill batch and,
-     * during decode, every {@code --decode-log-interval} steps (default 40). prometheus_client keeps the
-     * {@code _total} name. Builds without it have no per-step counter: name explicit metrics there.
+     * {@code python/sglang/srt/metrics/collector.py} (newer: {@code python/sglang/srt/observability/metrics_collector.py}):
+     * {@code SchedulerMetricsCollector} has the gauges {@code sglang:num_running_reqs} /
+     * {@code sglang:num_queue_reqs} and, in builds since 2025, the counter {@code sglang:realtime_tokens_total}
+     * (label {@code mode}: prefill_compute, prefill_cache, decode; prometheus_client keeps the
+     * {@code _total} name). It is added to per prefill batch, and per decode iteration in the current
+     * {@code python/sglang/srt/managers/scheduler_components/metrics_reporter.py}; older builds
+     * ({@code scheduler_metrics_mixin.py}) add the decode tokens only every {@code --decode-log-interval}
+     * steps (default 40), still far under any sensible {@code stall_after}. Builds without it have no
+     * per-step counter: name explicit metrics there.
      */
     SGLANG("sglang", new ProgressMetrics(List.of("sglang:num_running_reqs", "sglang:num_queue_reqs"),
             "sglang:realtime_tokens_total"), false,
@@ -56,10 +63,11 @@ public enum Engine {
     /**
      * Hugging Face text-generation-inference. huggingface/text-generation-inference
      * {@code backends/v3/src/backend.rs} (earlier {@code router/src/infer/v3/scheduler.rs}): the batching
-     * task increments the counter {@code tgi_batch_inference_success} (label {@code method}: prefill,
-     * decode) after every successful prefill and decode call, and sets the gauges {@code tgi_queue_size}
-     * and {@code tgi_batch_current_size}. The metrics crate's Prometheus exporter writes a counter under
-     * the name it was given, with no {@code _total} added.
+     * loop increments the counter {@code tgi_batch_inference_success} (label {@code method}: prefill,
+     * decode) after every successful prefill and every decode call, i.e. once per step; the gauges
+     * {@code tgi_queue_size} and {@code tgi_batch_current_size} are described in {@code router/src/server.rs}.
+     * The {@code metrics-exporter-prometheus} crate writes a counter under the name it was given, with no
+     * {@code _total} added (TGI's docs and dashboards use the bare names).
      */
     TGI("tgi", new ProgressMetrics(List.of("tgi_queue_size", "tgi_batch_current_size"),
             "tgi_batch_inference_success"), false,

@@ -49,8 +49,17 @@ public final class ProgressScraper {
         return metrics;
     }
 
+    /** One scrape; never throws for what a server does. */
     public Scrape scrape() {
         long start = System.nanoTime();
+        try {
+            return scrape(start);
+        } catch (RuntimeException e) {
+            return new Scrape.Failed(Scrape.Failure.IO, "scrape of " + url + " failed: " + e, Durations.since(start));
+        }
+    }
+
+    private Scrape scrape(long start) {
         Outcome outcome = exchange.get(Map.of("Accept", ACCEPT));
         if (outcome instanceof Outcome.Failed failed) {
             return new Scrape.Failed(failureOf(failed.kind()), failed.detail() + " (" + url + ")", Durations.since(start));

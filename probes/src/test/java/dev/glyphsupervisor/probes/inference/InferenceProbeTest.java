@@ -215,6 +215,10 @@ class InferenceProbeTest {
                 Optional.of(new byte[1]), 200, Optional.empty(), ROOMY, Optional.empty())));
         assertThrows(IllegalArgumentException.class, () -> new InferenceRequest(url("/x"), "POST", Map.of(),
                 Optional.empty(), 200, Optional.empty(), Duration.ZERO, Optional.empty()));
+        assertThrows(IllegalArgumentException.class, () -> new InferenceRequest(url("/x"), "POST",
+                Map.of("X-Inject", "a\r\nHost: evil"), Optional.empty(), 200, Optional.empty(), ROOMY, Optional.empty()));
+        assertThrows(IllegalArgumentException.class, () -> new InferenceRequest(url("/x"), "POST",
+                Map.of("Bad Name", "v"), Optional.empty(), 200, Optional.empty(), ROOMY, Optional.empty()));
     }
 
     private InferenceProbe probe(String path, Optional<JsonExpectation> expect, Duration timeout, Optional<Duration> slowAfter) {
