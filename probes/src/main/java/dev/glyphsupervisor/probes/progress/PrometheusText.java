@@ -38,10 +38,10 @@ public final class PrometheusText {
     private static final double[] POW10 = {
             1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    private static final Set<String> TYPES = Set.of(
+    private static final String[] TYPES = {
             "counter", "gauge", "histogram", "summary", "untyped",
             // OpenMetrics 1.0
-            "unknown", "gaugehistogram", "stateset", "info");
+            "unknown", "gaugehistogram", "stateset", "info"};
     private static final int LINE_EXCERPT_CHARS = 120;
 
     private PrometheusText() {
@@ -221,10 +221,10 @@ public final class PrometheusText {
                 if (type == typeEnd) {
                     throw error(type, "# TYPE without a type");
                 }
-                String kind = text.substring(type, typeEnd);
-                if (!TYPES.contains(kind)) {
-                    throw error(type, "unknown metric type \"" + Excerpts.sanitize(kind) + "\" (expected one of counter, gauge, "
-                            + "histogram, summary, untyped, or OpenMetrics' unknown, gaugehistogram, stateset, info)");
+                if (!isType(type, typeEnd)) {
+                    throw error(type, "unknown metric type \"" + Excerpts.sanitize(text.substring(type, typeEnd))
+                            + "\" (expected one of counter, gauge, histogram, summary, untyped, or OpenMetrics' "
+                            + "unknown, gaugehistogram, stateset, info)");
                 }
                 requireEnd(typeEnd, "after the type");
             } else if (len == 4 && text.startsWith("UNIT", p)) {
@@ -244,6 +244,15 @@ public final class PrometheusText {
                 return true;
             }
             return false; // any other comment
+        }
+
+        private boolean isType(int s, int e) {
+            for (String type : TYPES) {
+                if (type.length() == e - s && text.startsWith(type, s)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** A HELP text: any characters, escapes {@code \\}, {@code \n} (and OpenMetrics' {@code \"}) only. */
