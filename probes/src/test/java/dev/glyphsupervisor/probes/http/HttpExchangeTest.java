@@ -63,6 +63,15 @@ class HttpExchangeTest {
                 out.write(body);
             }
         });
+        server.createContext("/chunked", ex -> {
+            ex.sendResponseHeaders(200, 0); // no Content-Length: chunked
+            try (OutputStream out = ex.getResponseBody()) {
+                for (int i = 0; i < 10; i++) {
+                    out.write(new byte[1000]);
+                    out.flush();
+                }
+            }
+        });
         server.start();
     }
 
@@ -101,6 +110,18 @@ class HttpExchangeTest {
         assertTrue(answered.truncated());
         Outcome.Answered whole = assertInstanceOf(Outcome.Answered.class,
                 new HttpExchange(url("/big"), ROOMY, 10_000).get(Map.of()));
+        assertEquals(10_000, whole.body().length);
+        assertFalse(whole.truncated());
+    }
+
+    @Test
+    void chunkedBodyWithoutContentLengthIsCappedToo() {
+        Outcome.Answered cut = assertInstanceOf(Outcome.Answered.class,
+                new HttpExchange(url("/chunked"), ROOMY, 4096).get(Map.of()));
+        assertEquals(4096, cut.body().length);
+        assertTrue(cut.truncated());
+        Outcome.Answered whole = assertInstanceOf(Outcome.Answered.class,
+                new HttpExchange(url("/chunked"), ROOMY, 20_000).get(Map.of()));
         assertEquals(10_000, whole.body().length);
         assertFalse(whole.truncated());
     }
