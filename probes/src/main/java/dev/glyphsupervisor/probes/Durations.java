@@ -3,12 +3,12 @@ package dev.glyphsupervisor.probes;
 import java.time.Duration;
 
 /** Formats durations the way our config spells them ({@code 10s}, {@code 300ms}), for probe details. */
-final class Durations {
+public final class Durations {
 
     private Durations() {
     }
 
-    static String human(Duration d) {
+    public static String human(Duration d) {
         long millis = d.toMillis();
         if (millis >= 1000 && millis % 1000 == 0) {
             return (millis / 1000) + "s";
@@ -16,12 +16,12 @@ final class Durations {
         return millis + "ms";
     }
 
-    static Duration since(long startNanos) {
+    public static Duration since(long startNanos) {
         return Duration.ofNanos(System.nanoTime() - startNanos);
     }
 
     /** Rejects null, zero and negative timeouts, and ones too long for the millisecond socket APIs. */
-    static Duration requirePositive(Duration timeout, String what) {
+    public static Duration requirePositive(Duration timeout, String what) {
         if (timeout == null || timeout.isZero() || timeout.isNegative()) {
             throw new IllegalArgumentException(what + " must be positive, got " + timeout);
         }
