@@ -37,7 +37,7 @@ final class Engine {
     private volatile Job current;
     private boolean closed;
 
-    Engine(EmbeddingService service, Faults faults, Executor replies, int maxWaiting) {
+    Engine(EmbeddingService service, Faults faults, Executor replies, int maxWaiting, String threadName) {
         this.service = service;
         this.faults = faults;
         this.replies = replies;
@@ -45,7 +45,7 @@ final class Engine {
         this.queue = new LinkedBlockingQueue<>(maxWaiting);
         this.metrics = new EngineMetrics(() -> current == null ? 0 : 1, queue::size);
         // A daemon thread: a hung engine must never keep the JVM from exiting on SIGTERM.
-        this.worker = new Thread(this::loop, "engine");
+        this.worker = new Thread(this::loop, threadName);
         worker.setDaemon(true);
         worker.start();
     }

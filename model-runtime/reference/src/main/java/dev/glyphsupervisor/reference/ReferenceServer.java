@@ -118,7 +118,8 @@ public final class ReferenceServer {
         // The queue is bounded (--max-waiting), so waiting requests cost bounded memory and no threads.
         ExecutorService workers = Executors.newFixedThreadPool(options.threads(), named("http-"));
         Faults faults = new Faults();
-        Engine engine = new Engine(service, faults, workers, options.maxWaiting());
+        Engine engine = new Engine(service, faults, workers, options.maxWaiting(),
+                "engine-" + http.getAddress().getPort());
         ModelLoader loader = ModelLoader.start(() -> {
             Embedder embedder = load.call();
             log.printf("model %s loaded (dimension %d)%n", embedder.modelId(), embedder.dimension());
