@@ -116,6 +116,7 @@ class EngineFaultsTest {
         List<String> inputs = IntStream.range(0, 10).mapToObj(i -> "slow input number " + i).toList();
         long start = System.nanoTime();
         CompletableFuture<TestHttp.Reply> longRequest = http.postAsync("/v1/embeddings", Map.of("input", inputs));
+        http.awaitMetrics(m -> m.get(RUNNING) == 1, WAIT); // the long one has the engine; the next one queues
         CompletableFuture<TestHttp.Reply> queued = http.postAsync("/v1/embeddings", Map.of("input", "queued behind"));
 
         // While the long request runs: running 1, the second one waiting, steps moving, request-end totals flat.
