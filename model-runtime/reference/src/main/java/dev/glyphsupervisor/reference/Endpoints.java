@@ -9,19 +9,26 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 
-/** The three endpoints, each a function from a request body to a {@link Reply}. */
+/**
+ * The runtime's endpoints, each a function from a request body to a {@link Reply}; embeddings go through
+ * the {@link Engine} and answer later.
+ */
 final class Endpoints {
 
     private final ObjectMapper json;
     private final ModelLoader loader;
     private final EmbeddingService service;
+    private final Engine engine;
     private final EmbeddingsRequest.Limits limits;
 
-    Endpoints(ObjectMapper json, ModelLoader loader, EmbeddingService service, EmbeddingsRequest.Limits limits) {
+    Endpoints(ObjectMapper json, ModelLoader loader, EmbeddingService service, Engine engine,
+              EmbeddingsRequest.Limits limits) {
         this.json = json;
         this.loader = loader;
         this.service = service;
+        this.engine = engine;
         this.limits = limits;
     }
 
@@ -52,12 +59,20 @@ final class Endpoints {
         return new Reply(200, Map.of("object", "list", "data", List.of(model)), "");
     }
 
-    Reply embeddings(byte[] body) {
+    /** Prometheus text (or OpenMetrics, by {@code Accept}); never waits for the engine. */
+    Reply metrics(JsonRouter.Request request) {
+        return engine.metrics().scrape(request.header("Accept"));
+    }
+
+    /** Checks and parses here, on the HTTP thread; queues the inputs for the engine and answers when it is done. */
+    CompletionStage<Reply> embeddings(JsonRouter.Request http) {
         Embedder embedder = loader.ready().orElseThrow(
                 () -> new ApiException(503, "unavailable", "the model is still loading; poll GET /health"));
-        EmbeddingsRequest request = EmbeddingsRequest.parse(json, body, limits);
-        EmbeddingService.Result result = service.embed(embedder, request.inputs());
+        EmbeddingsRequest request = EmbeddingsRequest.parse(json, http.body(), limits);
+        return engine.submit(embedder, request.inputs()).thenApply(result -> embeddingsReply(embedder, request, result));
+    }
 
+    private Reply embeddingsReply(Embedder embedder, EmbeddingsRequest request, EmbeddingService.Result result) {
         List<Map<String, Object>> data = new ArrayList<>(result.vectors().size());
         for (int i = 0; i < result.vectors().size(); i++) {
             float[] vector = result.vectors().get(i);

@@ -1,6 +1,7 @@
 package dev.glyphsupervisor.reference;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
@@ -16,6 +17,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /**
@@ -23,6 +27,11 @@ import java.util.function.Function;
  * let {@code /healthz} reach {@code /health}), reads bounded bodies, turns every refusal and every bug
  * into a JSON error so a bad request never stops the server, writes one log line per request, and
  * counts requests in flight so a stop can let them finish.
+ *
+ * <p>A route may answer later ({@link #routeAsync}): its handler returns a stage and the HTTP thread goes
+ * back to the pool at once; the answer is written, logged and counted out by whichever thread completes
+ * the stage. The JDK server allows this: an exchange ends when its response body is closed, not when
+ * {@code handle} returns.
  */
 final class JsonRouter implements HttpHandler {
 
@@ -37,8 +46,13 @@ final class JsonRouter implements HttpHandler {
     record Raw(String contentType, byte[] bytes) {
     }
 
-    /** What a request route gets: the body and the raw query string (null when the URI has none). */
-    record Request(byte[] body, String rawQuery) {
+    /** What a request route gets: the body, the raw query string (null when the URI has none) and the headers. */
+    record Request(byte[] body, String rawQuery, Headers headers) {
+
+        /** The first value of a request header, or null. */
+        String header(String name) {
+            return headers.getFirst(name);
+        }
 
         /** The query parameters, decoded as UTF-8 (the first value of a repeated name wins); 400 if malformed. */
         Map<String, String> query() {
@@ -70,7 +84,9 @@ final class JsonRouter implements HttpHandler {
     private final long maxBodyBytes;
     private final PrintStream log;
     /** Path → method → handler, in the order they were added (the 404 message lists them so). */
-    private final Map<String, Map<String, Function<Request, Reply>>> routes = new LinkedHashMap<>();
+    private final Map<String, Map<String, Function<Request, CompletionStage<Reply>>>> routes = new LinkedHashMap<>();
+    /** Path prefix → a handler for every method and path under it that has no route of its own. */
+    private final Map<String, Function<Request, Reply>> fallbacks = new LinkedHashMap<>();
     private final Object inFlightLock = new Object();
     private int inFlight;
     private boolean stopping;
@@ -88,56 +104,95 @@ final class JsonRouter implements HttpHandler {
 
     /** Routes {@code method path} to a handler that also reads the query string; a path may take several methods. */
     JsonRouter routeRequest(String method, String path, Function<Request, Reply> handler) {
+        return routeAsync(method, path, request -> CompletableFuture.completedFuture(handler.apply(request)));
+    }
+
+    /** Routes {@code method path} to a handler that answers later; the stage may fail with an {@link ApiException}. */
+    JsonRouter routeAsync(String method, String path, Function<Request, CompletionStage<Reply>> handler) {
         routes.computeIfAbsent(path, p -> new LinkedHashMap<>()).put(method, handler);
         return this;
     }
 
+    /**
+     * Answers every method on every path under {@code prefix} that has no route of its own (not listed
+     * among the endpoints in 404 messages).
+     */
+    JsonRouter fallback(String prefix, Function<Request, Reply> handler) {
+        fallbacks.put(prefix, handler);
+        return this;
+    }
+
     @Override
-    public void handle(HttpExchange exchange) throws IOException {
+    public void handle(HttpExchange exchange) {
         long start = System.nanoTime();
         String method = exchange.getRequestMethod();
         String path = exchange.getRequestURI().getPath();
-        Reply reply;
         if (!enter()) {
             exchange.getResponseHeaders().set("Connection", "close");
-            reply = error(new ApiException(503, "unavailable", "the server is stopping"));
-        } else {
+            finish(exchange, method, path, start, error(new ApiException(503, "unavailable", "the server is stopping")));
+            return;
+        }
+        // Counted out once the answer is written, now for a plain route, later for one that answers later.
+        dispatch(exchange, method, path).whenComplete((reply, failure) -> {
             try {
-                reply = dispatch(exchange, method, path);
+                finish(exchange, method, path, start, failure == null ? reply : error(failure));
             } finally {
                 leave();
             }
-        }
-        try {
-            send(exchange, reply);
-        } finally {
-            double ms = (System.nanoTime() - start) / 1e6;
-            log.printf(Locale.ROOT, "%s %s %s %d %.1fms%s%n", Instant.now(), method, path, reply.status(), ms,
-                    reply.logNote().isEmpty() ? "" : " " + reply.logNote());
-        }
+        });
     }
 
-    private Reply dispatch(HttpExchange exchange, String method, String path) {
+    private CompletionStage<Reply> dispatch(HttpExchange exchange, String method, String path) {
         try {
-            Map<String, Function<Request, Reply>> methods = routes.get(path);
+            Map<String, Function<Request, CompletionStage<Reply>>> methods = routes.get(path);
             if (methods == null) {
+                Function<Request, Reply> fallback = fallback(path);
+                if (fallback != null) {
+                    return CompletableFuture.completedFuture(fallback.apply(request(exchange)));
+                }
                 throw new ApiException(404, "not_found", "no endpoint " + path + "; this server has " + endpoints());
             }
-            Function<Request, Reply> handler = methods.get(method);
+            Function<Request, CompletionStage<Reply>> handler = methods.get(method);
             if (handler == null) {
                 String allowed = String.join(", ", methods.keySet());
                 exchange.getResponseHeaders().set("Allow", allowed);
                 throw new ApiException(405, "method_not_allowed", path + " takes " + String.join(" or ", methods.keySet())
                         + ", not " + method);
             }
-            return handler.apply(new Request(readBody(exchange), exchange.getRequestURI().getRawQuery()));
-        } catch (ApiException e) {
-            return error(e);
+            return handler.apply(request(exchange));
         } catch (IOException e) {
-            return error(ApiException.invalid("request body could not be read: " + e.getMessage()));
+            return CompletableFuture.completedFuture(
+                    error(ApiException.invalid("request body could not be read: " + e.getMessage())));
         } catch (RuntimeException e) {
-            // A bug or a model failure on one request: answer 500 and keep serving the others.
-            return error(new ApiException(500, "internal_error", e.toString()));
+            return CompletableFuture.completedFuture(error(e));
+        }
+    }
+
+    private Request request(HttpExchange exchange) throws IOException {
+        return new Request(readBody(exchange), exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders());
+    }
+
+    private Function<Request, Reply> fallback(String path) {
+        for (Map.Entry<String, Function<Request, Reply>> entry : fallbacks.entrySet()) {
+            if (path.startsWith(entry.getKey())) {
+                return entry.getValue();
+            }
+        }
+        return null;
+    }
+
+    /** Writes the answer and the log line; a client gone away only closes the exchange. */
+    private void finish(HttpExchange exchange, String method, String path, long start, Reply reply) {
+        String note = reply.logNote();
+        try {
+            send(exchange, reply);
+        } catch (IOException | RuntimeException e) {
+            note = (note.isEmpty() ? "" : note + " ") + "not delivered: " + e;
+            exchange.close();
+        } finally {
+            double ms = (System.nanoTime() - start) / 1e6;
+            log.printf(Locale.ROOT, "%s %s %s %d %.1fms%s%n", Instant.now(), method, path, reply.status(), ms,
+                    note.isEmpty() ? "" : " " + note);
         }
     }
 
@@ -172,6 +227,19 @@ final class JsonRouter implements HttpHandler {
         while (total < limit && (n = in.read(buffer)) > 0) {
             total += n;
         }
+    }
+
+    /**
+     * A refusal ({@link ApiException}, also wrapped by a stage) keeps its status; anything else is a bug or a
+     * model failure on one request: 500, and the server keeps serving the others.
+     */
+    private static Reply error(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof ApiException e) {
+            return error(e);
+        }
+        return error(new ApiException(500, "internal_error", cause.toString()));
     }
 
     private static Reply error(ApiException e) {

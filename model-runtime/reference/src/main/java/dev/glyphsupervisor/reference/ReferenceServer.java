@@ -35,12 +35,15 @@ public final class ReferenceServer {
     private final HttpServer http;
     private final ExecutorService workers;
     private final JsonRouter router;
+    private final Engine engine;
     private final PrintStream log;
 
-    private ReferenceServer(HttpServer http, ExecutorService workers, JsonRouter router, PrintStream log) {
+    private ReferenceServer(HttpServer http, ExecutorService workers, JsonRouter router, Engine engine,
+                            PrintStream log) {
         this.http = http;
         this.workers = workers;
         this.router = router;
+        this.engine = engine;
         this.log = log;
     }
 
@@ -109,34 +112,55 @@ public final class ReferenceServer {
                 MiniLmEmbedder.DIMENSION, options.maxInputs(), options.maxInputChars());
 
         HttpServer http = HttpServer.create(address, 0);
+        // Why /health and /metrics stay up under a hung engine: no HTTP thread ever waits for the engine.
+        // An embeddings request is parsed on an HTTP thread, queued, and that thread returns to the pool;
+        // the engine completes the request on this same pool, which writes the answer (JsonRouter.routeAsync).
+        // The queue is bounded (--max-waiting), so waiting requests cost bounded memory and no threads.
+        ExecutorService workers = Executors.newFixedThreadPool(options.threads(), named("http-"));
+        Faults faults = new Faults();
+        Engine engine = new Engine(service, faults, workers, options.maxWaiting(),
+                "engine-" + http.getAddress().getPort());
         ModelLoader loader = ModelLoader.start(() -> {
             Embedder embedder = load.call();
             log.printf("model %s loaded (dimension %d)%n", embedder.modelId(), embedder.dimension());
             return embedder;
         }, onLoadFailure);
-        Endpoints endpoints = new Endpoints(json, loader, service, limits);
+        Endpoints endpoints = new Endpoints(json, loader, service, engine, limits);
         JsonRouter router = new JsonRouter(json, options.maxBodyBytes(), log)
                 .route("GET", "/health", endpoints::health)
                 .route("GET", "/v1/models", endpoints::models)
-                .route("POST", "/v1/embeddings", endpoints::embeddings);
+                .routeAsync("POST", "/v1/embeddings", endpoints::embeddings)
+                .routeRequest("GET", "/metrics", endpoints::metrics);
+        FaultEndpoints.register(router, faults, options.faultEndpoints());
         http.createContext("/", router);
-        ExecutorService workers = Executors.newFixedThreadPool(options.threads(), named("http-"));
         http.setExecutor(workers);
         http.start();
-        log.printf("reference-runtime listening on http://%s:%d (model %s loading; cache %s; history %s; threads %d)%n",
+        log.printf("reference-runtime listening on http://%s:%d (model %s loading; cache %s; history %s; threads %d;"
+                        + " max waiting %d)%n",
                 options.host(), http.getAddress().getPort(), limits.modelId(),
-                options.cacheDir().map(Object::toString).orElse("off"), service.history().mode(), options.threads());
-        return new ReferenceServer(http, workers, router, log);
+                options.cacheDir().map(Object::toString).orElse("off"), service.history().mode(), options.threads(),
+                options.maxWaiting());
+        if (options.faultEndpoints()) {
+            log.println("reference-runtime: FAULT ENDPOINTS ENABLED (--fault-endpoints): POST /admin/fault/hang, "
+                    + "/admin/fault/error, /admin/fault/slow?step_ms=N, /admin/fault/clear can hang, fail or slow "
+                    + "the engine; for tests and demos only");
+        }
+        return new ReferenceServer(http, workers, router, engine, log);
     }
 
     int port() {
         return http.getAddress().getPort();
     }
 
-    /** Graceful stop: refuse new requests, let those in flight finish (bounded), then close the socket. */
+    /**
+     * Graceful stop: refuse new requests, let those in flight and queued finish (bounded), then close the
+     * socket. A hung engine cannot finish anything, so its clients are answered 503 at once.
+     */
     void stop() {
         try {
+            engine.stopAccepting();
             int left = router.drain(STOP_GRACE);
+            engine.abandon();
             http.stop(0);
             workers.shutdown();
             workers.awaitTermination(1, TimeUnit.SECONDS);

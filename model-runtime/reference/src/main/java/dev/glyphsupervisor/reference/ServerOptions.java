@@ -11,7 +11,7 @@ import java.util.Optional;
  *                     {@link RequestHistory#UNBOUNDED}, or a positive count
  */
 record ServerOptions(String host, int port, Optional<Path> cacheDir, int historyLimit, int threads,
-                     int maxInputs, int maxInputChars, boolean help) {
+                     int maxInputs, int maxInputChars, int maxWaiting, boolean faultEndpoints, boolean help) {
 
     static final String USAGE = """
             Usage: java -jar reference-runtime.jar [flags]
@@ -25,12 +25,21 @@ record ServerOptions(String host, int port, Optional<Path> cacheDir, int history
               --history MODE         keep requests and their vectors in memory: off (default), unbounded,
                                      or a count N of most recent requests to keep
               --history-limit N      the same as --history N
-              --threads N            HTTP worker threads (default: the number of processors)
+              --threads N            HTTP worker threads (default: the number of processors); the model
+                                     itself runs on one engine thread, one request at a time
               --max-inputs N         most inputs in one request (default 256)
               --max-input-chars N    most characters in one input (default 8192)
+              --max-waiting N        most requests queued for the engine (default 64); one more gets 503
+              --fault-endpoints      enable POST /admin/fault/hang (the engine blocks forever at its next
+                                     step), /admin/fault/error (inference answers 500), /admin/fault/slow
+                                     ?step_ms=N (each step takes N ms more) and /admin/fault/clear (ends
+                                     error and slow; not a hang), for tests and demos; off by default
               --help                 print this and exit
 
-            Endpoints: GET /health, GET /v1/models, POST /v1/embeddings.
+            Endpoints: GET /health, GET /v1/models, POST /v1/embeddings, GET /metrics (Prometheus text:
+            reference_requests_running, reference_requests_waiting, reference_engine_steps_total (+1 per
+            input embedded), reference_requests_total, reference_embeddings_total, reference_tokens_total
+            (counted when a request completes)).
             SIGTERM stops it gracefully (requests in flight finish; the JVM exits with 143).
             Exit status 1: it could not start or the model failed to load; 2: a bad command line.
             """;
@@ -38,6 +47,7 @@ record ServerOptions(String host, int port, Optional<Path> cacheDir, int history
     static final int DEFAULT_PORT = 8000;
     static final int DEFAULT_MAX_INPUTS = 256;
     static final int DEFAULT_MAX_INPUT_CHARS = 8192;
+    static final int DEFAULT_MAX_WAITING = 64;
 
     static ServerOptions parse(String... args) throws UsageException {
         String host = "127.0.0.1";
@@ -48,6 +58,8 @@ record ServerOptions(String host, int port, Optional<Path> cacheDir, int history
         int threads = Runtime.getRuntime().availableProcessors();
         int maxInputs = DEFAULT_MAX_INPUTS;
         int maxInputChars = DEFAULT_MAX_INPUT_CHARS;
+        int maxWaiting = DEFAULT_MAX_WAITING;
+        boolean faultEndpoints = false;
 
         // Both "--port 8000" and "--port=8000" are accepted.
         for (Flags.Flag f : Flags.of(args)) {
@@ -55,7 +67,7 @@ record ServerOptions(String host, int port, Optional<Path> cacheDir, int history
             String value = f.value();
             if (flag.equals(Flags.HELP)) {
                 return new ServerOptions(host, port, Optional.empty(), historyLimit, threads, maxInputs,
-                        maxInputChars, true);
+                        maxInputChars, maxWaiting, faultEndpoints, true);
             }
             switch (flag) {
                 case "--host" -> host = nonBlank(flag, value);
@@ -73,11 +85,18 @@ record ServerOptions(String host, int port, Optional<Path> cacheDir, int history
                 case "--threads" -> threads = integer(flag, value, 1, 1024);
                 case "--max-inputs" -> maxInputs = integer(flag, value, 1, 100_000);
                 case "--max-input-chars" -> maxInputChars = integer(flag, value, 1, 10_000_000);
+                case "--max-waiting" -> maxWaiting = integer(flag, value, 1, 100_000);
+                case "--fault-endpoints" -> {
+                    if (value != null) {
+                        throw new UsageException(flag + " takes no value, got '" + value + "'");
+                    }
+                    faultEndpoints = true;
+                }
                 default -> throw new UsageException("unknown flag " + flag);
             }
         }
         return new ServerOptions(host, port, Optional.ofNullable(cacheDir), historyLimit, threads, maxInputs,
-                maxInputChars, false);
+                maxInputChars, maxWaiting, faultEndpoints, false);
     }
 
     static String nonBlank(String flag, String value) throws UsageException {

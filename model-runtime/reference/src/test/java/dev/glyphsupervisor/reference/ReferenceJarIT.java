@@ -77,6 +77,34 @@ class ReferenceJarIT {
     }
 
     @Test
+    void sigtermStopsAServerWhoseEngineIsHung() throws Exception {
+        Path out = work.resolve("out.txt");
+        Process process = new ProcessBuilder(command(List.of(), "--port", "0", "--fault-endpoints"))
+                .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            TestHttp http = new TestHttp(listeningPort(out));
+            http.await("/health", reply -> reply.status() == 200, LOAD_TIMEOUT);
+            assertTrue(Files.readString(out).contains("FAULT ENDPOINTS ENABLED (--fault-endpoints)"), Files.readString(out));
+            assertEquals(200, http.post("/admin/fault/hang", "").status());
+            java.util.concurrent.CompletableFuture<TestHttp.Reply> held =
+                    http.postAsync("/v1/embeddings", Map.of("input", "held by a hung engine"));
+            http.awaitMetrics(m -> m.get(EngineMetrics.RUNNING) == 1, Duration.ofSeconds(30));
+            assertEquals(200, http.get("/health").status());
+
+            long start = System.nanoTime();
+            process.destroy(); // SIGTERM
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS), "a hung engine kept the JVM alive after SIGTERM");
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(143, process.exitValue());
+            assertTrue(seconds < 10, "SIGTERM took " + seconds + " s with the engine hung");
+            assertEquals(503, held.get(30, TimeUnit.SECONDS).status());
+            assertTrue(Files.readString(out).contains("reference-runtime stopped"), Files.readString(out));
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
     void aKilledServerLeavesNoNativeLibrariesInTmp() throws Exception {
         Path tmp = Files.createDirectories(work.resolve("tmp"));
         Path xdg = work.resolve("xdg");

@@ -21,6 +21,8 @@ class ServerOptionsTest {
         assertEquals(Runtime.getRuntime().availableProcessors(), options.threads());
         assertEquals(256, options.maxInputs());
         assertEquals(8192, options.maxInputChars());
+        assertEquals(64, options.maxWaiting());
+        assertFalse(options.faultEndpoints());
         assertFalse(options.help());
     }
 
@@ -35,6 +37,18 @@ class ServerOptionsTest {
         assertEquals(4, options.maxInputs());
         assertEquals(50, options.maxInputChars());
         assertEquals(RequestHistory.UNBOUNDED, options.historyLimit());
+    }
+
+    @Test
+    void faultEndpointsAndTheQueueBound() throws Exception {
+        ServerOptions options = ServerOptions.parse("--fault-endpoints", "--port", "7990", "--max-waiting=3");
+        assertTrue(options.faultEndpoints());
+        assertEquals(7990, options.port());
+        assertEquals(3, options.maxWaiting());
+        assertTrue(ServerOptions.parse("--port", "1", "--fault-endpoints").faultEndpoints());
+        assertTrue(ServerOptions.USAGE.contains("--fault-endpoints"), ServerOptions.USAGE);
+        assertTrue(ServerOptions.USAGE.contains("/admin/fault/hang"), ServerOptions.USAGE);
+        assertTrue(ServerOptions.USAGE.contains("GET /metrics"), ServerOptions.USAGE);
     }
 
     @Test
@@ -63,6 +77,10 @@ class ServerOptionsTest {
                 "--history", "unbounded", "--history-limit", "5");
         assertError("--cache-dir needs a value", "--cache-dir=");
         assertError("unexpected argument 'serve' (flags start with --)", "serve");
+        assertError("--fault-endpoints takes no value, got 'yes'", "--fault-endpoints=yes");
+        assertError("--fault-endpoints takes no value, got 'on'", "--fault-endpoints", "on");
+        assertError("--max-waiting: expected an integer from 1 to 100000, got '0'", "--max-waiting", "0");
+        assertError("--max-waiting needs a value", "--max-waiting");
     }
 
     private static void assertError(String message, String... args) {
