@@ -21,8 +21,13 @@ import java.util.function.Supplier;
  */
 public final class ProcessTableCache {
 
-    /** How old a shared table may be: well under the shortest sensible probe interval (1 s), one scan per cycle. */
-    public static final Duration MEMORY_READINGS_MAX_AGE = Duration.ofMillis(250);
+    /**
+     * How old a shared table may be: one second, so that servers probed every second, whose cycles are spread over the
+     * second, share one scan a second (with 250 ms, sixteen servers still scanned up to four times a second). Only the
+     * tree's membership comes from the table; each member's memory is read when asked, and a member forked in the last
+     * second is counted by the next reading.
+     */
+    public static final Duration MEMORY_READINGS_MAX_AGE = Duration.ofSeconds(1);
 
     private static final ProcessTableCache MEMORY_READINGS =
             new ProcessTableCache(System::nanoTime, MEMORY_READINGS_MAX_AGE, ProcessTree.Table::scan);
