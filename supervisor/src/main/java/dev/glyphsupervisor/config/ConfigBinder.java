@@ -1,6 +1,11 @@
 package dev.glyphsupervisor.config;
 
 import dev.glyphsupervisor.runtime.CacheGlobs;
+import dev.glyphsupervisor.probes.inference.InferenceRequest;
+import dev.glyphsupervisor.probes.inference.JsonExpectation;
+import dev.glyphsupervisor.probes.progress.Engine;
+import dev.glyphsupervisor.probes.progress.ProgressMetrics;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -245,7 +250,11 @@ final class ConfigBinder {
         Optional<HostProbeConfig> host = probes.optionalSection("host", ConfigBinder::host);
         Duration trendWindow = probes.duration("trend_window", ProbesConfig.DEFAULT_TREND_WINDOW, Duration.ofMinutes(1));
         Optional<Duration> earlyRestart = probes.optionalDuration("early_restart", Section.POSITIVE);
-        return new ProbesConfig(schedule, failureThreshold, startupInterval, tcpTimeout, http, gpu, host, trendWindow,
+        Optional<ProgressProbeConfig> progress = probes.optionalSection("progress", this::progress).flatMap(Function.identity());
+        Optional<InferenceProbeConfig> inference = probes.optionalSection("inference", this::inference)
+                .flatMap(Function.identity());
+        return new ProbesConfig(schedule, failureThreshold, startupInterval, tcpTimeout, http, gpu, host, progress, inference,
+                trendWindow,
                 earlyRestart);
     }
 
@@ -318,23 +327,163 @@ final class ConfigBinder {
     }
 
     private ProbeSchedule schedule(Section probes) {
-        ProbeSchedule fallback = new CronProbeSchedule(ProbesConfig.DEFAULT_SCHEDULE);
-        Optional<String> text = probes.text("schedule");
+        return schedule(probes, ProbesConfig.DEFAULT_SCHEDULE);
+    }
+
+    /** The section's {@code schedule}: an interval ("30s") or a Quartz cron; {@code fallback} when absent. */
+    private static ProbeSchedule schedule(Section section, String fallbackText) {
+        ProbeSchedule fallback = ProbeSchedule.parse(fallbackText);
+        Optional<String> text = section.text("schedule");
         if (text.isEmpty()) {
             return fallback;
         }
         try {
             ProbeSchedule schedule = ProbeSchedule.parse(text.get());
             if (schedule instanceof IntervalProbeSchedule interval && interval.every().compareTo(SHORTEST_PROBE_INTERVAL) < 0) {
-                probes.problem("schedule", "an interval must be at least " + HumanDuration.format(SHORTEST_PROBE_INTERVAL)
+                section.problem("schedule", "an interval must be at least " + HumanDuration.format(SHORTEST_PROBE_INTERVAL)
                         + ", got " + text.get());
                 return fallback;
             }
             return schedule;
         } catch (IllegalArgumentException bad) {
-            probes.problem("schedule", bad.getMessage());
+            section.problem("schedule", bad.getMessage());
             return fallback;
         }
+    }
+
+    /** {@code probes.progress}: an engine preset or the metric names, and the stall limit. */
+    private Optional<ProgressProbeConfig> progress(Section progress) {
+        Optional<URI> url = progress.text("url").flatMap(text -> url(progress, text));
+        Optional<String> engineName = progress.text("engine");
+        Optional<Engine> engine = engineName.flatMap(name -> {
+            Optional<Engine> known = Engine.byName(name);
+            if (known.isEmpty()) {
+                progress.problem("engine", "'" + name + "' is not an engine preset; use one of "
+                        + String.join(", ", Engine.names()) + ", or name the metrics with pending and progress");
+            }
+            return known;
+        });
+        Optional<List<String>> pending = progress.stringList("pending");
+        Optional<String> counter = progress.text("progress");
+        Duration stallAfter = progress.duration("stall_after", ProgressProbeConfig.DEFAULT_STALL_AFTER, Duration.ofSeconds(1));
+        Duration timeout = progress.duration("timeout", ProgressProbeConfig.DEFAULT_TIMEOUT, Section.POSITIVE);
+        Optional<ProgressMetrics> metrics = Optional.empty();
+        if (progress.value("engine").isPresent()) {
+            for (String key : List.of("pending", "progress")) {
+                if (progress.value(key).isPresent()) {
+                    progress.problem(key, "give either engine (a preset of the metric names) or pending and progress,"
+                            + " not both");
+                }
+            }
+            metrics = engine.map(Engine::metrics);
+        } else if (progress.value("pending").isEmpty() && progress.value("progress").isEmpty()) {
+            progress.missing("engine", "engine: vllm   (or " + String.join(", ", Engine.names())
+                    + "; or pending: [METRIC, ...] and progress: METRIC)");
+        } else if (progress.value("pending").isEmpty()) {
+            progress.missing("pending", "pending: [vllm:num_requests_running, vllm:num_requests_waiting]");
+        } else if (progress.value("progress").isEmpty()) {
+            progress.missing("progress", "progress: vllm:iteration_tokens_total_count   (a counter that moves on every"
+                    + " engine step)");
+        } else if (pending.isPresent() && counter.isPresent()) {
+            metrics = metricNames(progress, pending.get(), counter.get());
+        }
+        return metrics.map(m -> new ProgressProbeConfig(url, engine, m, stallAfter, timeout));
+    }
+
+    private static Optional<ProgressMetrics> metricNames(Section progress, List<String> pending, String counter) {
+        boolean good = true;
+        if (pending.isEmpty()) {
+            progress.problem("pending", "must name at least one metric (requests running, waiting)");
+            good = false;
+        }
+        for (int i = 0; i < pending.size(); i++) {
+            if (!ProgressMetrics.isMetricName(pending.get(i))) {
+                progress.problem(itemLocation(progress, "pending", i), "pending[" + i + "]",
+                        "'" + pending.get(i) + "' is not a Prometheus metric name");
+                good = false;
+            }
+        }
+        if (!ProgressMetrics.isMetricName(counter)) {
+            progress.problem("progress", "'" + counter + "' is not a Prometheus metric name");
+            good = false;
+        }
+        return good ? Optional.of(new ProgressMetrics(pending, counter)) : Optional.empty();
+    }
+
+    /** {@code probes.inference}: one real request, what its answer must be, and its own schedule. */
+    private Optional<InferenceProbeConfig> inference(Section inference) {
+        Optional<URI> url = inference.text("url").flatMap(text -> url(inference, text));
+        if (inference.value("url").isEmpty()) {
+            inference.missing("url", "url: \"http://127.0.0.1:8000/v1/chat/completions\"");
+        }
+        Optional<byte[]> body = inference.text("body").map(text -> text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Optional<Path> bodyFile = path(inference, "body_file");
+        if (inference.value("body").isPresent() && inference.value("body_file").isPresent()) {
+            inference.problem("body_file", "give the request body inline (body) or from a file (body_file), not both");
+        } else if (bodyFile.isPresent()) {
+            try {
+                body = Optional.of(java.nio.file.Files.readAllBytes(bodyFile.get()));
+            } catch (java.io.IOException | SecurityException unreadable) {
+                inference.problem("body_file", "cannot read '" + bodyFile.get() + "': " + unreadable);
+            }
+        }
+        String method = inference.text("method").orElse(body.isPresent() ? "POST" : "GET");
+        if (!method.matches("[A-Z]{1,16}")) {
+            inference.problem("method", "'" + method + "' is not an HTTP method; write it in capitals, e.g. POST");
+        }
+        Map<String, String> headers = inference.stringMap("headers");
+        int expectStatus = inference.integer("expect_status", HttpProbeConfig.DEFAULT_EXPECT_STATUS, 100, 599);
+        Optional<JsonExpectation> expect = inference.optionalSection("expect_json", ConfigBinder::expectJson)
+                .flatMap(Function.identity());
+        Duration timeout = inference.duration("timeout", HttpProbeConfig.DEFAULT_TIMEOUT, Section.POSITIVE);
+        Optional<Duration> slowAfter = inference.optionalDuration("slow_after", Section.POSITIVE);
+        int problems = inference.problemCount();
+        if (slowAfter.isPresent() && slowAfter.get().compareTo(timeout) >= 0) {
+            inference.problem("slow_after", "must be less than timeout (" + HumanDuration.format(timeout)
+                    + "): an answer later than the timeout is a failure, not a slow answer");
+        }
+        boolean restartOnSlow = inference.bool("restart_on_slow", false);
+        if (restartOnSlow && inference.value("slow_after").isEmpty()) {
+            inference.problem("restart_on_slow", "needs slow_after: the time above which an answer counts as slow");
+        }
+        ProbeSchedule schedule = schedule(inference, InferenceProbeConfig.DEFAULT_SCHEDULE);
+        int threshold = inference.integer("failure_threshold", InferenceProbeConfig.DEFAULT_FAILURE_THRESHOLD, 1, 100);
+        if (url.isEmpty() || inference.problemCount() > problems) {
+            return Optional.empty();
+        }
+        try {
+            InferenceRequest request = new InferenceRequest(url.get(), method, headers, body, expectStatus, expect,
+                    timeout, slowAfter);
+            return Optional.of(new InferenceProbeConfig(request, schedule, threshold, restartOnSlow));
+        } catch (IllegalArgumentException bad) {
+            inference.problem("headers", bad.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<JsonExpectation> expectJson(Section expect) {
+        Optional<String> pointer = expect.text("pointer");
+        if (expect.value("pointer").isEmpty()) {
+            expect.missing("pointer", "pointer: /choices/0/message/content");
+        }
+        Optional<String> equals = expect.text("equals");
+        Optional<java.util.regex.Pattern> matches = expect.text("matches").flatMap(text -> {
+            try {
+                return Optional.of(java.util.regex.Pattern.compile(text));
+            } catch (java.util.regex.PatternSyntaxException bad) {
+                expect.problem("matches", "'" + text + "' is not a regular expression: " + bad.getDescription()
+                        + (bad.getIndex() >= 0 ? " near index " + bad.getIndex() : ""));
+                return Optional.empty();
+            }
+        });
+        return pointer.flatMap(p -> {
+            try {
+                return Optional.of(new JsonExpectation(p, equals, matches));
+            } catch (IllegalArgumentException bad) {
+                expect.problem("pointer", bad.getMessage() + " (RFC 6901, e.g. /choices/0/message/content)");
+                return Optional.empty();
+            }
+        });
     }
 
     private Optional<HttpProbeConfig> http(Section http) {

@@ -13,11 +13,14 @@ import java.util.Optional;
  * @param http             the HTTP health probe, when configured
  * @param gpu              GPU memory limits and release checks (NVML), when configured
  * @param host             host memory limits (tree RSS, MemAvailable), when configured
+ * @param progress         the progress probe (the server's own metrics, judged for a hung engine), when configured
+ * @param inference        the inference probe (one real request on its own schedule), when configured
  * @param trendWindow      how much memory history the growth rate is fitted over
  * @param earlyRestart     restart as soon as a limit is projected to be hit within this, when set
  */
 public record ProbesConfig(ProbeSchedule schedule, int failureThreshold, Duration startupInterval, Duration tcpTimeout,
         Optional<HttpProbeConfig> http, Optional<GpuProbeConfig> gpu, Optional<HostProbeConfig> host,
+        Optional<ProgressProbeConfig> progress, Optional<InferenceProbeConfig> inference,
         Duration trendWindow, Optional<Duration> earlyRestart) {
 
     /** A Quartz cron: every minute, at second 0. */
@@ -34,6 +37,8 @@ public record ProbesConfig(ProbeSchedule schedule, int failureThreshold, Duratio
         Objects.requireNonNull(http, "http");
         Objects.requireNonNull(gpu, "gpu");
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(progress, "progress");
+        Objects.requireNonNull(inference, "inference");
         Objects.requireNonNull(trendWindow, "trendWindow");
         Objects.requireNonNull(earlyRestart, "earlyRestart");
     }

@@ -15,7 +15,7 @@ import java.util.Set;
 /**
  * What no one server's keys can say alone, checked once every server is read: each {@code requires} names another
  * server of the config and none is in a cycle; no two servers (nor a server and {@code metrics.listen}) listen on
- * one port. Problems go where the rest go, at the key that has to change.
+ * one port; a progress probe knows where to scrape (its url, or the server's runtime.port). Problems go where the rest go, at the key that has to change.
  */
 final class StackChecks {
 
@@ -32,6 +32,16 @@ final class StackChecks {
     void check(List<ServerConfig> servers) {
         requires(servers);
         ports(servers);
+        progressUrls(servers);
+    }
+
+    /** A progress probe without url scrapes runtime.port's /metrics: one of the two must be there. */
+    private void progressUrls(List<ServerConfig> servers) {
+        for (ServerConfig server : servers) {
+            server.probes().progress().filter(p -> p.urlFor(server.runtime().port()).isEmpty()).ifPresent(p ->
+                    add(server, "probes.progress", "has no url, and there is no runtime.port to scrape"
+                            + " http://127.0.0.1:PORT/metrics on; give url: \"http://127.0.0.1:8000/metrics\""));
+        }
     }
 
     /**

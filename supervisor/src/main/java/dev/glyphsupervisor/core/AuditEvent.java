@@ -47,7 +47,9 @@ public enum AuditEvent {
             "metric", "value", "limit", "projected", "growth_bytes_per_hour", "time_to_limit_s", "per_pid",
             "devices", "device", "uuid", "total", "tree_gpu_memory", "tree_growth", "attributable", "others",
             "unowned", "tree_rss",
-            "requested_reason", "by", "state"),
+            "requested_reason", "by", "state",
+            "pending", "counter", "seconds_since_progress", "stalled_for_s", "stall_after_s",
+            "detail", "latency_ms", "status"),
     /** The old tree is gone (or not), the port free (or not). */
     RUNTIME_STOPPED("runtime_stopped", "reason", "pid", "signal", "grace_ms", "elapsed_ms", "termed",
             "survivors_killed", "still_alive", "port", "port_wait_ms", "port_holder_pid", "port_holder_command"),
@@ -70,6 +72,18 @@ public enum AuditEvent {
     GPU_UNKNOWN("gpu_unknown", "reason"),
     /** NVML can be read again. */
     GPU_READABLE("gpu_readable", "was"),
+    /** The progress probe cannot read the server's metrics (one record when it starts; {@link #PROGRESS_KNOWN} ends it). */
+    PROGRESS_UNKNOWN("progress_unknown", "detail"),
+    /** The progress probe reads the server's metrics again. */
+    PROGRESS_KNOWN("progress_known", "was"),
+    /** The progress counter went backwards (the server restarted its engine behind our back): counted again, no restart. */
+    PROGRESS_RESET("progress_reset", "detail", "counter"),
+    /** The inference probe failed (an error, a wrong answer, no answer in time). */
+    INFERENCE_FAILED("inference_failed", "detail", "latency_ms", "status", "consecutive", "threshold"),
+    /** The inference probe answered slower than slow_after; {@code restart}: whether that counts as a failure. */
+    INFERENCE_SLOW("inference_slow", "detail", "latency_ms", "restart"),
+    /** The inference probe answered again after failing. */
+    INFERENCE_RECOVERED("inference_recovered", "failures_before"),
     /** A device is over max_device_memory because of other processes: no restart, since it would not help. */
     DEVICE_OVER_LIMIT("device_over_limit", "devices", "why", "restart"),
     /** The devices over their limit because of others are back within it. */

@@ -13,14 +13,32 @@ public record CoreSettings(
         Duration crashLoopWindow,
         Duration maintenanceSkipWithin,
         FailureCauses causes,
-        int hopelessAfter) {
+        int hopelessAfter,
+        int inferenceFailureThreshold,
+        boolean restartOnSlowInference) {
+
+    /** Inference probe failures in a row that restart the server, when no threshold is configured. */
+    public static final int DEFAULT_INFERENCE_FAILURE_THRESHOLD = 3;
 
     /**
      * {@code causes} names why a launch failed; {@code hopelessAfter} identical failures in a row before a first
      * healthy answer, of a cause that no retry can fix, make the server FAILED (with the slow retry) at once.
+     * {@code inferenceFailureThreshold} inference probe failures in a row restart the server; a slow answer counts as
+     * one only with {@code restartOnSlowInference}.
      */
     public CoreSettings {
         java.util.Objects.requireNonNull(causes, "causes");
+        if (inferenceFailureThreshold < 1) {
+            throw new IllegalArgumentException("inferenceFailureThreshold must be at least 1, got " + inferenceFailureThreshold);
+        }
+    }
+
+    /** Without an inference probe's settings: the defaults. */
+    public CoreSettings(Duration startupTimeout, int failureThreshold, Duration backoffInitial, Duration backoffMax,
+                        Duration backoffReset, int crashLoopMaxRestarts, Duration crashLoopWindow,
+                        Duration maintenanceSkipWithin, FailureCauses causes, int hopelessAfter) {
+        this(startupTimeout, failureThreshold, backoffInitial, backoffMax, backoffReset, crashLoopMaxRestarts,
+                crashLoopWindow, maintenanceSkipWithin, causes, hopelessAfter, DEFAULT_INFERENCE_FAILURE_THRESHOLD, false);
     }
 
     /** With the built-in cause table and FAILED after 2 identical hopeless failures. */

@@ -65,12 +65,19 @@ public sealed interface Event {
     /**
      * One run of the probes. With liveness probes also the memory verdict: a passed limit ({@code breach},
      * or null), why the GPU could not be read ({@code gpuUnknown}, or null), and devices over their limit because
-     * of other processes ({@code overLimit}, or null: not a restart).
+     * of other processes ({@code overLimit}, or null: not a restart); and the progress probe's reading of the
+     * server's own metrics ({@code progress}, or null when there is none), a {@code stalled} restart when it says so.
      */
     record ProbeCycle(long generation, ProbePhase phase, List<ProbeResult> results, MemoryBreach breach,
-                      String gpuUnknown, DeviceOverLimit overLimit) implements Event {
+                      String gpuUnknown, DeviceOverLimit overLimit, ProgressWatch.Reading progress) implements Event {
         public ProbeCycle {
             results = List.copyOf(results);
+        }
+
+        /** Without a progress reading (no {@code probes.progress}). */
+        public ProbeCycle(long generation, ProbePhase phase, List<ProbeResult> results, MemoryBreach breach,
+                          String gpuUnknown, DeviceOverLimit overLimit) {
+            this(generation, phase, results, breach, gpuUnknown, overLimit, null);
         }
 
         public ProbeCycle(long generation, ProbePhase phase, List<ProbeResult> results, MemoryBreach breach,
@@ -79,7 +86,17 @@ public sealed interface Event {
         }
 
         public ProbeCycle(long generation, ProbePhase phase, List<ProbeResult> results) {
-            this(generation, phase, results, null, null, null);
+            this(generation, phase, results, null, null, null, null);
+        }
+    }
+
+    /**
+     * The inference probe ({@code probes.inference}) of {@code generation} answered: a real request, on its own
+     * schedule. Not sent while the progress probe shows the server did real work since the last one.
+     */
+    record InferenceDone(long generation, dev.glyphsupervisor.probes.inference.InferenceResult result) implements Event {
+        public InferenceDone {
+            java.util.Objects.requireNonNull(result, "result");
         }
     }
 

@@ -76,6 +76,10 @@ public final class SupervisorStateMachine {
     /** Its total when this daemon started: what came before counts in status, not in supervisor_stopped. */
     private long restartsBefore;
     private String gpuUnknown;
+    /** Why the progress probe cannot read the server's metrics, while it cannot (one record when it starts and ends). */
+    private String progressUnknown;
+    /** Inference probe failures in a row of the current generation (a slow answer with restart_on_slow counts). */
+    private int inferenceFailures;
     /** The stop in flight was asked by an operator or the maintenance schedule: relaunch at once, uncounted. */
     private boolean plannedRestart;
     /** The stop in flight ends in PAUSED ({@code glyphctl stop}). */
@@ -235,6 +239,7 @@ public final class SupervisorStateMachine {
                 .on(Event.Exited.class, (e, s) -> onExited(e, s.now(), s.actions()))
                 .on(Event.Forked.class, (e, s) -> onForked(e, s.actions()))
                 .on(Event.ProbeCycle.class, (e, s) -> onProbeCycle(e, s.now(), s.actions()))
+                .on(Event.InferenceDone.class, (e, s) -> onInferenceDone(e, s.now(), s.actions()))
                 .on(Event.StartupDeadline.class, (e, s) -> onStartupDeadline(e, s.now(), s.actions()))
                 .on(Event.Stopped.class, (e, s) -> onStopped(e, s.now(), s.actions()))
                 .on(Event.RelaunchDue.class, (e, s) -> onRelaunchDue(e, s.actions()))
@@ -271,6 +276,7 @@ public final class SupervisorStateMachine {
         launchedAt = now;
         healthySince = now;
         consecutiveFailures = 0;
+        newGenerationProbes();
         state = State.RUNNING;
         actions.add(new Action.Audit(AuditEvent.RUNTIME_ADOPTED, generation, fields("pid", e.pid())));
         if (gateClosed()) {
@@ -285,6 +291,7 @@ public final class SupervisorStateMachine {
         pid = e.pid();
         launchedAt = now;
         consecutiveFailures = 0;
+        newGenerationProbes();
         refusedInARow = 0;
         launchRefusal = null;
         lastStartupProblem = "no probe has answered yet";
@@ -377,6 +384,15 @@ public final class SupervisorStateMachine {
             stop(e.breach().reason(), actions);
             return;
         }
+        if (e.progress() != null) {
+            noteProgress(e.progress(), actions);
+            if (e.progress().status() == ProgressWatch.Status.STALLED) {
+                // Work pending and the engine's step counter flat for stall_after: hung, whatever /health says.
+                decideRestart(now, STALLED, e.progress().values(), actions);
+                stop(STALLED, actions);
+                return;
+            }
+        }
         switch (outcome) {
             case SUCCESS -> {
                 if (state == State.DEGRADED) {
@@ -412,6 +428,88 @@ public final class SupervisorStateMachine {
                 }
             }
         }
+    }
+
+    /** The restart reason of a hung engine (the progress probe's verdict). */
+    public static final String STALLED = "stalled";
+    /** The restart reason of inference_failure_threshold failed inference probes in a row. */
+    public static final String INFERENCE_FAILED = "inference_failed";
+    /** The restart reason of slow inference answers in a row, with restart_on_slow. */
+    public static final String INFERENCE_SLOW = "inference_slow";
+
+    /** What only one generation's probes know starts again with each launch. */
+    private void newGenerationProbes() {
+        inferenceFailures = 0;
+        progressUnknown = null;
+    }
+
+    /** Unreadable metrics are worth one record when it starts and one when it ends; a counter reset, one record. */
+    private void noteProgress(ProgressWatch.Reading reading, List<Action> actions) {
+        String unknown = reading.status() == ProgressWatch.Status.UNKNOWN ? reading.detail() : null;
+        if (unknown != null && progressUnknown == null) {
+            actions.add(new Action.Audit(AuditEvent.PROGRESS_UNKNOWN, generation, fields("detail", unknown)));
+        } else if (unknown == null && progressUnknown != null) {
+            actions.add(new Action.Audit(AuditEvent.PROGRESS_KNOWN, generation, fields("was", progressUnknown)));
+        }
+        progressUnknown = unknown;
+        if (reading.status() == ProgressWatch.Status.RESET) {
+            actions.add(new Action.Audit(AuditEvent.PROGRESS_RESET, generation, fields(
+                    "detail", reading.detail(),
+                    "counter", reading.counter().isPresent() ? reading.counter().getAsDouble() : null)));
+        }
+    }
+
+    private void onInferenceDone(Event.InferenceDone e, Instant now, List<Action> actions) {
+        if (e.generation() != generation || shuttingDown || (state != State.RUNNING && state != State.DEGRADED)) {
+            return; // a stop in flight, or an older generation's answer
+        }
+        dev.glyphsupervisor.probes.inference.InferenceResult r = e.result();
+        long latencyMs = r.latency().toMillis();
+        Integer status = r.status().isPresent() ? r.status().getAsInt() : null;
+        switch (r.verdict()) {
+            case OK -> {
+                if (inferenceFailures > 0) {
+                    actions.add(new Action.Audit(AuditEvent.INFERENCE_RECOVERED, generation,
+                            fields("failures_before", inferenceFailures)));
+                }
+                inferenceFailures = 0;
+            }
+            case SLOW -> {
+                boolean counts = settings.restartOnSlowInference();
+                actions.add(new Action.Audit(AuditEvent.INFERENCE_SLOW, generation, fields(
+                        "detail", r.detail(), "latency_ms", latencyMs, "restart", counts)));
+                if (counts) {
+                    inferenceFailed(now, INFERENCE_SLOW, r.detail(), latencyMs, status, actions);
+                } else {
+                    inferenceFailures = 0; // it answered, and right: slow is reported, not held against it
+                }
+            }
+            case FAILED -> {
+                actions.add(new Action.Audit(AuditEvent.INFERENCE_FAILED, generation, fields(
+                        "detail", r.detail(), "latency_ms", latencyMs, "status", status,
+                        "consecutive", inferenceFailures + 1, "threshold", settings.inferenceFailureThreshold())));
+                inferenceFailed(now, INFERENCE_FAILED, r.detail(), latencyMs, status, actions);
+            }
+        }
+    }
+
+    private void inferenceFailed(Instant now, String reason, String detail, long latencyMs, Integer status,
+                                 List<Action> actions) {
+        inferenceFailures++;
+        if (inferenceFailures >= settings.inferenceFailureThreshold()) {
+            decideRestart(now, reason, fields(
+                    "failures", inferenceFailures,
+                    "threshold", settings.inferenceFailureThreshold(),
+                    "detail", detail,
+                    "latency_ms", latencyMs,
+                    "status", status), actions);
+            stop(reason, actions);
+        }
+    }
+
+    /** Inference probe failures in a row of the current generation. */
+    public int inferenceFailures() {
+        return inferenceFailures;
     }
 
     /** An unreadable GPU is worth one record when it starts and one when it ends, not one per cycle. */

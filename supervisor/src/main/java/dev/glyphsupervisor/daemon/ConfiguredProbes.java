@@ -27,6 +27,18 @@ public final class ConfiguredProbes {
         return List.copyOf(list);
     }
 
+    /** The progress probe's scraper, when {@code probes.progress} is configured (its URL checked at load). */
+    public static java.util.Optional<dev.glyphsupervisor.probes.progress.ProgressScraper> progress(RuntimeConfig runtime,
+                                                                                                 ProbesConfig probes) {
+        return probes.progress().map(p -> new dev.glyphsupervisor.probes.progress.ProgressScraper(
+                p.urlFor(runtime.port()).orElseThrow(), p.timeout(), p.metrics()));
+    }
+
+    /** The inference probe, when {@code probes.inference} is configured. */
+    public static java.util.Optional<dev.glyphsupervisor.probes.inference.InferenceProbe> inference(ProbesConfig probes) {
+        return probes.inference().map(i -> new dev.glyphsupervisor.probes.inference.InferenceProbe(i.request()));
+    }
+
     private static Probe http(HttpProbeConfig http) {
         return new HttpHealthProbe(http.url(), http.timeout(), http.expectStatus(), http.expectBody().orElse(null));
     }

@@ -30,7 +30,10 @@ public final class CoreConfig {
                 config.restart().crashLoop().window(),
                 config.restart().maintenanceSkipWithin(),
                 causes(config),
-                config.restart().hopelessAfter());
+                config.restart().hopelessAfter(),
+                config.probes().inference().map(i -> i.failureThreshold())
+                        .orElse(CoreSettings.DEFAULT_INFERENCE_FAILURE_THRESHOLD),
+                config.probes().inference().map(i -> i.restartOnSlow()).orElse(false));
     }
 
     /** The cause table: the user's rows (restart.causes), then the built-in ones. */

@@ -196,7 +196,9 @@ public final class Daemon {
         for (ServerUnit unit : units) {
             schedules.add(new QuartzProbeScheduler.ServerSchedule(unit.name(), unit.config().probes().schedule(),
                     unit.supervisor()::scheduledProbe, unit.config().restart().maintenance(),
-                    unit.supervisor()::maintenanceDue));
+                    unit.supervisor()::maintenanceDue,
+                    unit.config().probes().inference().map(dev.glyphsupervisor.config.InferenceProbeConfig::schedule),
+                    unit.supervisor()::inferenceDue));
         }
         try {
             return new QuartzProbeScheduler(schedules);

@@ -17,6 +17,9 @@ import java.util.function.Supplier;
  */
 final class ProcessAliveProbe implements Probe {
 
+    /** The probe's name in results, status and metrics. */
+    static final String NAME = "process";
+
     private final Supplier<LaunchedProcess> process;
 
     ProcessAliveProbe(Supplier<LaunchedProcess> process) {
@@ -25,7 +28,7 @@ final class ProcessAliveProbe implements Probe {
 
     @Override
     public String name() {
-        return "process";
+        return NAME;
     }
 
     @Override

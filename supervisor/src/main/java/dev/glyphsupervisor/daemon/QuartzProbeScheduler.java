@@ -60,6 +60,7 @@ final class QuartzProbeScheduler implements Closeable {
 
     private static final String PROBES = "probes";
     private static final String MAINTENANCE = "maintenance";
+    private static final String INFERENCE = "inference";
     /** Quartz keeps schedulers in a JVM-wide repository by name: each instance needs its own. */
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -71,10 +72,21 @@ final class QuartzProbeScheduler implements Closeable {
      * @param probe          one probe cycle (runs on a Quartz thread; never twice at once for one server)
      * @param maintenance    when its maintenance restart is due, if it has one
      * @param maintenanceDue what to call then (only posts an event)
+     * @param inference      when its inference probe runs, if it has one
+     * @param inferenceDue   one inference probe (runs on a cycle thread; never twice at once for one server)
      */
     record ServerSchedule(String server, ProbeSchedule schedule, Runnable probe, Optional<CronProbeSchedule> maintenance,
-                          Runnable maintenanceDue) {
+                          Runnable maintenanceDue, Optional<ProbeSchedule> inference, Runnable inferenceDue) {
+
+        /** Without an inference probe. */
+        ServerSchedule(String server, ProbeSchedule schedule, Runnable probe, Optional<CronProbeSchedule> maintenance,
+                       Runnable maintenanceDue) {
+            this(server, schedule, probe, maintenance, maintenanceDue, Optional.empty(), () -> { });
+        }
+
         ServerSchedule {
+            Objects.requireNonNull(inference, "inference");
+            Objects.requireNonNull(inferenceDue, "inferenceDue");
             Objects.requireNonNull(server, "server");
             if (server.isBlank()) {
                 throw new IllegalArgumentException("a server's name must not be blank");
@@ -116,7 +128,8 @@ final class QuartzProbeScheduler implements Closeable {
             }
         }
         this.servers = servers.stream().map(ServerSchedule::server).toList();
-        this.cycles = new java.util.concurrent.ThreadPoolExecutor(0, servers.size(), CYCLE_THREAD_IDLE.toMillis(),
+        // Each server has at most one probe cycle and one inference probe in flight.
+        this.cycles = new java.util.concurrent.ThreadPoolExecutor(0, 2 * servers.size(), CYCLE_THREAD_IDLE.toMillis(),
                 java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
                     Thread t = new Thread(r, "glyph-probe");
                     t.setDaemon(true);
@@ -151,7 +164,13 @@ final class QuartzProbeScheduler implements Closeable {
             JobKey probes = JobKey.jobKey(PROBES, server.server());
             jobs.put(probes, new ProbeJob(new HandOff(server.server(), server.probe(), cycles)));
             scheduler.scheduleJob(JobBuilder.newJob(ProbeJob.class).withIdentity(probes).build(),
-                    trigger(server.server(), server.schedule(), now, i, servers.size()));
+                    trigger(PROBES, server.server(), server.schedule(), now, i, servers.size()));
+            if (server.inference().isPresent()) {
+                JobKey inference = JobKey.jobKey(INFERENCE, server.server());
+                jobs.put(inference, new ProbeJob(new HandOff(server.server(), server.inferenceDue(), cycles)));
+                scheduler.scheduleJob(JobBuilder.newJob(ProbeJob.class).withIdentity(inference).build(),
+                        trigger(INFERENCE, server.server(), server.inference().get(), now, i, servers.size()));
+            }
             if (server.maintenance().isPresent()) {
                 JobKey maintenance = JobKey.jobKey(MAINTENANCE, server.server());
                 jobs.put(maintenance, new ProbeJob(server.maintenanceDue()));
@@ -199,6 +218,15 @@ final class QuartzProbeScheduler implements Closeable {
     }
 
     /**
+     * The next time {@code server}'s inference probe runs, or empty (none configured).
+     *
+     * @throws IllegalArgumentException when no server of that name is scheduled
+     */
+    public Optional<Instant> nextInferenceTime(String server) {
+        return nextFireTime(known(server), INFERENCE);
+    }
+
+    /**
      * {@code server}'s next planned maintenance restart, or empty (none configured).
      *
      * @throws IllegalArgumentException when no server of that name is scheduled
@@ -242,8 +270,8 @@ final class QuartzProbeScheduler implements Closeable {
     }
 
     /** Server {@code index} of {@code count}: an interval starts a share of it later than the one before. */
-    private static Trigger trigger(String server, ProbeSchedule schedule, long now, int index, int count) {
-        TriggerBuilder<Trigger> builder = TriggerBuilder.newTrigger().withIdentity(PROBES, server);
+    private static Trigger trigger(String name, String server, ProbeSchedule schedule, long now, int index, int count) {
+        TriggerBuilder<Trigger> builder = TriggerBuilder.newTrigger().withIdentity(name, server);
         if (schedule instanceof CronProbeSchedule cron) {
             return builder.withSchedule(CronScheduleBuilder.cronSchedule(cron.expression())
                             .inTimeZone(TimeZone.getDefault())

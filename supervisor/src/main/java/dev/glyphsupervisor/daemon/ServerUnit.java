@@ -46,9 +46,15 @@ record ServerUnit(ServerConfig config, AuditSink audit, ProcessRuntimeControl ru
         StateHistory history = StateHistory.load(server.stateDir());
         MemoryReader reader = new MemoryReader(gpuProbe, server.probes().host().map(h -> new HostMemoryProbe()),
                 runtime::current, Clock.systemUTC());
+        Optional<ProgressCheck> progress = ConfiguredProbes.progress(server.runtime(), server.probes())
+                .map(scraper -> new ProgressCheck(scraper, new dev.glyphsupervisor.core.ProgressWatch(
+                        server.probes().progress().orElseThrow().stallAfter(),
+                        server.probes().progress().orElseThrow().scrapeTimeoutIsStuck()), Clock.systemUTC()));
+        Optional<InferenceCheck> inference = ConfiguredProbes.inference(server.probes())
+                .map(probe -> new InferenceCheck(probe, progress, Clock.systemUTC()));
         Supervisor supervisor = new Supervisor(machine, runtime, audit, Clock.systemUTC(), probes,
                 server.probes().startupInterval(), TreeMemoryCheck.of(reader, watch, runtime::noteTree, metrics),
-                metrics, history);
+                metrics, history, progress, inference);
         return new ServerUnit(server, audit, runtime, probes, watch, reader, history, supervisor);
     }
 

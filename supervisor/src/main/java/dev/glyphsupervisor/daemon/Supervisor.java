@@ -91,6 +91,12 @@ final class Supervisor {
     private final Object changes = new Object();
     /** Why the server last failed, while it has not been healthy since; published with the snapshot. */
     private volatile FailureReport lastFailure;
+    /** The progress probe, when configured: scraped on each liveness cycle. */
+    private final java.util.Optional<ProgressCheck> progress;
+    /** The inference probe, when configured: run by its own schedule ({@link #inferenceDue()}). */
+    private final java.util.Optional<InferenceCheck> inference;
+    /** Inference probe failures in a row of the current generation, as the machine counts them; published. */
+    private volatile int inferenceFailures;
 
     /** The memory side of a liveness cycle: a reading checked against the limits. */
     public interface MemoryCheck {
@@ -111,6 +117,17 @@ final class Supervisor {
     public Supervisor(SupervisorStateMachine machine, RuntimeControl runtime, AuditSink audit, Clock clock,
                       Supplier<List<ProbeResult>> probes, Duration startupInterval, MemoryCheck memory,
                       MetricsSink metrics, StateHistory history) {
+        this(machine, runtime, audit, clock, probes, startupInterval, memory, metrics, history,
+                java.util.Optional.empty(), java.util.Optional.empty());
+    }
+
+    /** With the progress and inference probes of {@code probes.progress} and {@code probes.inference}, when configured. */
+    Supervisor(SupervisorStateMachine machine, RuntimeControl runtime, AuditSink audit, Clock clock,
+               Supplier<List<ProbeResult>> probes, Duration startupInterval, MemoryCheck memory,
+               MetricsSink metrics, StateHistory history, java.util.Optional<ProgressCheck> progress,
+               java.util.Optional<InferenceCheck> inference) {
+        this.progress = progress;
+        this.inference = inference;
         this.history = history;
         this.machine = machine;
         this.restarts = history.restarts();
@@ -287,7 +304,14 @@ final class Supervisor {
             metrics.probeCycle(wanted == ProbePhase.LIVENESS ? "liveness" : "startup");
             if (wanted == ProbePhase.LIVENESS) {
                 MemoryCheck.Verdict v = memory.check(s.generation());
-                post(new Event.ProbeCycle(s.generation(), wanted, results, v.breach(), v.gpuUnknown(), v.overLimit()));
+                dev.glyphsupervisor.core.ProgressWatch.Reading reading = processGone(results) ? null
+                        : progress.map(p -> p.check(s.generation())).orElse(null);
+                if (reading != null) {
+                    metrics.progress(reading.pending(), reading.stepsPerSecond(), reading.stalledFor());
+                    inference.ifPresent(i -> i.progressRead(reading.counter()));
+                }
+                post(new Event.ProbeCycle(s.generation(), wanted, results, v.breach(), v.gpuUnknown(), v.overLimit(),
+                        reading));
             } else {
                 post(new Event.ProbeCycle(s.generation(), wanted, results));
             }
@@ -295,6 +319,50 @@ final class Supervisor {
             LOG.log(Level.WARNING, "probe cycle failed", e);
         }
         return true;
+    }
+
+    /** The process probe found the main process gone or stopped: its exit is the news, not its metrics. */
+    private static boolean processGone(List<ProbeResult> results) {
+        return results.stream().anyMatch(r -> r.probe().equals(ProcessAliveProbe.NAME)
+                && r.status() == dev.glyphsupervisor.probes.ProbeStatus.FAILURE);
+    }
+
+    /**
+     * Called by the inference probe's schedule: one real request while the server runs, unless the progress probe
+     * shows it did real work since the last time (then the skip is only counted).
+     */
+    public void inferenceDue() {
+        Snapshot s = snapshot;
+        if (s.phase() != ProbePhase.LIVENESS || inference.isEmpty()) {
+            return;
+        }
+        try {
+            java.util.Optional<dev.glyphsupervisor.probes.inference.InferenceResult> result = inference.get().runUnlessBusy();
+            if (result.isPresent()) {
+                metrics.inference(result.get().verdict().name().toLowerCase(java.util.Locale.ROOT),
+                        java.util.Optional.of(result.get().latency()));
+                post(new Event.InferenceDone(s.generation(), result.get()));
+            } else {
+                metrics.inference("skipped", java.util.Optional.empty());
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "inference probe failed", e);
+        }
+    }
+
+    /** The progress probe's last reading, or null (none configured, or not read yet). */
+    public dev.glyphsupervisor.core.ProgressWatch.Reading lastProgress() {
+        return progress.map(ProgressCheck::last).orElse(null);
+    }
+
+    /** The inference probe's last answer and skip, when one is configured. */
+    java.util.Optional<InferenceCheck.Last> lastInference() {
+        return inference.map(InferenceCheck::last);
+    }
+
+    /** Inference probe failures in a row of the current generation. */
+    public int inferenceFailures() {
+        return inferenceFailures;
     }
 
     /**
@@ -429,6 +497,7 @@ final class Supervisor {
 
     private void publish() {
         lastFailure = machine.lastFailure(); // before the snapshot: whoever sees the new snapshot sees it too
+        inferenceFailures = machine.inferenceFailures();
         snapshot = new Snapshot(machine.state(), machine.generation(), machine.pid(), machine.probePhase(),
                 machine.lastRestartReason(), machine.lastRestartAt(), machine.lastRestartDetail(),
                 machine.launchedAt(),

@@ -45,6 +45,21 @@ public interface MetricsSink {
     default void gpuProjection(double growthBytesPerHour, double secondsToLimit) {
     }
 
+    /**
+     * One reading of the progress probe: pending work, the progress counter's rate and how long it has been flat while
+     * work was pending (empty values: not known, left out of the scrape).
+     */
+    default void progress(java.util.OptionalDouble pending, java.util.OptionalDouble stepsPerSecond,
+                          java.util.Optional<Duration> stalledFor) {
+    }
+
+    /**
+     * The inference probe ran ({@code verdict}: ok, slow or failed, with its {@code latency}) or was skipped because
+     * the server did real work since the last one ({@code verdict} skipped, latency empty).
+     */
+    default void inference(String verdict, java.util.Optional<Duration> latency) {
+    }
+
     /** A server process was launched at {@code at}: uptime counts from there. */
     default void launched(Instant at) {
     }

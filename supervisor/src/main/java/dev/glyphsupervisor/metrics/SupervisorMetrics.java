@@ -48,7 +48,7 @@ public final class SupervisorMetrics {
      * restart loses that restart to {@code increase()}, and a crash-loop alert would count one short.
      */
     static final List<String> RESTART_REASONS = List.of("exited", "unhealthy", "startup_timeout",
-            "gpu_memory", "host_memory", "operator", "maintenance");
+            "gpu_memory", "host_memory", "operator", "maintenance", "stalled", "inference_failed", "inference_slow");
 
     static final List<String> PROBE_PHASES = List.of("startup", "liveness");
 

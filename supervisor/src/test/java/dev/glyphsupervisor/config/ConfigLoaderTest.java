@@ -42,7 +42,8 @@ class ConfigLoaderTest {
                 Duration.ofMillis(500), Duration.ofSeconds(3),
                 Optional.of(new HttpProbeConfig(URI.create("https://127.0.0.1:7861/config"), Duration.ofSeconds(4), 204,
                         Optional.of("ok"))),
-                Optional.empty(), Optional.empty(), ProbesConfig.DEFAULT_TREND_WINDOW, Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), ProbesConfig.DEFAULT_TREND_WINDOW,
+                Optional.empty());
         RestartConfig restart = new RestartConfig(Duration.ofSeconds(1), Duration.ofMinutes(2), Duration.ofHours(1),
                 new CrashLoopConfig(3, Duration.ofDays(1)), Duration.ofSeconds(7), Duration.ofSeconds(45), Optional.empty(),
                 RestartConfig.DEFAULT_MAINTENANCE_SKIP_WITHIN, List.of(), RestartConfig.DEFAULT_HOPELESS_AFTER);
@@ -65,7 +66,8 @@ class ConfigLoaderTest {
                 Duration.ofMinutes(10), Duration.ofSeconds(20), state.resolve("runtime.log"), 64L << 20, List.of(),
                 Path.of(System.getProperty("user.home")));
         ProbesConfig probes = new ProbesConfig(new CronProbeSchedule("0 * * * * ?"), 2, Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Optional.empty(), Optional.empty(), Optional.empty(), Duration.ofMinutes(30),
+                Duration.ofSeconds(2), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Duration.ofMinutes(30),
                 Optional.empty());
         RestartConfig restart = new RestartConfig(Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMinutes(5),
                 new CrashLoopConfig(5, Duration.ofMinutes(10)), Duration.ofSeconds(10), Duration.ofSeconds(30),

@@ -23,7 +23,7 @@ public final class TestConfigs {
     public static ProbesConfig defaultProbes() {
         return new ProbesConfig(new CronProbeSchedule(ProbesConfig.DEFAULT_SCHEDULE), ProbesConfig.DEFAULT_FAILURE_THRESHOLD,
                 ProbesConfig.DEFAULT_STARTUP_INTERVAL, ProbesConfig.DEFAULT_TCP_TIMEOUT, Optional.empty(), Optional.empty(),
-                Optional.empty(), ProbesConfig.DEFAULT_TREND_WINDOW, Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty(), ProbesConfig.DEFAULT_TREND_WINDOW, Optional.empty());
     }
 
     /** The restart section with every default. */

@@ -1,0 +1,50 @@
+package dev.glyphsupervisor.daemon;
+
+import dev.glyphsupervisor.core.ProgressWatch;
+import dev.glyphsupervisor.probes.progress.ProgressScraper;
+import dev.glyphsupervisor.probes.progress.Scrape;
+
+import java.time.Clock;
+import java.util.OptionalDouble;
+
+/**
+ * The progress side of a liveness cycle: one scrape of the server's own metrics, judged by its {@link ProgressWatch}.
+ * Runs on the server's probe cycle (one at a time); the last reading is published for status and for the inference
+ * probe's "did the server do real work since?".
+ */
+final class ProgressCheck {
+
+    private final ProgressScraper scraper;
+    private final ProgressWatch watch;
+    private final Clock clock;
+    private volatile ProgressWatch.Reading last;
+
+    ProgressCheck(ProgressScraper scraper, ProgressWatch watch, Clock clock) {
+        this.scraper = scraper;
+        this.watch = watch;
+        this.clock = clock;
+    }
+
+    /** Scrapes once and judges it as a reading of {@code generation}. */
+    ProgressWatch.Reading check(long generation) {
+        Scrape scrape = scraper.scrape();
+        ProgressWatch.Observation observation = scrape instanceof Scrape.Sample sample
+                ? new ProgressWatch.Observation.Sample(sample.pending(), sample.progress())
+                : new ProgressWatch.Observation.Failed(((Scrape.Failed) scrape).failure() == Scrape.Failure.TIMEOUT,
+                ((Scrape.Failed) scrape).detail());
+        ProgressWatch.Reading reading = watch.observe(generation, observation, clock.instant());
+        last = reading;
+        return reading;
+    }
+
+    /** The last reading, or null before the first. */
+    ProgressWatch.Reading last() {
+        return last;
+    }
+
+    /** The progress counter as last read, when it was. */
+    OptionalDouble counter() {
+        ProgressWatch.Reading r = last;
+        return r == null ? OptionalDouble.empty() : r.counter();
+    }
+}
