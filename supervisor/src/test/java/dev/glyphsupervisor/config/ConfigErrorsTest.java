@@ -71,7 +71,7 @@ class ConfigErrorsTest {
                 state_dir: /s
                 """,
                 "2:10: probes.failureThreshold: unknown key 'failureThreshold'; did you mean 'failure_threshold'? "
-                        + "allowed keys here: schedule, failure_threshold, startup_interval, tcp_timeout, http, gpu, host, trend_window, early_restart");
+                        + "allowed keys here: schedule, failure_threshold, startup_interval, tcp_timeout, http, gpu, host, trend_window, early_restart, progress, inference");
     }
 
     @Test
@@ -374,7 +374,7 @@ class ConfigErrorsTest {
                 state_dir: /s
                 """,
                 "2:9: probes: expected a mapping with the keys schedule, failure_threshold, startup_interval, tcp_timeout, "
-                        + "http, gpu, host, trend_window, early_restart, got the string '0 * * * * ?'");
+                        + "http, gpu, host, trend_window, early_restart, progress, inference, got the string '0 * * * * ?'");
     }
 
     @Test
