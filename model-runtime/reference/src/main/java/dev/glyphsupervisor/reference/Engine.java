@@ -2,28 +2,44 @@ package dev.glyphsupervisor.reference;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * The inference engine: ONE worker thread that takes embedding requests from a bounded queue, in order,
- * and runs each one input at a time; each input (a forward pass or a cache hit) is one step. Like an LLM
- * server's engine loop, it makes "running" (0 or 1) and "waiting" (the queue) mean something, and gives a
- * per-step progress counter that a supervisor can watch for a hang.
+ * The inference engine: N worker threads ({@code --engine-threads}) that take embedding requests from one
+ * bounded queue, in order, and each run a request one input at a time; each input (a forward pass or a cache
+ * hit) is one step on its worker. Like an LLM server's engine loop, it makes "running" (0..N requests being
+ * worked on) and "waiting" (the queue) mean something, and gives a per-step progress counter that a
+ * supervisor can watch for a hang.
  *
- * <p>HTTP threads never wait for it: {@link #submit} returns a future at once and the engine completes it
- * on the {@code replies} executor (the HTTP pool), which writes the answer. So a hung engine holds no HTTP
+ * <p>HTTP threads never wait for it: {@link #submit} returns a future at once and a worker completes it on
+ * the {@code replies} executor (the HTTP pool), which writes the answer. So a hung engine holds no HTTP
  * thread and {@code /health} and {@code /metrics} keep answering however many clients wait.
  *
  * <p>The queue is bounded ({@code --max-waiting}): a request that finds it full gets 503 {@code overloaded}
  * at once, so a hung engine with clients that keep sending cannot grow memory without limit. A waiting
  * client gets no timeout from the server (an engine may be legitimately slow); its own timeout applies.
+ *
+ * <p>The faults act on the whole engine: every worker checks them before each of its steps, so a hang
+ * blocks every worker at its next step (running = the requests held, at most N; the rest wait).
  */
 final class Engine {
 
+    /** One request; compared by identity (two requests with the same inputs are two jobs). */
     private record Job(Embedder embedder, List<String> inputs, CompletableFuture<EmbeddingService.Result> result) {
+        @Override
+        public boolean equals(Object other) {
+            return this == other;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
+        }
     }
 
     private final EmbeddingService service;
@@ -32,22 +48,33 @@ final class Engine {
     private final int maxWaiting;
     private final LinkedBlockingQueue<Job> queue;
     private final EngineMetrics metrics;
-    private final Thread worker;
+    private final List<Thread> workers;
+    /** The requests the workers are on now; its size is {@code reference_requests_running}. */
+    private final Set<Job> running = ConcurrentHashMap.newKeySet();
     private final Object lock = new Object();
-    private volatile Job current;
     private boolean closed;
 
-    Engine(EmbeddingService service, Faults faults, Executor replies, int maxWaiting, String threadName) {
+    /** Starts {@code threads} workers, named {@code threadName-1} to {@code threadName-N}. */
+    Engine(EmbeddingService service, Faults faults, Executor replies, int maxWaiting, int threads,
+           String threadName) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("engine threads " + threads);
+        }
         this.service = service;
         this.faults = faults;
         this.replies = replies;
         this.maxWaiting = maxWaiting;
         this.queue = new LinkedBlockingQueue<>(maxWaiting);
-        this.metrics = new EngineMetrics(() -> current == null ? 0 : 1, queue::size);
-        // A daemon thread: a hung engine must never keep the JVM from exiting on SIGTERM.
-        this.worker = new Thread(this::loop, threadName);
-        worker.setDaemon(true);
-        worker.start();
+        this.metrics = new EngineMetrics(threads, running::size, queue::size);
+        List<Thread> started = new ArrayList<>(threads);
+        for (int i = 1; i <= threads; i++) {
+            // Daemon threads: a hung engine must never keep the JVM from exiting on SIGTERM.
+            Thread worker = new Thread(this::loop, threadName + "-" + i);
+            worker.setDaemon(true);
+            started.add(worker);
+        }
+        this.workers = List.copyOf(started);
+        workers.forEach(Thread::start);
     }
 
     EngineMetrics metrics() {
@@ -82,19 +109,16 @@ final class Engine {
         }
     }
 
-    /** Ends the engine: fails what is queued or running with 503 and lets the worker thread go. */
+    /** Ends the engine: fails what is queued or running with 503 and lets the worker threads go. */
     void abandon() {
         synchronized (lock) {
             closed = true;
         }
         List<Job> left = new ArrayList<>();
         queue.drainTo(left);
-        Job running = current;
-        if (running != null) {
-            left.add(running);
-        }
+        left.addAll(running);
         faults.release();
-        worker.interrupt();
+        workers.forEach(Thread::interrupt);
         for (Job job : left) {
             fail(job, new ApiException(503, "unavailable", "the server is stopping"));
         }
@@ -119,23 +143,23 @@ final class Engine {
             } catch (InterruptedException e) {
                 return; // abandoned
             }
-            current = job;
+            running.add(job);
             // "running" drops back before the answer goes out, so a client that has its answer sees it.
             try {
                 EmbeddingService.Result result = service.embed(job.embedder(), job.inputs(), steps);
                 metrics.completed(result.vectors().size(), result.tokens());
-                current = null;
+                running.remove(job);
                 complete(job, result);
             } catch (InterruptedException e) {
-                current = null;
+                running.remove(job);
                 fail(job, new ApiException(503, "unavailable", "the server is stopping"));
                 return;
             } catch (ApiException e) {
-                current = null;
+                running.remove(job);
                 fail(job, e);
             } catch (RuntimeException e) {
                 // A bug or a model failure on one request: answer 500 and keep serving the others.
-                current = null;
+                running.remove(job);
                 fail(job, new ApiException(500, "internal_error", e.toString()));
             }
         }

@@ -40,15 +40,16 @@ final class EngineMetrics {
     private final Counter embeddings;
     private final Counter tokens;
 
-    EngineMetrics(IntSupplier running, IntSupplier waiting) {
+    EngineMetrics(int engineThreads, IntSupplier running, IntSupplier waiting) {
         GaugeWithCallback.builder().name(RUNNING)
-                .help("Requests the engine is working on (0 or 1: one engine thread)")
+                .help("Requests the engine is working on (0 to " + engineThreads + ": one per engine thread)")
                 .callback(callback -> callback.call(running.getAsInt())).register(registry);
         GaugeWithCallback.builder().name(WAITING)
                 .help("Requests queued for the engine, not yet started")
                 .callback(callback -> callback.call(waiting.getAsInt())).register(registry);
         steps = Counter.builder().name(STEPS)
-                .help("Engine steps: +1 as each input of a request is embedded (a forward pass or a cache hit)")
+                .help("Engine steps: +1 as each input of a request is embedded (a forward pass or a cache hit), "
+                        + "on any engine thread")
                 .register(registry);
         requests = Counter.builder().name(REQUESTS)
                 .help("Embedding requests completed successfully (counted at the request's end)").register(registry);

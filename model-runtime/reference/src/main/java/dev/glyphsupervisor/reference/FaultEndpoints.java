@@ -39,7 +39,7 @@ final class FaultEndpoints {
 
     private Reply hang(Request ignored) {
         faults.hang();
-        return answer("hang", "the engine blocks forever at its next step; only a restart ends it");
+        return answer("hang", "every engine thread blocks forever at its next step; only a restart ends it");
     }
 
     private Reply error(Request ignored) {

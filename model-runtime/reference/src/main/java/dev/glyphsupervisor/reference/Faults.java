@@ -6,11 +6,13 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The faults a test or a demo can put into the engine (through {@code /admin/fault/*}, only with
- * {@code --fault-endpoints}). The engine calls {@link #beforeStep()} before every step, so each fault acts
- * where a real one would: inside the inference worker, not in the HTTP layer.
+ * {@code --fault-endpoints}). Every engine worker calls {@link #beforeStep()} before each of its steps, so
+ * each fault acts where a real one would: inside the inference workers, not in the HTTP layer, and on all of
+ * them at once.
  *
- * <p>A hang is forever, as in production: once armed it blocks the engine at its next step and nothing
- * but the process's end (here: {@link #release()} at stop) lets it go; {@link #clear()} leaves it alone.
+ * <p>A hang is forever, as in production: once armed it blocks every engine worker at its next step and
+ * nothing but the process's end (here: {@link #release()} at stop) lets them go; {@link #clear()} leaves it
+ * alone.
  */
 final class Faults {
 
@@ -44,13 +46,13 @@ final class Faults {
         stepMs = 0;
     }
 
-    /** Whether the engine is blocked in a hang now. */
+    /** Whether the engine is blocked in a hang now: at least one worker has reached it (the others will). */
     boolean hung() {
         return hung;
     }
 
     /**
-     * Called by the engine thread before each step: fails it (error), blocks it forever (hang) or delays
+     * Called by an engine worker before each of its steps: fails it (error), blocks it forever (hang) or delays
      * it (slow). Throws InterruptedException when the server stops under a hang or a slow step.
      */
     void beforeStep() throws InterruptedException {
@@ -77,7 +79,7 @@ final class Faults {
         }
     }
 
-    /** At stop: lets a hung engine thread go, so an in-process server leaves no thread behind. */
+    /** At stop: lets every hung engine worker go, so an in-process server leaves no thread behind. */
     void release() {
         released.countDown();
     }

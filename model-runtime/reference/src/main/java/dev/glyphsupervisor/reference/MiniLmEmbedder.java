@@ -24,8 +24,8 @@ final class MiniLmEmbedder implements Embedder {
     static MiniLmEmbedder load() {
         OnnxNatives.useStableCopy().ifPresent(reason -> System.err.println(
                 "reference-runtime: ONNX Runtime will extract its libraries to a temporary directory: " + reason));
-        // A caller-thread executor: each HTTP worker embeds its own request, so --threads bounds the
-        // concurrency instead of langchain4j's own pool growing beside ours.
+        // A caller-thread executor: each engine worker embeds its own request, so --engine-threads bounds
+        // the concurrency instead of langchain4j's own pool growing beside ours.
         MiniLmEmbedder embedder = new MiniLmEmbedder(new AllMiniLmL6V2QuantizedEmbeddingModel(Runnable::run));
         // The weights load in the model class's static initializer; one call also warms the session up,
         // so the first client request after /health says ok is not the slow one.

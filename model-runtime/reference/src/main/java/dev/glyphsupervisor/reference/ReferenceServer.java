@@ -118,7 +118,7 @@ public final class ReferenceServer {
         // The queue is bounded (--max-waiting), so waiting requests cost bounded memory and no threads.
         ExecutorService workers = Executors.newFixedThreadPool(options.threads(), named("http-"));
         Faults faults = new Faults();
-        Engine engine = new Engine(service, faults, workers, options.maxWaiting(),
+        Engine engine = new Engine(service, faults, workers, options.maxWaiting(), options.engineThreads(),
                 "engine-" + http.getAddress().getPort());
         ModelLoader loader = ModelLoader.start(() -> {
             Embedder embedder = load.call();
@@ -136,10 +136,10 @@ public final class ReferenceServer {
         http.setExecutor(workers);
         http.start();
         log.printf("reference-runtime listening on http://%s:%d (model %s loading; cache %s; history %s; threads %d;"
-                        + " max waiting %d)%n",
+                        + " engine threads %d; max waiting %d)%n",
                 options.host(), http.getAddress().getPort(), limits.modelId(),
                 options.cacheDir().map(Object::toString).orElse("off"), service.history().mode(), options.threads(),
-                options.maxWaiting());
+                options.engineThreads(), options.maxWaiting());
         if (options.faultEndpoints()) {
             log.println("reference-runtime: FAULT ENDPOINTS ENABLED (--fault-endpoints): POST /admin/fault/hang, "
                     + "/admin/fault/error, /admin/fault/slow?step_ms=N, /admin/fault/clear can hang, fail or slow "

@@ -11,7 +11,8 @@ import java.util.Optional;
  *                     {@link RequestHistory#UNBOUNDED}, or a positive count
  */
 record ServerOptions(String host, int port, Optional<Path> cacheDir, int historyLimit, int threads,
-                     int maxInputs, int maxInputChars, int maxWaiting, boolean faultEndpoints, boolean help) {
+                     int engineThreads, int maxInputs, int maxInputChars, int maxWaiting, boolean faultEndpoints,
+                     boolean help) {
 
     static final String USAGE = """
             Usage: java -jar reference-runtime.jar [flags]
@@ -25,21 +26,25 @@ record ServerOptions(String host, int port, Optional<Path> cacheDir, int history
               --history MODE         keep requests and their vectors in memory: off (default), unbounded,
                                      or a count N of most recent requests to keep
               --history-limit N      the same as --history N
-              --threads N            HTTP worker threads (default: the number of processors); the model
-                                     itself runs on one engine thread, one request at a time
+              --threads N            HTTP worker threads (default: the number of processors); they parse
+                                     and answer requests, the model itself runs on the engine threads
+              --engine-threads N     engine workers that run the model, each on one request at a time,
+                                     taken in order from one queue (default: the number of processors;
+                                     1 to 256)
               --max-inputs N         most inputs in one request (default 256)
               --max-input-chars N    most characters in one input (default 8192)
               --max-waiting N        most requests queued for the engine (default 64); one more gets 503
-              --fault-endpoints      enable POST /admin/fault/hang (the engine blocks forever at its next
-                                     step), /admin/fault/error (inference answers 500), /admin/fault/slow
+              --fault-endpoints      enable POST /admin/fault/hang (every engine thread blocks forever at
+                                     its next step), /admin/fault/error (inference answers 500), /admin/fault/slow
                                      ?step_ms=N (each step takes N ms more) and /admin/fault/clear (ends
                                      error and slow; not a hang), for tests and demos; off by default
               --help                 print this and exit
 
             Endpoints: GET /health, GET /v1/models, POST /v1/embeddings, GET /metrics (Prometheus text:
-            reference_requests_running, reference_requests_waiting, reference_engine_steps_total (+1 per
-            input embedded), reference_requests_total, reference_embeddings_total, reference_tokens_total
-            (counted when a request completes)).
+            reference_requests_running (0 to --engine-threads), reference_requests_waiting,
+            reference_engine_steps_total (+1 per input embedded, on any engine thread), and
+            reference_requests_total, reference_embeddings_total, reference_tokens_total (counted when a
+            request completes)).
             SIGTERM stops it gracefully (requests in flight finish; the JVM exits with 143).
             Exit status 1: it could not start or the model failed to load; 2: a bad command line.
             """;
@@ -48,6 +53,7 @@ record ServerOptions(String host, int port, Optional<Path> cacheDir, int history
     static final int DEFAULT_MAX_INPUTS = 256;
     static final int DEFAULT_MAX_INPUT_CHARS = 8192;
     static final int DEFAULT_MAX_WAITING = 64;
+    static final int MAX_ENGINE_THREADS = 256;
 
     static ServerOptions parse(String... args) throws UsageException {
         String host = "127.0.0.1";
@@ -56,6 +62,7 @@ record ServerOptions(String host, int port, Optional<Path> cacheDir, int history
         String historyFlag = null;
         int historyLimit = RequestHistory.OFF;
         int threads = Runtime.getRuntime().availableProcessors();
+        int engineThreads = defaultEngineThreads();
         int maxInputs = DEFAULT_MAX_INPUTS;
         int maxInputChars = DEFAULT_MAX_INPUT_CHARS;
         int maxWaiting = DEFAULT_MAX_WAITING;
@@ -66,7 +73,7 @@ record ServerOptions(String host, int port, Optional<Path> cacheDir, int history
             String flag = f.name();
             String value = f.value();
             if (flag.equals(Flags.HELP)) {
-                return new ServerOptions(host, port, Optional.empty(), historyLimit, threads, maxInputs,
+                return new ServerOptions(host, port, Optional.empty(), historyLimit, threads, engineThreads, maxInputs,
                         maxInputChars, maxWaiting, faultEndpoints, true);
             }
             switch (flag) {
@@ -83,6 +90,7 @@ record ServerOptions(String host, int port, Optional<Path> cacheDir, int history
                             : integer(flag, value, 1, Integer.MAX_VALUE);
                 }
                 case "--threads" -> threads = integer(flag, value, 1, 1024);
+                case "--engine-threads" -> engineThreads = integer(flag, value, 1, MAX_ENGINE_THREADS);
                 case "--max-inputs" -> maxInputs = integer(flag, value, 1, 100_000);
                 case "--max-input-chars" -> maxInputChars = integer(flag, value, 1, 10_000_000);
                 case "--max-waiting" -> maxWaiting = integer(flag, value, 1, 100_000);
@@ -95,8 +103,13 @@ record ServerOptions(String host, int port, Optional<Path> cacheDir, int history
                 default -> throw new UsageException("unknown flag " + flag);
             }
         }
-        return new ServerOptions(host, port, Optional.ofNullable(cacheDir), historyLimit, threads, maxInputs,
-                maxInputChars, maxWaiting, faultEndpoints, false);
+        return new ServerOptions(host, port, Optional.ofNullable(cacheDir), historyLimit, threads, engineThreads,
+                maxInputs, maxInputChars, maxWaiting, faultEndpoints, false);
+    }
+
+    /** One engine worker per processor the JVM may use (a taskset or a container's CPU limit counts), 1 to 256. */
+    static int defaultEngineThreads() {
+        return Math.max(1, Math.min(MAX_ENGINE_THREADS, Runtime.getRuntime().availableProcessors()));
     }
 
     static String nonBlank(String flag, String value) throws UsageException {

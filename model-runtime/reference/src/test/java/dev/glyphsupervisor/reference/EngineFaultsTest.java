@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The engine queue, /metrics and the fault endpoints, in this JVM with the real model over real HTTP. A hang
  * is forever, so the hang test starts a server of its own; the others share one with --fault-endpoints and
- * clear its faults after each test.
+ * two engine threads, and clear its faults after each test. Concurrency is proven by the metrics (how many
+ * requests run at once), never by timing.
  */
 class EngineFaultsTest {
 
@@ -35,7 +36,7 @@ class EngineFaultsTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        server = start("--port", "0", "--fault-endpoints");
+        server = start("--port", "0", "--fault-endpoints", "--engine-threads", "2");
         http = new TestHttp(server.port());
     }
 
@@ -106,37 +107,81 @@ class EngineFaultsTest {
     }
 
     @Test
-    void aSlowEngineMakesALongRequestWhoseStepsMoveWhileItsTotalsStayFlat() throws Exception {
-        TestHttp.Reply slow = http.post("/admin/fault/slow?step_ms=100", "");
-        assertEquals(200, slow.status(), slow.body()::toString);
-        assertEquals(100, slow.body().get("step_ms").asInt());
-        assertEquals("off", slow.body().get("hang").asText());
-
+    void twoEngineThreadsRunTwoSlowRequestsAtOnceWhileAThirdWaits() throws Exception {
+        assertEquals(200, http.post("/admin/fault/slow?step_ms=200", "").status());
         Map<String, Double> before = http.metrics();
         List<String> inputs = IntStream.range(0, 10).mapToObj(i -> "slow input number " + i).toList();
-        long start = System.nanoTime();
-        CompletableFuture<TestHttp.Reply> longRequest = http.postAsync("/v1/embeddings", Map.of("input", inputs));
-        http.awaitMetrics(m -> m.get(RUNNING) == 1, WAIT); // the long one has the engine; the next one queues
-        CompletableFuture<TestHttp.Reply> queued = http.postAsync("/v1/embeddings", Map.of("input", "queued behind"));
+        CompletableFuture<TestHttp.Reply> first = http.postAsync("/v1/embeddings", Map.of("input", inputs));
+        CompletableFuture<TestHttp.Reply> second = http.postAsync("/v1/embeddings", Map.of("input", inputs));
 
-        // While the long request runs: running 1, the second one waiting, steps moving, request-end totals flat.
-        Map<String, Double> during = http.awaitMetrics(m -> m.get(RUNNING) == 1 && m.get(WAITING) == 1
-                && m.get(STEPS) - before.get(STEPS) >= 2, WAIT);
-        assertEquals(before.get(REQUESTS), during.get(REQUESTS), "request-end total moved mid-request");
-        assertEquals(before.get(EngineMetrics.EMBEDDINGS), during.get(EngineMetrics.EMBEDDINGS));
-        Map<String, Double> later = http.awaitMetrics(m -> m.get(STEPS) - during.get(STEPS) >= 2, WAIT);
-        assertFalse(longRequest.isDone(), "the long request ended before its steps were seen moving");
-        assertEquals(before.get(REQUESTS), later.get(REQUESTS), "request-end total moved mid-request");
+        // Both at once, one per engine thread: running 2, nothing waiting.
+        Map<String, Double> both = http.awaitMetrics(m -> m.get(RUNNING) == 2, WAIT);
+        assertEquals(0, both.get(WAITING), both::toString);
+        assertFalse(first.isDone() || second.isDone(), "a slow request ended before both were seen running");
 
-        TestHttp.Reply done = longRequest.get(60, TimeUnit.SECONDS);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        assertEquals(200, done.status(), done.body()::toString);
-        assertEquals(10, done.body().get("data").size());
-        assertTrue(seconds >= 1.0, "10 inputs at step_ms=100 took only " + seconds + " s");
-        assertEquals(200, queued.get(60, TimeUnit.SECONDS).status());
+        // A third finds both threads busy and waits; running never goes past the number of engine threads.
+        CompletableFuture<TestHttp.Reply> third = http.postAsync("/v1/embeddings", Map.of("input", "third"));
+        Map<String, Double> full = http.awaitMetrics(m -> {
+            assertTrue(m.get(RUNNING) <= 2, () -> "running past --engine-threads 2: " + m);
+            return m.get(WAITING) == 1;
+        }, WAIT);
+        assertEquals(2, full.get(RUNNING), full::toString);
+        assertEquals(before.get(REQUESTS), full.get(REQUESTS), "request-end total moved mid-request");
+        assertFalse(first.isDone() || second.isDone(), "a slow request ended before the third was seen waiting");
+
+        for (CompletableFuture<TestHttp.Reply> request : List.of(first, second, third)) {
+            TestHttp.Reply done = request.get(60, TimeUnit.SECONDS);
+            assertEquals(200, done.status(), done.body()::toString);
+        }
+        assertEquals(10, first.get().body().get("data").size());
+        assertEquals(10, second.get().body().get("data").size());
         Map<String, Double> after = http.metrics();
-        assertEquals(11, after.get(STEPS) - before.get(STEPS));
-        assertEquals(2, after.get(REQUESTS) - before.get(REQUESTS));
+        assertEquals(21, after.get(STEPS) - before.get(STEPS), "one step per input, on whichever thread ran it");
+        assertEquals(3, after.get(REQUESTS) - before.get(REQUESTS));
+        assertEquals(21, after.get(EngineMetrics.EMBEDDINGS) - before.get(EngineMetrics.EMBEDDINGS));
+        assertEquals(0, after.get(RUNNING));
+        assertEquals(0, after.get(WAITING));
+    }
+
+    @Test
+    void oneEngineThreadMakesALongRequestWhoseStepsMoveWhileItsTotalsStayFlat() throws Exception {
+        ReferenceServer single = start("--port", "0", "--fault-endpoints", "--engine-threads", "1");
+        try {
+            TestHttp client = new TestHttp(single.port());
+            TestHttp.Reply slow = client.post("/admin/fault/slow?step_ms=100", "");
+            assertEquals(200, slow.status(), slow.body()::toString);
+            assertEquals(100, slow.body().get("step_ms").asInt());
+            assertEquals("off", slow.body().get("hang").asText());
+
+            Map<String, Double> before = client.metrics();
+            List<String> inputs = IntStream.range(0, 10).mapToObj(i -> "slow input number " + i).toList();
+            long start = System.nanoTime();
+            CompletableFuture<TestHttp.Reply> longRequest = client.postAsync("/v1/embeddings", Map.of("input", inputs));
+            client.awaitMetrics(m -> m.get(RUNNING) == 1, WAIT); // the long one has the engine; the next one queues
+            CompletableFuture<TestHttp.Reply> queued = client.postAsync("/v1/embeddings", Map.of("input", "queued behind"));
+
+            // While the long request runs: running 1, the second one waiting, steps moving, request-end totals flat.
+            Map<String, Double> during = client.awaitMetrics(m -> m.get(RUNNING) == 1 && m.get(WAITING) == 1
+                    && m.get(STEPS) - before.get(STEPS) >= 2, WAIT);
+            assertEquals(before.get(REQUESTS), during.get(REQUESTS), "request-end total moved mid-request");
+            assertEquals(before.get(EngineMetrics.EMBEDDINGS), during.get(EngineMetrics.EMBEDDINGS));
+            Map<String, Double> later = client.awaitMetrics(m -> m.get(STEPS) - during.get(STEPS) >= 2, WAIT);
+            assertFalse(longRequest.isDone(), "the long request ended before its steps were seen moving");
+            assertEquals(before.get(REQUESTS), later.get(REQUESTS), "request-end total moved mid-request");
+            assertEquals(1, later.get(RUNNING), "a second request ran beside the first on one engine thread");
+
+            TestHttp.Reply done = longRequest.get(60, TimeUnit.SECONDS);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(200, done.status(), done.body()::toString);
+            assertEquals(10, done.body().get("data").size());
+            assertTrue(seconds >= 1.0, "10 inputs at step_ms=100 took only " + seconds + " s");
+            assertEquals(200, queued.get(60, TimeUnit.SECONDS).status());
+            Map<String, Double> after = client.metrics();
+            assertEquals(11, after.get(STEPS) - before.get(STEPS));
+            assertEquals(2, after.get(REQUESTS) - before.get(REQUESTS));
+        } finally {
+            single.stop();
+        }
     }
 
     @Test
@@ -195,36 +240,47 @@ class EngineFaultsTest {
     }
 
     @Test
-    void aHungEngineHoldsItsRequestWhileHealthAndMetricsAnswer() throws Exception {
-        ReferenceServer hung = start("--port", "0", "--fault-endpoints", "--max-waiting", "8", "--threads", "2");
+    void aHangStopsEveryEngineThreadWhileHealthAndMetricsAnswer() throws Exception {
+        ReferenceServer hung = start("--port", "0", "--fault-endpoints", "--max-waiting", "8", "--threads", "2",
+                "--engine-threads", "2");
         TestHttp client = new TestHttp(hung.port());
         List<CompletableFuture<TestHttp.Reply>> blocked = new ArrayList<>();
         try {
             assertEquals(200, client.post("/v1/embeddings", Map.of("input", "before the hang")).status());
+
+            // Two long requests stepping on both engine threads when the hang comes.
+            assertEquals(200, client.post("/admin/fault/slow?step_ms=100", "").status());
+            List<String> inputs = IntStream.range(0, 100).mapToObj(i -> "held input " + i).toList();
+            blocked.add(client.postAsync("/v1/embeddings", Map.of("input", inputs)));
+            blocked.add(client.postAsync("/v1/embeddings", Map.of("input", inputs)));
+            Map<String, Double> stepping = client.awaitMetrics(m -> m.get(RUNNING) == 2, WAIT);
+            client.awaitMetrics(m -> m.get(STEPS) - stepping.get(STEPS) >= 2, WAIT);
+
             TestHttp.Reply armed = client.post("/admin/fault/hang", "");
             assertEquals(200, armed.status());
-            assertEquals("armed", armed.body().get("hang").asText());
-            Map<String, Double> before = client.metrics();
-
-            blocked.add(client.postAsync("/v1/embeddings", Map.of("input", List.of("never", "answered"))));
-            Map<String, Double> stuck = client.awaitMetrics(m -> m.get(RUNNING) == 1, WAIT);
-            assertEquals(before.get(STEPS), stuck.get(STEPS), "a step completed after the hang");
-            assertEquals("hung", client.post("/admin/fault/clear", "").body().get("hang").asText(),
-                    "clear must not un-hang the engine");
+            double armedAt = client.metrics().get(STEPS);
+            // Each thread may finish the step it is in; then both block at their next one and steps stop.
+            Map<String, Double> before = awaitStepsFlat(client, Duration.ofMillis(1_000));
+            assertTrue(before.get(STEPS) - armedAt <= 2, "more than one step per engine thread after the hang: "
+                    + (before.get(STEPS) - armedAt));
+            assertEquals(2, before.get(RUNNING), before::toString);
+            TestHttp.Reply cleared = client.post("/admin/fault/clear", "");
+            assertEquals("hung", cleared.body().get("hang").asText(), "clear must not un-hang the engine");
+            assertEquals(0, cleared.body().get("step_ms").asInt());
 
             // Clients keep sending: each waits in the queue, up to --max-waiting; one more is refused at once.
             for (int i = 0; i < 8; i++) {
                 blocked.add(client.postAsync("/v1/embeddings", Map.of("input", "waiting " + i)));
             }
             Map<String, Double> queued = client.awaitMetrics(m -> m.get(WAITING) == 8, WAIT);
-            assertEquals(1, queued.get(RUNNING));
+            assertEquals(2, queued.get(RUNNING), "running: the two held requests");
             assertEquals(before.get(STEPS), queued.get(STEPS), "steps moved on a hung engine");
             assertEquals(before.get(REQUESTS), queued.get(REQUESTS));
             TestHttp.Reply refused = client.post("/v1/embeddings", Map.of("input", "one too many"));
             assertEquals(503, refused.status());
             assertEquals("overloaded", refused.body().get("error").get("type").asText());
 
-            // 9 requests held by the engine on 2 HTTP threads: /health and /metrics still answer promptly.
+            // 10 requests held by the engine on 2 HTTP threads: /health and /metrics still answer promptly.
             for (int i = 0; i < 5; i++) {
                 long start = System.nanoTime();
                 assertEquals(200, client.get("/health").status());
@@ -232,6 +288,7 @@ class EngineFaultsTest {
                 double seconds = (System.nanoTime() - start) / 1e9;
                 assertTrue(seconds < 2.0, "/health + /metrics took " + seconds + " s under the hang");
                 assertEquals(before.get(STEPS), now.get(STEPS));
+                assertEquals(2, now.get(RUNNING));
                 assertEquals(8, now.get(WAITING));
             }
             assertTrue(blocked.stream().noneMatch(CompletableFuture::isDone), "a request was answered by a hung engine");
@@ -241,11 +298,32 @@ class EngineFaultsTest {
             double seconds = (System.nanoTime() - start) / 1e9;
             assertTrue(seconds < ReferenceServer.STOP_GRACE.toSeconds(), "stop waited " + seconds + " s for a hung engine");
         }
-        // The stop answered every held client (503) and let the engine thread go.
+        // The stop answered every held client (503) and let both engine threads go.
+        assertEquals(10, blocked.size());
         for (CompletableFuture<TestHttp.Reply> request : blocked) {
             assertEquals(503, request.get(30, TimeUnit.SECONDS).status());
         }
-        awaitThreadGone("engine-" + hung.port());
+        awaitThreadGone("engine-" + hung.port() + "-1");
+        awaitThreadGone("engine-" + hung.port() + "-2");
+    }
+
+    /** Scrapes until the step counter has not moved for {@code quiet}; returns the last scrape. */
+    private static Map<String, Double> awaitStepsFlat(TestHttp client, Duration quiet) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        Map<String, Double> last = client.metrics();
+        long since = System.nanoTime();
+        while (System.nanoTime() - since < quiet.toNanos()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("steps still moving " + WAIT + " after the hang: " + last);
+            }
+            Thread.sleep(50);
+            Map<String, Double> now = client.metrics();
+            if (!now.get(STEPS).equals(last.get(STEPS))) {
+                since = System.nanoTime();
+            }
+            last = now;
+        }
+        return last;
     }
 
     private static void awaitThreadGone(String name) throws InterruptedException {

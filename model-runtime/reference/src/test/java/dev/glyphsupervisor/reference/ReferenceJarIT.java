@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -58,6 +59,13 @@ class ReferenceJarIT {
         assertEquals(2, process.exitValue());
         assertTrue(Files.readString(err).contains("--port: expected an integer from 0 to 65535, got '80000'"),
                 Files.readString(err));
+
+        Process engine = new ProcessBuilder(command(List.of(), "--engine-threads", "0"))
+                .redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue(engine.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, engine.exitValue());
+        assertTrue(Files.readString(err).contains("--engine-threads: expected an integer from 1 to 256, got '0'"),
+                Files.readString(err));
     }
 
     @Test
@@ -79,16 +87,22 @@ class ReferenceJarIT {
     @Test
     void sigtermStopsAServerWhoseEngineIsHung() throws Exception {
         Path out = work.resolve("out.txt");
-        Process process = new ProcessBuilder(command(List.of(), "--port", "0", "--fault-endpoints"))
+        Process process = new ProcessBuilder(command(List.of(), "--port", "0", "--fault-endpoints",
+                "--engine-threads", "2"))
                 .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
             TestHttp http = new TestHttp(listeningPort(out));
             http.await("/health", reply -> reply.status() == 200, LOAD_TIMEOUT);
             assertTrue(Files.readString(out).contains("FAULT ENDPOINTS ENABLED (--fault-endpoints)"), Files.readString(out));
+            assertTrue(Files.readString(out).contains("engine threads 2;"), Files.readString(out));
             assertEquals(200, http.post("/admin/fault/hang", "").status());
-            java.util.concurrent.CompletableFuture<TestHttp.Reply> held =
-                    http.postAsync("/v1/embeddings", Map.of("input", "held by a hung engine"));
-            http.awaitMetrics(m -> m.get(EngineMetrics.RUNNING) == 1, Duration.ofSeconds(30));
+            // Both engine threads hung on a request each, a third one queued behind them.
+            List<CompletableFuture<TestHttp.Reply>> held = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                held.add(http.postAsync("/v1/embeddings", Map.of("input", "held by a hung engine " + i)));
+            }
+            http.awaitMetrics(m -> m.get(EngineMetrics.RUNNING) == 2 && m.get(EngineMetrics.WAITING) == 1,
+                    Duration.ofSeconds(30));
             assertEquals(200, http.get("/health").status());
 
             long start = System.nanoTime();
@@ -97,7 +111,9 @@ class ReferenceJarIT {
             double seconds = (System.nanoTime() - start) / 1e9;
             assertEquals(143, process.exitValue());
             assertTrue(seconds < 10, "SIGTERM took " + seconds + " s with the engine hung");
-            assertEquals(503, held.get(30, TimeUnit.SECONDS).status());
+            for (CompletableFuture<TestHttp.Reply> request : held) {
+                assertEquals(503, request.get(30, TimeUnit.SECONDS).status());
+            }
             assertTrue(Files.readString(out).contains("reference-runtime stopped"), Files.readString(out));
         } finally {
             process.destroyForcibly();

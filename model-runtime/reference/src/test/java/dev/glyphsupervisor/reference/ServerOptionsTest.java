@@ -19,6 +19,8 @@ class ServerOptionsTest {
         assertEquals(Optional.empty(), options.cacheDir());
         assertEquals(RequestHistory.OFF, options.historyLimit());
         assertEquals(Runtime.getRuntime().availableProcessors(), options.threads());
+        assertEquals(Math.max(1, Math.min(256, Runtime.getRuntime().availableProcessors())), options.engineThreads());
+        assertTrue(options.engineThreads() >= 1);
         assertEquals(256, options.maxInputs());
         assertEquals(8192, options.maxInputChars());
         assertEquals(64, options.maxWaiting());
@@ -34,6 +36,7 @@ class ServerOptionsTest {
         assertEquals("0.0.0.0", options.host());
         assertEquals(Optional.of(Path.of("/var/tmp/c")), options.cacheDir());
         assertEquals(3, options.threads());
+        assertEquals(ServerOptions.defaultEngineThreads(), options.engineThreads(), "--threads is not --engine-threads");
         assertEquals(4, options.maxInputs());
         assertEquals(50, options.maxInputChars());
         assertEquals(RequestHistory.UNBOUNDED, options.historyLimit());
@@ -49,6 +52,15 @@ class ServerOptionsTest {
         assertTrue(ServerOptions.USAGE.contains("--fault-endpoints"), ServerOptions.USAGE);
         assertTrue(ServerOptions.USAGE.contains("/admin/fault/hang"), ServerOptions.USAGE);
         assertTrue(ServerOptions.USAGE.contains("GET /metrics"), ServerOptions.USAGE);
+    }
+
+    @Test
+    void engineThreads() throws Exception {
+        assertEquals(1, ServerOptions.parse("--engine-threads", "1").engineThreads());
+        assertEquals(3, ServerOptions.parse("--engine-threads=3", "--threads", "8").engineThreads());
+        assertEquals(256, ServerOptions.parse("--engine-threads", "256").engineThreads());
+        assertEquals(8, ServerOptions.parse("--engine-threads", "3", "--threads", "8").threads());
+        assertTrue(ServerOptions.USAGE.contains("--engine-threads N"), ServerOptions.USAGE);
     }
 
     @Test
@@ -81,6 +93,10 @@ class ServerOptionsTest {
         assertError("--fault-endpoints takes no value, got 'on'", "--fault-endpoints", "on");
         assertError("--max-waiting: expected an integer from 1 to 100000, got '0'", "--max-waiting", "0");
         assertError("--max-waiting needs a value", "--max-waiting");
+        assertError("--engine-threads: expected an integer from 1 to 256, got '0'", "--engine-threads", "0");
+        assertError("--engine-threads: expected an integer from 1 to 256, got '257'", "--engine-threads", "257");
+        assertError("--engine-threads: expected an integer from 1 to 256, got 'many'", "--engine-threads=many");
+        assertError("--engine-threads needs a value", "--engine-threads");
     }
 
     private static void assertError(String message, String... args) {
