@@ -104,7 +104,7 @@ class GlyphctlFastPathTest {
                 new StatusReply.Restarts(2, 1), new StatusReply.LastRestart("exited", AT, null), null,
                 List.of(new StatusReply.ProbeLine("tcp", "SUCCESS", "open", 0.4)), 3L, true,
                 new StatusReply.Gpu(false, null, null, null, null, null, null, List.of()),
-                new StatusReply.Memory(false, null, null, null, null, null), null, null, null,
+                new StatusReply.Memory(false, null, null, null, null, null), null, null, null, null, null,
                 Instant.parse("2026-01-01T00:01:00Z"), null, "c.yaml", "a.jsonl");
         private final ControlServer server;
 
