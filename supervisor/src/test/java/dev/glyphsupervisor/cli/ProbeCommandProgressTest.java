@@ -118,6 +118,19 @@ class ProbeCommandProgressTest {
                 inference);
     }
 
+    /** {@code glyphctl check} says what the two probes will do, beside the schedule it already prints. */
+    @Test
+    void checkDescribesBoth() throws Exception {
+        int port = server.getAddress().getPort();
+        CliRun run = new CliRun();
+        assertEquals(0, run.execute("check", "--syntax-only", "--config",
+                config("    slow_after: 1s\n    schedule: 30s\n").toString()), run.out + "\n" + run.err);
+        String out = run.out.toString();
+        assertTrue(out.contains("  progress:  http://127.0.0.1:" + port + "/metrics (vllm preset), stall_after 1m30s\n"), out);
+        assertTrue(out.contains("  inference: POST http://127.0.0.1:" + port + "/v1/chat/completions, every 30s,"
+                + " failure_threshold 3, slow_after 1s (reported only)\n"), out);
+    }
+
     @Test
     void aSlowAnswerFailsOnlyWhereItWouldRestart() throws Exception {
         chatDelayMs = 300;
