@@ -207,14 +207,16 @@ public final class StatusCommand implements Callable<Integer> {
     /**
      * The inference probe's line, when probes.inference is configured: the last answer (verdict, latency, time,
      * failures in a row of the threshold, and for one that is not OK what was wrong), or the last skip when it is
-     * newer, then the next run.
+     * newer, then the next run (while the server runs).
      */
     private static void printInference(PrintWriter out, StatusReply s, ZoneId zone) {
         StatusReply.Inference i = s.inference();
         if (i == null) {
             return;
         }
-        String next = i.next() == null ? "" : ", next at " + timeOfDay(i.next(), zone);
+        // It runs only while the server runs past its startup; the schedule's next time means nothing before.
+        boolean runs = s.state().equals("RUNNING") || s.state().equals("DEGRADED");
+        String next = i.next() == null || !runs ? "" : ", next at " + timeOfDay(i.next(), zone);
         String failures = i.failures() + (i.failures() == 1 ? " failure" : " failures") + " of " + i.failureThreshold();
         String answer = i.verdict() == null ? null : i.verdict() + " " + latency(i.latencyMs()) + " at "
                 + timeOfDay(i.at(), zone);

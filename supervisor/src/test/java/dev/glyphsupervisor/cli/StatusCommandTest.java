@@ -92,6 +92,10 @@ class StatusCommandTest {
                 null);
         assertEquals(List.of("  progress    server not running (the last reading: STALLED 2 pending, no progress for 125 s)"),
                 lines(stopped, "  progress"));
+        StatusReply stoppedAfterFailures = status(null, "inference_failed", null,
+                inference("FAILED", 3000.0, "no response within 3s", 3, null, null));
+        assertEquals(List.of("  inference   FAILED 3.0 s at 12:01:05 (3 failures of 3): no response within 3s"),
+                lines(stoppedAfterFailures, "  inference"), "no next run while it cannot run");
         StatusReply starting = status(43L, "stalled", progress("STALLED", "2 pending, no progress for 125 s", false, null),
                 null);
         assertEquals(List.of("  progress    no reading of generation 3 yet (the last reading: STALLED 2 pending, no progress"
