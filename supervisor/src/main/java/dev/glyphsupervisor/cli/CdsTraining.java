@@ -34,7 +34,7 @@ public final class CdsTraining {
 
     /** The daemon's one server, as {@code status} first asks for the list. */
     static final ServersReply SERVERS = new ServersReply(List.of(new ServersReply.Line("default", "RUNNING", 2L, 1, 168L,
-            1, 1, 1048576L, List.of(), List.of(), null)));
+            1, 1, 1048576L, List.of(), List.of(), null, null)));
 
     private CdsTraining() {
     }

@@ -119,9 +119,7 @@ public final class StatusCommand implements Callable<Integer> {
             if (json) {
                 continue;
             }
-            String note = !l.waitingFor().isEmpty() ? "waiting for " + String.join(", ", l.waitingFor())
-                    : l.pausedBy() != null ? "paused by " + l.pausedBy()
-                    : l.requires().isEmpty() ? "" : "requires " + String.join(", ", l.requires());
+            String note = note(l);
             out.printf("%-16s %-9s %8s %5d %9s %15s %10s  %s%n", l.name(), l.state(), l.pid() == null ? "-" : l.pid(),
                     l.generation(), l.uptimeS() == null ? "-" : human(l.uptimeS()),
                     l.restarts24h() + "/" + l.restartsTotal(), l.gpuTreeBytes() == null ? "-" : Bytes.human(l.gpuTreeBytes()),
@@ -129,6 +127,17 @@ public final class StatusCommand implements Callable<Integer> {
         }
         out.flush();
         return worst;
+    }
+
+    /** The overview's NOTE: what the probes say needs a look, first; then what it waits for, who paused it, or requires. */
+    static String note(ServersReply.Line l) {
+        String note = !l.waitingFor().isEmpty() ? "waiting for " + String.join(", ", l.waitingFor())
+                : l.pausedBy() != null ? "paused by " + l.pausedBy()
+                : l.requires().isEmpty() ? "" : "requires " + String.join(", ", l.requires());
+        if (l.probeNote() != null) {
+            note = note.isEmpty() ? l.probeNote() : l.probeNote() + "; " + note;
+        }
+        return note;
     }
 
     private static void print(PrintWriter out, String name, StatusReply s) {

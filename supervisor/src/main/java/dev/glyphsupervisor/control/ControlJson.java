@@ -80,6 +80,7 @@ final class ControlJson {
                 line.put("requires", l.requires());
                 line.put("waiting_for", l.waitingFor());
                 line.put("paused_by", l.pausedBy());
+                line.put("probe_note", l.probeNote());
                 lines.add(line);
             }
             m.put("servers", lines);
@@ -289,7 +290,7 @@ final class ControlJson {
                 lines.add(new ServersReply.Line(l.path("name").asText(), l.path("state").asText(), number(l.path("pid")),
                         l.path("generation").asLong(), number(l.path("uptime_s")), l.path("restarts_total").asLong(),
                         l.path("restarts_24h").asLong(), number(l.path("gpu_tree_bytes")), strings(l.path("requires")),
-                        strings(l.path("waiting_for")), string(l.path("paused_by"))));
+                        strings(l.path("waiting_for")), string(l.path("paused_by")), string(l.path("probe_note"))));
             }
             reply = new ServersReply(lines);
         } else if (request instanceof ControlRequest.Restart r) {

@@ -87,7 +87,34 @@ final class DaemonControl {
         return new ServersReply.Line(server.name(), s.state().name(), s.pid() > 0 ? s.pid() : null, s.generation(),
                 s.launchedAt() == null || !s.state().hasProcess() ? null : Duration.between(s.launchedAt(), now).toSeconds(),
                 supervisor.totalRestarts(), supervisor.restartsSince(now.minus(Duration.ofDays(1))), gpu,
-                server.requires(), waitingFor, s.pausedBy());
+                server.requires(), waitingFor, s.pausedBy(), probeNote(s));
+    }
+
+    /**
+     * A few words for the overview when the running server's progress or inference probe needs a look: a counter flat
+     * under pending work, metrics that cannot be read, inference failures in a row, a slow answer. Null otherwise.
+     */
+    private String probeNote(Supervisor.Snapshot s) {
+        if (!s.state().hasProcess() || s.phase() != ProbePhase.LIVENESS) {
+            return null;
+        }
+        List<String> notes = new ArrayList<>();
+        ProgressWatch.Reading r = supervisor.lastProgress();
+        if (r != null && (r.status() == ProgressWatch.Status.FLAT || r.status() == ProgressWatch.Status.STALLED)) {
+            notes.add("no progress " + r.stalledFor().map(d -> d.toSeconds() + " s").orElse(""));
+        } else if (r != null && r.status() == ProgressWatch.Status.UNKNOWN) {
+            notes.add("progress unknown");
+        }
+        server.probes().inference().ifPresent(c -> {
+            int failures = supervisor.inferenceFailures();
+            InferenceResult last = supervisor.lastInference().map(InferenceCheck.Last::result).orElse(null);
+            if (failures > 0) {
+                notes.add("inference failing " + failures + "/" + c.failureThreshold());
+            } else if (last != null && last.verdict() == InferenceResult.Verdict.SLOW) {
+                notes.add("inference slow");
+            }
+        });
+        return notes.isEmpty() ? null : String.join(", ", notes).strip();
     }
 
     StatusReply status() {

@@ -119,7 +119,7 @@ class GlyphctlFastPathTest {
                     (request, user) -> request instanceof dev.glyphsupervisor.control.ControlRequest.Servers
                             ? new dev.glyphsupervisor.control.ServersReply(java.util.List.of(
                                     new dev.glyphsupervisor.control.ServersReply.Line("default", "RUNNING", 42L, 3, 75L,
-                                            1, 1, null, java.util.List.of(), java.util.List.of(), null)))
+                                            1, 1, null, java.util.List.of(), java.util.List.of(), null, null)))
                             : STATUS);
         }
 

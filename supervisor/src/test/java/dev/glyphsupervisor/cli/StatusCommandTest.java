@@ -46,6 +46,17 @@ class StatusCommandTest {
     }
 
     @Test
+    void theOverviewNotesTroubleFirst() {
+        assertEquals("no progress 45 s, inference failing 2/3; requires embeddings", StatusCommand.note(
+                new dev.glyphsupervisor.control.ServersReply.Line("vllm", "RUNNING", 1L, 1, 60L, 0, 0, null,
+                        List.of("embeddings"), List.of(), null, "no progress 45 s, inference failing 2/3")));
+        assertEquals("requires embeddings", StatusCommand.note(new dev.glyphsupervisor.control.ServersReply.Line("ui",
+                "RUNNING", 1L, 1, 60L, 0, 0, null, List.of("embeddings"), List.of(), null, null)));
+        assertEquals("progress unknown", StatusCommand.note(new dev.glyphsupervisor.control.ServersReply.Line("ui",
+                "RUNNING", 1L, 1, 60L, 0, 0, null, List.of(), List.of(), null, "progress unknown")));
+    }
+
+    @Test
     void aProgressingServer() {
         StatusReply s = status(42L, null, progress("PROGRESSING", "2 pending, 41.3 steps/s", true, null),
                 inference("OK", 183.4, "status 200 in 183 ms", 0, null, null));

@@ -106,6 +106,23 @@ class ControlJsonTest {
     }
 
     @Test
+    void serversLinesCarryTheProbeNote() throws Exception {
+        ServersReply written = new ServersReply(List.of(
+                new ServersReply.Line("vllm", "RUNNING", 7L, 2, 30L, 1, 1, 100L, List.of(), List.of(), null,
+                        "no progress 45 s"),
+                new ServersReply.Line("ui", "WAITING", null, 0, null, 0, 0, null, List.of("vllm"), List.of("vllm"), null,
+                        null)));
+        String json = Json.writeString(ControlJson.write(written));
+        assertEquals("{\"servers\":[{\"name\":\"vllm\",\"state\":\"RUNNING\",\"pid\":7,\"generation\":2,"
+                + "\"uptime_s\":30,\"restarts_total\":1,\"restarts_24h\":1,\"gpu_tree_bytes\":100,\"requires\":[],"
+                + "\"waiting_for\":[],\"paused_by\":null,\"probe_note\":\"no progress 45 s\"},{\"name\":\"ui\","
+                + "\"state\":\"WAITING\",\"pid\":null,\"generation\":0,\"uptime_s\":null,\"restarts_total\":0,"
+                + "\"restarts_24h\":0,\"gpu_tree_bytes\":null,\"requires\":[\"vllm\"],\"waiting_for\":[\"vllm\"],"
+                + "\"paused_by\":null,\"probe_note\":null}]}", json);
+        assertEquals(written, ControlJson.reply(new ControlRequest.Servers(), Json.read(json)));
+    }
+
+    @Test
     void otherRepliesAndRequests() throws Exception {
         assertEquals("{\"requested\":true}", Json.writeString(ControlJson.write(new RestartReply.Requested())));
         assertEquals("{\"healthy\":true,\"state\":\"RUNNING\",\"generation\":5,\"pid\":null,\"took_ms\":1200}",
