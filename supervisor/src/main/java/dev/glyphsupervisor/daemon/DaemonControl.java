@@ -276,7 +276,8 @@ final class DaemonControl {
         }
         return "restarted " + recent + " times in the last " + HumanDuration.format(loop.window())
                 + ", the last for a stall: a hang such as an NCCL deadlock can survive a restart; the crash-loop budget ("
-                + loop.maxRestarts() + " restarts in " + HumanDuration.format(loop.window()) + ") stops the retries";
+                + "more than " + loop.maxRestarts() + " restarts in " + HumanDuration.format(loop.window())
+                + " makes it FAILED) stops the retries";
     }
 
     /** probes.inference, when configured: the last answer, the last skip, the failures in a row and the next run. */

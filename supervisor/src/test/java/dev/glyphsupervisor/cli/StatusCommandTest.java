@@ -116,7 +116,7 @@ class StatusCommandTest {
     @Test
     void repeatedStallsGetAHint() {
         String hint = "restarted 3 times in the last 10m, the last for a stall: a hang such as an NCCL deadlock can survive"
-                + " a restart; the crash-loop budget (5 restarts in 10m) stops the retries";
+                + " a restart; the crash-loop budget (more than 5 restarts in 10m makes it FAILED) stops the retries";
         StatusReply s = status(42L, "stalled", progress("BASELINE", "first reading: counter 0, 0 pending", true, hint), null);
         assertEquals(List.of("  hint        " + hint), lines(s, "  hint"));
     }
