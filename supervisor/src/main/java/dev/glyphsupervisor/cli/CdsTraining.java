@@ -26,12 +26,15 @@ import java.util.Optional;
  */
 public final class CdsTraining {
 
-    /** A status that takes every branch of the text view a healthy server with GPU and host limits takes. */
+    /**
+     * A status that takes every branch of the text view a healthy server with GPU and host limits, a progress probe
+     * and an inference probe takes.
+     */
     static final StatusReply STATUS = sample();
 
     /** The daemon's one server, as {@code status} first asks for the list. */
     static final ServersReply SERVERS = new ServersReply(List.of(new ServersReply.Line("default", "RUNNING", 2L, 1, 168L,
-            1, 1, 1048576L, List.of(), List.of(), null)));
+            1, 1, 1048576L, List.of(), List.of(), null, null)));
 
     private CdsTraining() {
     }
@@ -79,7 +82,12 @@ public final class CdsTraining {
                 new StatusReply.Gpu(true, 1048576L, 2097152L, 1024L, 3600L, reading, null,
                         List.of(new StatusReply.Device(0, "GPU-0", "GPU", 3145728, 8388608, 7969177L, 1048576L,
                                 Map.of("7", 1048576L), 1048576))),
-                new StatusReply.Memory(true, 1048576L, null, null, 4194304L, reading), null, null, null,
+                new StatusReply.Memory(true, 1048576L, null, null, 4194304L, reading),
+                new StatusReply.Progress("PROGRESSING", "2 pending, 41.3 steps/s", 2.0, 1234.0, 41.3, 0.0, null, 120.0,
+                        true, "vllm", "http://127.0.0.1:8000/metrics", null),
+                new StatusReply.Inference("OK", 183.0, "status 200 in 183 ms", at, 200, 0, 3, false, null, null, null,
+                        Instant.parse("2026-01-01T00:01:00Z"), "POST", "http://127.0.0.1:8000/v1/chat/completions"),
+                null, null, null,
                 Instant.parse("2026-01-01T00:00:10Z"), null, "c", "a");
     }
 }

@@ -1,5 +1,6 @@
 package dev.glyphsupervisor.cli;
 
+import dev.glyphsupervisor.config.HumanDuration;
 import dev.glyphsupervisor.config.ServerConfig;
 import dev.glyphsupervisor.config.SupervisorConfig;
 import picocli.CommandLine.Command;
@@ -66,6 +67,14 @@ public final class CheckCommand implements Callable<Integer> {
     private static void printProbesAndStop(PrintWriter out, ServerConfig server, String indent, ZoneId zone) {
         out.println(indent + "probes:    " + server.probes().schedule().describe() + ", failure_threshold "
                 + server.probes().failureThreshold());
+        server.probes().progress().ifPresent(p -> out.println(indent + "progress:  "
+                + p.urlFor(server.runtime().port()).map(Object::toString).orElse("?") + " ("
+                + p.engine().map(e -> e.wireName() + " preset").orElse("pending " + p.metrics().pending() + ", progress "
+                        + p.metrics().progress()) + "), stall_after " + HumanDuration.format(p.stallAfter())));
+        server.probes().inference().ifPresent(i -> out.println(indent + "inference: " + i.request().method() + " "
+                + i.request().url() + ", " + i.schedule().describe() + ", failure_threshold " + i.failureThreshold()
+                + i.request().slowAfter().map(d -> ", slow_after " + HumanDuration.format(d)
+                        + (i.restartOnSlow() ? " (restarts)" : " (reported only)")).orElse("")));
         // systemd's TimeoutStopSec=90s is extended to this at each stop (EXTEND_TIMEOUT_USEC): docs/systemd.md
         out.println(indent + "stop:      at most " + dev.glyphsupervisor.daemon.ShutdownBudget.of(server).describe());
         out.println(indent + "next probe times:");

@@ -1,6 +1,9 @@
 package dev.glyphsupervisor.cli;
 
 import dev.glyphsupervisor.config.GpuProbeConfig;
+import dev.glyphsupervisor.config.HumanDuration;
+import dev.glyphsupervisor.config.InferenceProbeConfig;
+import dev.glyphsupervisor.config.ProgressProbeConfig;
 import dev.glyphsupervisor.config.ProbesConfig;
 import dev.glyphsupervisor.config.ServerConfig;
 import dev.glyphsupervisor.config.SupervisorConfig;
@@ -13,6 +16,10 @@ import dev.glyphsupervisor.probes.ProbeStatus;
 import dev.glyphsupervisor.probes.gpu.GpuMemoryProbe;
 import dev.glyphsupervisor.probes.gpu.Nvml;
 import dev.glyphsupervisor.probes.host.HostMemoryProbe;
+import dev.glyphsupervisor.probes.inference.InferenceProbe;
+import dev.glyphsupervisor.probes.inference.InferenceResult;
+import dev.glyphsupervisor.probes.progress.ProgressScraper;
+import dev.glyphsupervisor.probes.progress.Scrape;
 import dev.glyphsupervisor.runtime.PortCheck;
 import dev.glyphsupervisor.runtime.PortHolder;
 import picocli.CommandLine.Command;
@@ -34,7 +41,8 @@ import java.util.concurrent.Callable;
  * ({@link ServerPids}), as the daemon counts its server's.
  */
 @Command(name = "probe", mixinStandardHelpOptions = true,
-        description = "Run the configured probes once, without a daemon: TCP port, HTTP health, GPU and host memory.",
+        description = "Run the configured probes once, without a daemon: TCP port, HTTP health, GPU and host memory,"
+                + " the progress probe's scrape and the inference probe's request.",
         footer = "%nExit codes: 0 every probe SUCCESS, 1 any FAILURE or UNKNOWN, 2 usage error or invalid config.")
 public final class ProbeCommand implements Callable<Integer> {
 
@@ -87,17 +95,81 @@ public final class ProbeCommand implements Callable<Integer> {
             probes.gpu().ifPresent(gpu -> list.add(new GpuCheck(new GpuMemoryProbe(nvml, gpu.devices()), gpu, limits,
                     serverPids)));
             probes.host().ifPresent(host -> list.add(new HostCheck(new HostMemoryProbe(), limits, serverPids)));
-            if (list.isEmpty()) {
-                out.println("no probes configured (no runtime.port, probes.http, probes.gpu or probes.host)");
+            if (list.isEmpty() && probes.progress().isEmpty() && probes.inference().isEmpty()) {
+                out.println("no probes configured (no runtime.port, probes.http, probes.gpu, probes.host, probes.progress"
+                        + " or probes.inference)");
             }
-            for (Probe probe : list) {
-                ProbeResult r = probe.check();
+            List<java.util.function.Supplier<ProbeResult>> checks = new ArrayList<>();
+            list.forEach(probe -> checks.add(probe::check));
+            probes.progress().ifPresent(p -> checks.add(() -> progress(server)));
+            probes.inference().ifPresent(i -> checks.add(() -> inference(server)));
+            for (java.util.function.Supplier<ProbeResult> check : checks) {
+                ProbeResult r = check.get();
                 out.println(line(r));
                 out.flush();
                 allSucceeded &= r.status() == ProbeStatus.SUCCESS;
             }
         }
         return allSucceeded;
+    }
+
+    /**
+     * One scrape of the server's metrics, as the daemon's progress probe takes it: the numbers it would judge. One
+     * scrape cannot show a stall (that takes the counter standing still under pending work for stall_after), so a
+     * readable scrape is SUCCESS; an unreadable one is UNKNOWN, as the daemon reads it.
+     */
+    static ProbeResult progress(ServerConfig server) {
+        ProgressProbeConfig config = server.probes().progress().orElseThrow();
+        ProgressScraper scraper = ConfiguredProbes.progress(server.runtime(), server.probes()).orElseThrow();
+        Scrape scrape = scraper.scrape();
+        String preset = config.engine().map(e -> e.wireName() + " preset").orElse("metrics named in the config");
+        if (scrape instanceof Scrape.Sample sample) {
+            return ProbeResult.success(PROGRESS, number(sample.pending()) + " pending ("
+                    + String.join(" + ", scraper.metrics().pending()) + "), counter " + number(sample.progress()) + " ("
+                    + scraper.metrics().progress() + "), " + sample.series() + " series at " + scraper.url() + " (" + preset
+                    + "); one scrape cannot judge a stall: the daemon restarts when work is pending and the counter"
+                    + " stands still for stall_after " + HumanDuration.format(config.stallAfter()), sample.latency());
+        }
+        Scrape.Failed failed = (Scrape.Failed) scrape;
+        String detail = failed.detail();
+        if (failed.failure() == Scrape.Failure.TIMEOUT && config.scrapeTimeoutIsStuck()) {
+            detail += " (llama.cpp answers /metrics from its engine loop: the daemon counts a timeout as no progress,"
+                    + " and as a stall once it lasts stall_after " + HumanDuration.format(config.stallAfter()) + ")";
+        }
+        return ProbeResult.unknown(PROGRESS, detail, failed.latency());
+    }
+
+    /**
+     * One real request, as the daemon's inference probe sends it. FAILED is a FAILURE; SLOW is a FAILURE only where
+     * restart_on_slow makes the daemon count it as one, else a SUCCESS that says it was slow.
+     */
+    static ProbeResult inference(ServerConfig server) {
+        InferenceProbeConfig config = server.probes().inference().orElseThrow();
+        InferenceProbe probe;
+        try {
+            probe = ConfiguredProbes.inference(server.probes()).orElseThrow();
+        } catch (IllegalArgumentException bad) {
+            // The request the config describes cannot be sent (e.g. a body on a GET).
+            return ProbeResult.failure(INFERENCE, "cannot send " + config.request().method() + " "
+                    + config.request().url() + ": " + bad.getMessage(), java.time.Duration.ZERO);
+        }
+        InferenceResult r = probe.check();
+        return switch (r.verdict()) {
+            case OK -> ProbeResult.success(INFERENCE, r.detail(), r.latency());
+            case SLOW -> config.restartOnSlow()
+                    ? ProbeResult.failure(INFERENCE, "slow: " + r.detail() + " (restart_on_slow: counts as a failure)",
+                            r.latency())
+                    : ProbeResult.success(INFERENCE, "slow: " + r.detail() + " (reported only; restart_on_slow is off)",
+                            r.latency());
+            case FAILED -> ProbeResult.failure(INFERENCE, r.detail(), r.latency());
+        };
+    }
+
+    private static final String PROGRESS = "progress";
+    private static final String INFERENCE = "inference";
+
+    private static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.3g", v);
     }
 
     /** Who listens on the port now; the memory probes measure those pids. Announced, since it is a guess. */

@@ -14,6 +14,10 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code glyphctl status}: what the daemon and its server are doing. LSB exit codes. */
@@ -115,9 +119,7 @@ public final class StatusCommand implements Callable<Integer> {
             if (json) {
                 continue;
             }
-            String note = !l.waitingFor().isEmpty() ? "waiting for " + String.join(", ", l.waitingFor())
-                    : l.pausedBy() != null ? "paused by " + l.pausedBy()
-                    : l.requires().isEmpty() ? "" : "requires " + String.join(", ", l.requires());
+            String note = note(l);
             out.printf("%-16s %-9s %8s %5d %9s %15s %10s  %s%n", l.name(), l.state(), l.pid() == null ? "-" : l.pid(),
                     l.generation(), l.uptimeS() == null ? "-" : human(l.uptimeS()),
                     l.restarts24h() + "/" + l.restartsTotal(), l.gpuTreeBytes() == null ? "-" : Bytes.human(l.gpuTreeBytes()),
@@ -127,7 +129,23 @@ public final class StatusCommand implements Callable<Integer> {
         return worst;
     }
 
+    /** The overview's NOTE: what the probes say needs a look, first; then what it waits for, who paused it, or requires. */
+    static String note(ServersReply.Line l) {
+        String note = !l.waitingFor().isEmpty() ? "waiting for " + String.join(", ", l.waitingFor())
+                : l.pausedBy() != null ? "paused by " + l.pausedBy()
+                : l.requires().isEmpty() ? "" : "requires " + String.join(", ", l.requires());
+        if (l.probeNote() != null) {
+            note = note.isEmpty() ? l.probeNote() : l.probeNote() + "; " + note;
+        }
+        return note;
+    }
+
     private static void print(PrintWriter out, String name, StatusReply s) {
+        print(out, name, s, ZoneId.systemDefault());
+    }
+
+    /** The detail view; times of day (the inference probe's) in {@code zone}. */
+    static void print(PrintWriter out, String name, StatusReply s, ZoneId zone) {
         out.println((name == null ? "glyph-supervisor" : name) + ": " + s.state() + " — " + meaning(s));
         if (s.pid() != null) {
             out.printf("  server      pid %d (pgid %d), generation %d, up %s%n", s.pid(), orZero(s.pgid()),
@@ -146,6 +164,8 @@ public final class StatusCommand implements Callable<Integer> {
         for (StatusReply.ProbeLine p : s.probes()) {
             out.printf("  probe       %-8s %-8s %6.1f ms  %s%n", p.probe(), p.status(), p.latencyMs(), p.detail());
         }
+        printProgress(out, s);
+        printInference(out, s, zone);
         printGpu(out, s);
         printHostMemory(out, s);
         StatusReply.LaunchRefused refused = s.launchRefused();
@@ -160,6 +180,86 @@ public final class StatusCommand implements Callable<Integer> {
                 s.nextMaintenance() == null ? "" : ", next maintenance " + s.nextMaintenance());
         out.printf("  config      %s%n  audit       %s%n", s.config(), s.audit());
     }
+
+    /**
+     * The progress probe's line, when probes.progress is configured: the last reading's status and what it showed
+     * (pending work, the counter's rate, how long it has been flat), then the preset and stall_after; one line of why
+     * when the metrics cannot be read. A hint follows when stalls keep coming back after restarts.
+     */
+    private static void printProgress(PrintWriter out, StatusReply s) {
+        StatusReply.Progress p = s.progress();
+        if (p == null) {
+            return;
+        }
+        String engine = p.engine() != null ? p.engine() : "metrics named in the config";
+        // A STALLED reading's detail says stall_after already.
+        String where = p.detail() != null && p.detail().contains("stall_after") ? engine
+                : engine + ", stall after " + seconds(p.stallAfterS());
+        if (p.status() == null) {
+            out.printf("  progress    not read yet (%s, %s)%n", where, p.url());
+        } else if (Boolean.FALSE.equals(p.current())) {
+            out.printf("  progress    %s (the last reading: %s %s)%n",
+                    s.pid() != null ? "no reading of generation " + s.generation() + " yet" : "server not running",
+                    p.status(), p.detail());
+        } else if (p.status().equals("UNKNOWN")) {
+            out.printf("  progress    UNKNOWN %s%n", p.detail());
+        } else {
+            String own = p.status().toLowerCase(Locale.ROOT) + ": "; // "IDLE idle: nothing pending" says it twice
+            String detail = p.detail().startsWith(own) ? p.detail().substring(own.length()) : p.detail();
+            out.printf("  progress    %s %s (%s)%n", p.status(), detail, where);
+        }
+        if (p.hint() != null) {
+            out.printf("  hint        %s%n", p.hint());
+        }
+    }
+
+    /**
+     * The inference probe's line, when probes.inference is configured: the last answer (verdict, latency, time,
+     * failures in a row of the threshold, and for one that is not OK what was wrong), or the last skip when it is
+     * newer, then the next run (while the server runs).
+     */
+    private static void printInference(PrintWriter out, StatusReply s, ZoneId zone) {
+        StatusReply.Inference i = s.inference();
+        if (i == null) {
+            return;
+        }
+        // It runs only while the server runs past its startup; the schedule's next time means nothing before.
+        boolean runs = s.state().equals("RUNNING") || s.state().equals("DEGRADED");
+        String next = i.next() == null || !runs ? "" : ", next at " + timeOfDay(i.next(), zone);
+        String failures = i.failures() + (i.failures() == 1 ? " failure" : " failures") + " of " + i.failureThreshold();
+        String answer = i.verdict() == null ? null : i.verdict() + " " + latency(i.latencyMs()) + " at "
+                + timeOfDay(i.at(), zone);
+        boolean skippedLast = i.skipped() != null && i.skippedAt() != null
+                && (i.at() == null || i.skippedAt().isAfter(i.at()));
+        if (skippedLast) {
+            out.printf("  inference   %s at %s%s%s%n", i.skipped(), timeOfDay(i.skippedAt(), zone),
+                    answer == null ? "" : "; last run " + answer + " (" + failures + ")", next);
+        } else if (answer == null) {
+            out.printf("  inference   not run yet (%s %s)%s%n", i.method(), i.url(), next);
+        } else {
+            out.printf("  inference   %s (%s)%s%s%n", answer, failures,
+                    i.verdict().equals("OK") || i.detail() == null ? "" : ": " + i.detail(), next);
+        }
+    }
+
+    /** "183 ms", "2.5 s". */
+    private static String latency(Double ms) {
+        if (ms == null) {
+            return "-";
+        }
+        return ms < 1000 ? Math.round(ms) + " ms" : String.format(Locale.ROOT, "%.1f s", ms / 1000);
+    }
+
+    /** "120 s", "1.5 s". */
+    private static String seconds(double s) {
+        return s == Math.rint(s) ? (long) s + " s" : String.format(Locale.ROOT, "%.1f s", s);
+    }
+
+    private static String timeOfDay(Instant at, ZoneId zone) {
+        return at == null ? "-" : TIME_OF_DAY.format(at.atZone(zone));
+    }
+
+    private static final DateTimeFormatter TIME_OF_DAY = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
 
     /**
      * The GPU lines, when probes.gpu is configured: the server's tree against its limit with its trend (the current

@@ -80,6 +80,7 @@ final class ControlJson {
                 line.put("requires", l.requires());
                 line.put("waiting_for", l.waitingFor());
                 line.put("paused_by", l.pausedBy());
+                line.put("probe_note", l.probeNote());
                 lines.add(line);
             }
             m.put("servers", lines);
@@ -145,6 +146,8 @@ final class ControlJson {
         m.put("probes_current", s.probesCurrent());
         m.put("gpu", s.gpu() == null ? null : gpu(s.gpu()));
         m.put("memory", s.memory() == null ? null : memory(s.memory()));
+        m.put("progress", s.progress() == null ? null : progress(s.progress()));
+        m.put("inference", s.inference() == null ? null : inference(s.inference()));
         StatusReply.LaunchRefused refused = s.launchRefused();
         if (refused != null) {
             Map<String, Object> r = new LinkedHashMap<>();
@@ -223,6 +226,42 @@ final class ControlJson {
         return m;
     }
 
+    private static Map<String, Object> progress(StatusReply.Progress p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", p.status());
+        m.put("detail", p.detail());
+        m.put("pending", p.pending());
+        m.put("counter", p.counter());
+        m.put("steps_per_second", p.stepsPerSecond());
+        m.put("seconds_since_progress", p.sinceProgressS());
+        m.put("stalled_for_s", p.stalledForS());
+        m.put("stall_after_s", p.stallAfterS());
+        m.put("current", p.current());
+        m.put("engine", p.engine());
+        m.put("url", p.url());
+        m.put("hint", p.hint());
+        return m;
+    }
+
+    private static Map<String, Object> inference(StatusReply.Inference i) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("verdict", i.verdict());
+        m.put("latency_ms", i.latencyMs());
+        m.put("detail", i.detail());
+        m.put("at", text(i.at()));
+        m.put("http_status", i.httpStatus());
+        m.put("failures", i.failures());
+        m.put("failure_threshold", i.failureThreshold());
+        m.put("restart_on_slow", i.restartOnSlow());
+        m.put("slow_after_ms", i.slowAfterMs());
+        m.put("skipped_at", text(i.skippedAt()));
+        m.put("skipped", i.skipped());
+        m.put("next", text(i.next()));
+        m.put("method", i.method());
+        m.put("url", i.url());
+        return m;
+    }
+
     private static Map<String, Object> reading(StatusReply.Reading r) {
         if (r == null) {
             return null;
@@ -251,7 +290,7 @@ final class ControlJson {
                 lines.add(new ServersReply.Line(l.path("name").asText(), l.path("state").asText(), number(l.path("pid")),
                         l.path("generation").asLong(), number(l.path("uptime_s")), l.path("restarts_total").asLong(),
                         l.path("restarts_24h").asLong(), number(l.path("gpu_tree_bytes")), strings(l.path("requires")),
-                        strings(l.path("waiting_for")), string(l.path("paused_by"))));
+                        strings(l.path("waiting_for")), string(l.path("paused_by")), string(l.path("probe_note"))));
             }
             reply = new ServersReply(lines);
         } else if (request instanceof ControlRequest.Restart r) {
@@ -287,7 +326,7 @@ final class ControlJson {
                         string(last.path("detail"))),
                 failure(n.path("last_failure")), probes, number(n.path("probes_generation")),
                 n.path("probes_current").isBoolean() ? n.path("probes_current").asBoolean() : null,
-                gpu(n.path("gpu")), memory(n.path("memory")),
+                gpu(n.path("gpu")), memory(n.path("memory")), progress(n.path("progress")), inference(n.path("inference")),
                 refused.isObject() ? new StatusReply.LaunchRefused(refused.path("cause").asText(),
                         string(refused.path("detail")), instant(refused.path("at")), instant(refused.path("retry_at")),
                         refused.path("attempt").asInt()) : null,
@@ -333,6 +372,29 @@ final class ControlJson {
                 number(m.path("growth_bytes_per_hour")), number(m.path("host_available_bytes")), reading(m.path("reading")));
     }
 
+    private static StatusReply.Progress progress(JsonNode p) {
+        if (!p.isObject()) {
+            return null;
+        }
+        return new StatusReply.Progress(string(p.path("status")), string(p.path("detail")), decimal(p.path("pending")),
+                decimal(p.path("counter")), decimal(p.path("steps_per_second")), decimal(p.path("seconds_since_progress")),
+                decimal(p.path("stalled_for_s")), p.path("stall_after_s").asDouble(),
+                p.path("current").isBoolean() ? p.path("current").asBoolean() : null, string(p.path("engine")),
+                string(p.path("url")), string(p.path("hint")));
+    }
+
+    private static StatusReply.Inference inference(JsonNode i) {
+        if (!i.isObject()) {
+            return null;
+        }
+        return new StatusReply.Inference(string(i.path("verdict")), decimal(i.path("latency_ms")),
+                string(i.path("detail")), instant(i.path("at")),
+                i.path("http_status").isIntegralNumber() ? i.path("http_status").asInt() : null,
+                i.path("failures").asInt(), i.path("failure_threshold").asInt(), i.path("restart_on_slow").asBoolean(),
+                number(i.path("slow_after_ms")), instant(i.path("skipped_at")), string(i.path("skipped")),
+                instant(i.path("next")), string(i.path("method")), string(i.path("url")));
+    }
+
     /** Null from a daemon older than the key (the reader then judges by the figures); a null value reads as false. */
     private static Boolean configured(JsonNode block) {
         return block.has("configured") ? block.path("configured").asBoolean() : null;
@@ -354,6 +416,11 @@ final class ControlJson {
         List<String> all = new ArrayList<>();
         n.forEach(item -> all.add(item.asText()));
         return all;
+    }
+
+    /** A number with its fraction, or null for null, an absent key or anything else. */
+    private static Double decimal(JsonNode n) {
+        return n.isNumber() ? n.asDouble() : null;
     }
 
     private static Long number(JsonNode n) {

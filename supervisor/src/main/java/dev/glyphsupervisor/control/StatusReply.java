@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * The answer to {@code status}: what the daemon and its server are doing. A null component is a JSON null (the
  * daemon writes every key); the few a daemon older than its field leaves out read as null too ({@code configured},
- * {@code probes_current}, {@code last_failure}). Times are instants on the wire as {@link Instant#toString()}.
+ * {@code probes_current}, {@code last_failure}, {@code progress}, {@code inference}). Times are instants on the wire as {@link Instant#toString()}.
  *
  * @param state            the state machine's state name (RUNNING, DEGRADED, ..., PAUSED)
  * @param pid              the server's pid, null without a process
@@ -15,6 +15,8 @@ import java.util.Map;
  * @param uptimeS          seconds since the current generation's launch, null before one
  * @param probesGeneration the generation the last probe results are of, null before any
  * @param probesCurrent    whether they are of the current generation's running server
+ * @param progress         probes.progress, null when it is not configured (or the daemon is older than it)
+ * @param inference        probes.inference, null when it is not configured (or the daemon is older than it)
  * @param launchRefused    why the last launch was refused, while waiting (BACKOFF/FAILED) after one; else null
  * @param config           the config file the daemon runs on (absolute)
  * @param audit            its audit log
@@ -22,7 +24,7 @@ import java.util.Map;
 public record StatusReply(String state, Long pid, Long pgid, long generation, Long uptimeS, long daemonPid,
                           long daemonUptimeS, Restarts restarts, LastRestart lastRestart, LastFailure lastFailure,
                           List<ProbeLine> probes, Long probesGeneration, Boolean probesCurrent, Gpu gpu, Memory memory,
-                          LaunchRefused launchRefused, String pausedBy, Instant pausedAt, Instant nextProbe,
+                          Progress progress, Inference inference, LaunchRefused launchRefused, String pausedBy, Instant pausedAt, Instant nextProbe,
                           Instant nextMaintenance, String config, String audit) implements ControlReply {
 
     public StatusReply {
@@ -88,6 +90,30 @@ public record StatusReply(String state, Long pid, Long pgid, long generation, Lo
     /** probes.host: the server tree's RSS, its limit, its growth and the host's available memory, like {@link Gpu}. */
     public record Memory(Boolean configured, Long treeRssBytes, Long limitBytes, Long growthBytesPerHour,
                          Long hostAvailableBytes, Reading reading) {
+    }
+
+    /**
+     * probes.progress: the last reading of the server's own metrics. {@code status} is a {@code ProgressWatch} status
+     * name (BASELINE, IDLE, PROGRESSING, FLAT, STALLED, RESET, UNKNOWN), null before the first reading; the figures
+     * are null where that reading has none. {@code current}: the reading is of the running server (it is running,
+     * past its startup); false: it is from before, shown for what it was. {@code engine}: the preset's name, null for
+     * metrics named in the config. {@code hint}: a line for the operator when the last restart was for a stall and
+     * the server restarted more than once within the crash-loop window, else null.
+     */
+    public record Progress(String status, String detail, Double pending, Double counter, Double stepsPerSecond,
+                           Double sinceProgressS, Double stalledForS, double stallAfterS, Boolean current, String engine,
+                           String url, String hint) {
+    }
+
+    /**
+     * probes.inference: the last answer ({@code verdict} OK, SLOW or FAILED, null before the first run; its latency,
+     * detail, time and HTTP status, null where there is none), the failures in a row of this generation against
+     * {@code failureThreshold}, whether a slow answer counts as one ({@code restartOnSlow}, with {@code slowAfterMs}),
+     * the last time it was skipped and why (null when never), the next run (null when unknown), and the request.
+     */
+    public record Inference(String verdict, Double latencyMs, String detail, Instant at, Integer httpStatus,
+                            int failures, int failureThreshold, boolean restartOnSlow, Long slowAfterMs,
+                            Instant skippedAt, String skipped, Instant next, String method, String url) {
     }
 
     /** A launch the daemon refused (port in use, GPU memory held): cause, detail, when, the next try, the attempt. */

@@ -216,7 +216,7 @@ public final class Daemon {
         for (ServerUnit unit : units) {
             controls.add(new DaemonControl(unit.supervisor(), config, unit.config(), Clock.systemUTC(), started,
                     unit.watch(), unit.reader(), () -> quartz.nextFireTime(unit.name()),
-                    () -> quartz.nextMaintenanceTime(unit.name())));
+                    () -> quartz.nextMaintenanceTime(unit.name()), () -> quartz.nextInferenceTime(unit.name())));
         }
         try {
             return ControlServer.start(config.control().socket(), config.control().mode(), config.control().group(),

@@ -1,5 +1,9 @@
 package dev.glyphsupervisor.daemon;
 
+import dev.glyphsupervisor.config.CrashLoopConfig;
+import dev.glyphsupervisor.config.HumanDuration;
+import dev.glyphsupervisor.config.InferenceProbeConfig;
+import dev.glyphsupervisor.config.ProgressProbeConfig;
 import dev.glyphsupervisor.config.ServerConfig;
 import dev.glyphsupervisor.config.SupervisorConfig;
 import dev.glyphsupervisor.control.ControlRequest;
@@ -10,11 +14,15 @@ import dev.glyphsupervisor.control.StatusReply;
 import dev.glyphsupervisor.control.StopReply;
 import dev.glyphsupervisor.core.MemorySample;
 import dev.glyphsupervisor.core.MemoryWatch;
+import dev.glyphsupervisor.core.ProbePhase;
+import dev.glyphsupervisor.core.ProgressWatch;
 import dev.glyphsupervisor.core.State;
 import dev.glyphsupervisor.core.SupervisorStateMachine;
 import dev.glyphsupervisor.probes.gpu.DeviceReading;
 import dev.glyphsupervisor.probes.gpu.GpuReading;
 import dev.glyphsupervisor.probes.ProbeResult;
+import dev.glyphsupervisor.probes.inference.InferenceResult;
+import dev.glyphsupervisor.probes.progress.Engine;
 import dev.glyphsupervisor.runtime.ProcInfo;
 import dev.glyphsupervisor.runtime.ProcessTable;
 
@@ -25,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
@@ -45,10 +54,11 @@ final class DaemonControl {
     private final MemoryReader reader;
     private final Supplier<Optional<Instant>> nextProbe;
     private final Supplier<Optional<Instant>> nextMaintenance;
+    private final Supplier<Optional<Instant>> nextInference;
 
     DaemonControl(Supervisor supervisor, SupervisorConfig config, ServerConfig server, Clock clock, Instant daemonStarted,
                   MemoryWatch memory, MemoryReader reader, Supplier<Optional<Instant>> nextProbe,
-                  Supplier<Optional<Instant>> nextMaintenance) {
+                  Supplier<Optional<Instant>> nextMaintenance, Supplier<Optional<Instant>> nextInference) {
         this.supervisor = supervisor;
         this.config = config;
         this.server = server;
@@ -58,6 +68,7 @@ final class DaemonControl {
         this.reader = reader;
         this.nextProbe = nextProbe;
         this.nextMaintenance = nextMaintenance;
+        this.nextInference = nextInference;
     }
 
     ServerConfig server() {
@@ -76,7 +87,34 @@ final class DaemonControl {
         return new ServersReply.Line(server.name(), s.state().name(), s.pid() > 0 ? s.pid() : null, s.generation(),
                 s.launchedAt() == null || !s.state().hasProcess() ? null : Duration.between(s.launchedAt(), now).toSeconds(),
                 supervisor.totalRestarts(), supervisor.restartsSince(now.minus(Duration.ofDays(1))), gpu,
-                server.requires(), waitingFor, s.pausedBy());
+                server.requires(), waitingFor, s.pausedBy(), probeNote(s));
+    }
+
+    /**
+     * A few words for the overview when the running server's progress or inference probe needs a look: a counter flat
+     * under pending work, metrics that cannot be read, inference failures in a row, a slow answer. Null otherwise.
+     */
+    private String probeNote(Supervisor.Snapshot s) {
+        if (!s.state().hasProcess() || s.phase() != ProbePhase.LIVENESS) {
+            return null;
+        }
+        List<String> notes = new ArrayList<>();
+        ProgressWatch.Reading r = supervisor.lastProgress();
+        if (r != null && (r.status() == ProgressWatch.Status.FLAT || r.status() == ProgressWatch.Status.STALLED)) {
+            notes.add("no progress " + r.stalledFor().map(d -> d.toSeconds() + " s").orElse(""));
+        } else if (r != null && r.status() == ProgressWatch.Status.UNKNOWN) {
+            notes.add("progress unknown");
+        }
+        server.probes().inference().ifPresent(c -> {
+            int failures = supervisor.inferenceFailures();
+            InferenceResult last = supervisor.lastInference().map(InferenceCheck.Last::result).orElse(null);
+            if (failures > 0) {
+                notes.add("inference failing " + failures + "/" + c.failureThreshold());
+            } else if (last != null && last.verdict() == InferenceResult.Verdict.SLOW) {
+                notes.add("inference slow");
+            }
+        });
+        return notes.isEmpty() ? null : String.join(", ", notes).strip();
     }
 
     StatusReply status() {
@@ -102,7 +140,8 @@ final class DaemonControl {
                 new StatusReply.Restarts(supervisor.totalRestarts(), supervisor.restartsSince(now.minus(Duration.ofDays(1)))),
                 new StatusReply.LastRestart(s.lastRestartReason(), s.lastRestartAt(), s.lastRestartDetail()),
                 FailureStatus.of(supervisor.lastFailure(), server), probes, probed < 0 ? null : probed,
-                probed == s.generation() && s.state().hasProcess(), gpu(s, last), hostMemory(s, last), refused,
+                probed == s.generation() && s.state().hasProcess(), gpu(s, last), hostMemory(s, last),
+                progress(s, now), inference(), refused,
                 s.pausedBy(), s.pausedAt(), nextProbe.get().orElse(null), nextMaintenance.get().orElse(null),
                 config.source().toAbsolutePath().normalize().toString(), config.audit().path().toString());
     }
@@ -194,6 +233,77 @@ final class DaemonControl {
                 orNull(memory.limits().maxTreeRss()),
                 now.map(Figures::rssGrowthPerHour).orElse(null), now.map(Figures::hostAvailable).orElse(null),
                 configured ? reading(s, last) : null);
+    }
+
+    /**
+     * probes.progress, when configured: the last reading, said to be the running server's only while it runs past its
+     * startup (the reading does not carry its generation, so one from before a restart reads as current until the
+     * first liveness cycle of the new launch).
+     */
+    private StatusReply.Progress progress(Supervisor.Snapshot s, Instant now) {
+        Optional<ProgressProbeConfig> configured = server.probes().progress();
+        if (configured.isEmpty()) {
+            return null;
+        }
+        ProgressProbeConfig p = configured.get();
+        String url = p.urlFor(server.runtime().port()).map(Object::toString).orElse(null);
+        String engine = p.engine().map(Engine::wireName).orElse(null);
+        double stallAfterS = seconds(p.stallAfter());
+        ProgressWatch.Reading r = supervisor.lastProgress();
+        String hint = stallHint(s, now);
+        if (r == null) {
+            return new StatusReply.Progress(null, null, null, null, null, null, null, stallAfterS, null, engine, url, hint);
+        }
+        return new StatusReply.Progress(r.status().name(), r.detail(), finite(r.pending()), finite(r.counter()),
+                finite(r.stepsPerSecond()), r.sinceProgress().map(DaemonControl::seconds).orElse(null),
+                r.stalledFor().map(DaemonControl::seconds).orElse(null), stallAfterS,
+                s.state().hasProcess() && s.phase() == ProbePhase.LIVENESS, engine, url, hint);
+    }
+
+    /**
+     * When the last restart was for a stall and the server restarted more than once within the crash-loop window: a
+     * hang that a restart does not clear (an NCCL deadlock across GPUs, a wedged driver) comes back, and the operator
+     * should know that the crash-loop budget, not more restarts, ends it. Null otherwise.
+     */
+    private String stallHint(Supervisor.Snapshot s, Instant now) {
+        if (!SupervisorStateMachine.STALLED.equals(s.lastRestartReason())) {
+            return null;
+        }
+        CrashLoopConfig loop = server.restart().crashLoop();
+        long recent = supervisor.restartsSince(now.minus(loop.window()));
+        if (recent < 2) {
+            return null;
+        }
+        return "restarted " + recent + " times in the last " + HumanDuration.format(loop.window())
+                + ", the last for a stall: a hang such as an NCCL deadlock can survive a restart; the crash-loop budget ("
+                + "more than " + loop.maxRestarts() + " restarts in " + HumanDuration.format(loop.window())
+                + " makes it FAILED) stops the retries";
+    }
+
+    /** probes.inference, when configured: the last answer, the last skip, the failures in a row and the next run. */
+    private StatusReply.Inference inference() {
+        Optional<InferenceProbeConfig> configured = server.probes().inference();
+        if (configured.isEmpty()) {
+            return null;
+        }
+        InferenceProbeConfig c = configured.get();
+        InferenceCheck.Last last = supervisor.lastInference().orElse(new InferenceCheck.Last(null, null, null, null));
+        InferenceResult r = last.result();
+        return new StatusReply.Inference(r == null ? null : r.verdict().name(),
+                r == null ? null : r.latency().toNanos() / 1e6, r == null ? null : r.detail(), last.at(),
+                r == null || r.status().isEmpty() ? null : r.status().getAsInt(), supervisor.inferenceFailures(),
+                c.failureThreshold(), c.restartOnSlow(), c.request().slowAfter().map(Duration::toMillis).orElse(null),
+                last.skippedAt(), last.skipped(), nextInference.get().orElse(null), c.request().method(),
+                c.request().url().toString());
+    }
+
+    /** A figure JSON can carry: NaN and the infinities are not numbers there. */
+    private static Double finite(OptionalDouble value) {
+        return value.isPresent() && Double.isFinite(value.getAsDouble()) ? value.getAsDouble() : null;
+    }
+
+    private static double seconds(Duration d) {
+        return d.toMillis() / 1000.0;
     }
 
     /**

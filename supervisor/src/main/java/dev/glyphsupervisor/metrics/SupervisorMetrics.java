@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -52,6 +54,13 @@ public final class SupervisorMetrics {
 
     static final List<String> PROBE_PHASES = List.of("startup", "liveness");
 
+    /**
+     * The inference probe's verdicts, exported at 0 from the start for every server (with an inference probe or not,
+     * as the restart reasons are): an alert on {@code increase(...{verdict="failed"}[10m]) > 0} has a series to read
+     * before the first failure, and a server without the probe reads as 0 everywhere.
+     */
+    static final List<String> INFERENCE_VERDICTS = List.of("ok", "slow", "failed", "skipped");
+
     /** From a process-alive check (microseconds) up to an HTTP health timeout (seconds). */
     private static final double[] PROBE_SECONDS_BUCKETS = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
             10, 30};
@@ -64,6 +73,7 @@ public final class SupervisorMetrics {
     private final Counter probeCycles;
     private final Counter startFailures;
     private final Histogram probeDuration;
+    private final Counter inferenceResults;
 
     /** The servers' sinks, in the order they were made (a scrape lists them so); replaced whole on each addition. */
     private volatile Map<String, ServerMetrics> servers = Map.of();
@@ -137,7 +147,14 @@ public final class SupervisorMetrics {
                 .classicOnly()
                 .classicUpperBounds(PROBE_SECONDS_BUCKETS)
                 .register(registry);
+        inferenceResults = Counter.builder()
+                .name("glyph_supervisor_inference_results_total")
+                .help("Inference probe runs, by verdict: ok, slow (answered later than slow_after), failed, or skipped"
+                        + " (the progress probe showed the server did real work since the last one)")
+                .labelNames(SERVER, "verdict")
+                .register(registry);
         registerMemoryGauges();
+        registerProgressGauges();
         gauge("glyph_supervisor_tree_gpu_memory_growth_bytes_per_hour",
                 "Growth of the server tree's GPU memory fitted over the trend window, bytes per hour; absent when unknown",
                 server -> server.growthBytesPerHour);
@@ -175,6 +192,7 @@ public final class SupervisorMetrics {
             RESTART_REASONS.forEach(reason -> restarts.initLabelValues(name, reason));
             PROBE_PHASES.forEach(phase -> probeCycles.initLabelValues(name, phase));
             causes.forEach(cause -> startFailures.initLabelValues(name, cause));
+            INFERENCE_VERDICTS.forEach(verdict -> inferenceResults.initLabelValues(name, verdict));
             Map<String, ServerMetrics> more = new LinkedHashMap<>(servers);
             more.put(name, server);
             servers = Collections.unmodifiableMap(more);
@@ -210,6 +228,26 @@ public final class SupervisorMetrics {
                 server -> known(server.memory.treeRssBytes()));
         deviceGauge("glyph_supervisor_device_memory_used_bytes", "Used memory of a watched GPU device", true);
         deviceGauge("glyph_supervisor_device_memory_total_bytes", "Total memory of a watched GPU device", false);
+    }
+
+    /**
+     * The progress probe's last reading (absent until the first one, after a scrape that could not read them, and
+     * while the server is not running) and the inference probe's last latency (absent before its first answer).
+     */
+    private void registerProgressGauges() {
+        gauge("glyph_supervisor_progress_pending",
+                "Requests running + waiting in the server's engine, from its own metrics (probes.progress); absent when unknown",
+                server -> server.progress.pending());
+        gauge("glyph_supervisor_progress_steps_per_second",
+                "How fast the engine's per-step progress counter moved between the last two scrapes; absent when unknown",
+                server -> server.progress.stepsPerSecond());
+        gauge("glyph_supervisor_progress_stalled_seconds",
+                "Seconds work has been pending on a flat progress counter (a restart for stalled comes at stall_after);"
+                        + " 0 while the engine progresses or is idle, absent when unknown",
+                server -> server.progress.stalledSeconds());
+        gauge("glyph_supervisor_inference_latency_seconds",
+                "Latency of the inference probe's last answer (or failure), in seconds; absent before the first",
+                server -> server.inferenceLatencySeconds);
     }
 
     /** A device's gauge, per server: a device two servers watch is in each one's reading, under each one's label. */
@@ -268,6 +306,11 @@ public final class SupervisorMetrics {
     private record MemoryReading(long treeGpuBytes, List<DeviceMemory> devices, long treeRssBytes) {
     }
 
+    /** One progress reading's figures, NaN where unknown: replaced whole, so a scrape never mixes two readings. */
+    private record ProgressReading(double pending, double stepsPerSecond, double stalledSeconds) {
+        static final ProgressReading UNKNOWN = new ProgressReading(Double.NaN, Double.NaN, Double.NaN);
+    }
+
     /** One server's sink: its "now" values, read by the scrape, and its counters, labelled with its name. */
     private final class ServerMetrics implements MetricsSink {
         private final String name;
@@ -277,6 +320,8 @@ public final class SupervisorMetrics {
         private volatile MemoryReading memory = new MemoryReading(-1, List.of(), -1);
         private volatile double growthBytesPerHour = Double.NaN;
         private volatile double secondsToLimit = Double.NaN;
+        private volatile ProgressReading progress = ProgressReading.UNKNOWN;
+        private volatile double inferenceLatencySeconds = Double.NaN;
 
         ServerMetrics(String name) {
             this.name = name;
@@ -321,13 +366,32 @@ public final class SupervisorMetrics {
         }
 
         @Override
+        public void progress(OptionalDouble pending, OptionalDouble stepsPerSecond, Optional<Duration> stalledFor) {
+            if (pending.isEmpty()) {
+                // A failed scrape: nothing is known, and a stall clock the watch keeps running is not a figure.
+                progress = ProgressReading.UNKNOWN;
+                return;
+            }
+            progress = new ProgressReading(pending.getAsDouble(), stepsPerSecond.orElse(Double.NaN),
+                    stalledFor.map(d -> d.toNanos() / 1e9).orElse(0.0));
+        }
+
+        @Override
+        public void inference(String verdict, Optional<Duration> latency) {
+            inferenceResults.labelValues(name, Objects.requireNonNull(verdict, "verdict")).inc();
+            latency.ifPresent(l -> inferenceLatencySeconds = l.toNanos() / 1e9);
+        }
+
+        @Override
         public void launched(Instant at) {
             launchedAt = Objects.requireNonNull(at, "at");
+            progress = ProgressReading.UNKNOWN; // a new process: its figures come with its first reading
         }
 
         @Override
         public void notRunning() {
             launchedAt = null;
+            progress = ProgressReading.UNKNOWN; // the stopped tree's figures are not the next one's
         }
 
         @Override

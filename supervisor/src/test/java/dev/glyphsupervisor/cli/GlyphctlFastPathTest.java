@@ -104,7 +104,13 @@ class GlyphctlFastPathTest {
                 new StatusReply.Restarts(2, 1), new StatusReply.LastRestart("exited", AT, null), null,
                 List.of(new StatusReply.ProbeLine("tcp", "SUCCESS", "open", 0.4)), 3L, true,
                 new StatusReply.Gpu(false, null, null, null, null, null, null, List.of()),
-                new StatusReply.Memory(false, null, null, null, null, null), null, null, null,
+                new StatusReply.Memory(false, null, null, null, null, null),
+                new StatusReply.Progress("UNKNOWN", "status 404 from http://127.0.0.1:8000/metrics", null, null, null,
+                        12.0, null, 120.0, true, "vllm", "http://127.0.0.1:8000/metrics", null),
+                new StatusReply.Inference("OK", 183.0, "status 200 in 183 ms", AT, 200, 0, 3, false, null,
+                        AT.plusSeconds(1), "skipped: the server progressed since the last check", AT.plusSeconds(60),
+                        "POST", "http://127.0.0.1:8000/v1/chat/completions"),
+                null, null, null,
                 Instant.parse("2026-01-01T00:01:00Z"), null, "c.yaml", "a.jsonl");
         private final ControlServer server;
 
@@ -113,7 +119,7 @@ class GlyphctlFastPathTest {
                     (request, user) -> request instanceof dev.glyphsupervisor.control.ControlRequest.Servers
                             ? new dev.glyphsupervisor.control.ServersReply(java.util.List.of(
                                     new dev.glyphsupervisor.control.ServersReply.Line("default", "RUNNING", 42L, 3, 75L,
-                                            1, 1, null, java.util.List.of(), java.util.List.of(), null)))
+                                            1, 1, null, java.util.List.of(), java.util.List.of(), null, null)))
                             : STATUS);
         }
 
