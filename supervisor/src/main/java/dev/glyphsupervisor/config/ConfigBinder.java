@@ -430,6 +430,8 @@ final class ConfigBinder {
         String method = inference.text("method").orElse(body.isPresent() ? "POST" : "GET");
         if (!method.matches("[A-Z]{1,16}")) {
             inference.problem("method", "'" + method + "' is not an HTTP method; write it in capitals, e.g. POST");
+        } else if (body.isPresent() && (method.equals("GET") || method.equals("HEAD"))) {
+            inference.problem("method", method + " sends no request body, and this probe has one; use POST");
         }
         Map<String, String> headers = inference.stringMap("headers");
         int expectStatus = inference.integer("expect_status", HttpProbeConfig.DEFAULT_EXPECT_STATUS, 100, 599);

@@ -88,6 +88,7 @@ public final class ProgressWatch {
         /** The values a {@code stalled} restart records in the audit log. */
         public Map<String, Object> values() {
             Map<String, Object> values = new LinkedHashMap<>();
+            values.put("detail", detail);
             pending.ifPresent(p -> values.put("pending", p));
             counter.ifPresent(c -> values.put("counter", c));
             sinceProgress.ifPresent(d -> values.put("seconds_since_progress", d.toMillis() / 1000.0));

@@ -149,6 +149,8 @@ class ConfigProgressTest {
                         + " /nonexistent/请求.json");
         assertProblems(SERVER + "probes:\n  inference: {url: \"http://h/x\", method: post}\n",
                 "4:42: probes.inference.method: 'post' is not an HTTP method; write it in capitals, e.g. POST");
+        assertProblems(SERVER + "probes:\n  inference: {url: \"http://h/x\", method: GET, body: x}\n",
+                "4:42: probes.inference.method: GET sends no request body, and this probe has one; use POST");
         assertProblems(SERVER + "probes:\n  inference: {url: \"http://h/x\", expect_json: {pointer: choices}}\n",
                 "4:57: probes.inference.expect_json.pointer: JSON pointer must start with '/', got \"choices\""
                         + " (RFC 6901, e.g. /choices/0/message/content)");
