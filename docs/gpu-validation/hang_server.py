@@ -69,10 +69,13 @@ class Engine:
         self.hold = torch.empty(a.hold_mib * 2**20, dtype=torch.uint8, device=self.device) if a.hold_mib else None
         if self.hold is not None:
             self.hold.fill_(1)
-        torch.cuda.synchronize(self.device)
+        self.cuda = self.device.type == "cuda"
+        if self.cuda:
+            torch.cuda.synchronize(self.device)
+        name = torch.cuda.get_device_name(self.device) if self.cuda else "CPU (no GPU: a test of the logic only)"
         log(f"model GPT-2 shaped, {a.layers} layers, n_embd {a.n_embd}, {params / 1e6:.1f} M parameters, on "
-            f"{torch.cuda.get_device_name(self.device)} ({a.device}); holding {a.hold_mib} MiB more; "
-            f"torch {torch.__version__}")
+            f"{name} ({a.device}); holding {a.hold_mib} MiB more; torch {torch.__version__}, "
+            f"torch.cuda._sleep {'present' if hasattr(torch.cuda, '_sleep') else 'MISSING'}")
 
         labels = ["model_name", "engine"]
         lv = (a.model_name, "0")
@@ -111,6 +114,8 @@ class Engine:
         log(f"FAULT: engine hangs inside GPU work now (step {self.steps}, holding {len(ids)} running request(s), "
             f"{len(self.waiting)} waiting): torch.cuda._sleep spin kernels + torch.cuda.synchronize, forever")
         n = 0
+        while not self.cuda:  # --device cpu (a test without a GPU): the hang is a plain sleep
+            time.sleep(1)
         while True:
             torch.cuda._sleep(10**9)  # a kernel that spins ~10^9 GPU clock cycles (about 0.5-1 s)
             torch.cuda.synchronize(self.device)  # the engine thread waits inside the CUDA call
