@@ -65,7 +65,7 @@ class Stats:
             return {
                 "elapsed_s": round(time.time() - started, 1), "ok": self.ok, "errors": self.errors,
                 "refused_retried": self.refused, "completion_tokens": self.tokens,
-                "latency_s": {"p50": pct(lat, 0.5), "p95": pct(lat, 0.95), "max": lat[-1] if lat else None},
+                "latency_s": {"p50": pct(lat, 0.5), "p95": pct(lat, 0.95), "max": round(lat[-1], 3) if lat else None},
                 "long_requests": {"count": len(long_), "p50_s": pct(long_, 0.5),
                                   "max_s": round(long_[-1], 3) if long_ else None},
                 "last_ok": time.strftime("%H:%M:%S", time.localtime(self.last_ok)) if self.last_ok else None,

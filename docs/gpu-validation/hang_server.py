@@ -60,7 +60,8 @@ class Engine:
         torch.manual_seed(0)
         self.n_positions = a.n_positions
         config = GPT2Config(vocab_size=a.vocab, n_positions=a.n_positions, n_embd=a.n_embd, n_layer=a.layers,
-                            n_head=a.n_head, n_inner=4 * a.n_embd)
+                            n_head=a.n_head, n_inner=4 * a.n_embd,
+                            bos_token_id=a.vocab - 1, eos_token_id=a.vocab - 1)
         self.model = AutoModelForCausalLM.from_config(config).to(self.device).eval()
         self.vocab = a.vocab
         self.max_batch = a.max_batch
@@ -111,8 +112,10 @@ class Engine:
     def spin_forever(self):
         torch = self.torch
         ids = [r.id for r in self.running]
-        log(f"FAULT: engine hangs inside GPU work now (step {self.steps}, holding {len(ids)} running request(s), "
-            f"{len(self.waiting)} waiting): torch.cuda._sleep spin kernels + torch.cuda.synchronize, forever")
+        where = "GPU work" if self.cuda else "a sleep (CPU test)"
+        log(f"FAULT: engine hangs inside {where} now (step {self.steps}, holding {len(ids)} running request(s), "
+            f"{len(self.waiting)} waiting): torch.cuda._sleep spin kernels + torch.cuda.synchronize, forever"
+            if self.cuda else f"{len(self.waiting)} waiting)")
         n = 0
         while not self.cuda:  # --device cpu (a test without a GPU): the hang is a plain sleep
             time.sleep(1)
