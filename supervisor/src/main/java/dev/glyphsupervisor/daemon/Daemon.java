@@ -172,13 +172,21 @@ public final class Daemon {
     /**
      * Processes of the server's tree that lose their parent (the server a launch script started in the background,
      * a worker that called setsid()) are re-parented to the daemon instead of init: they stay its descendants, and
-     * their exit statuses come to it. Whether that could be arranged.
+     * their exit statuses come to it. As a container's entrypoint the daemon is PID 1 of its namespace, and every
+     * orphan of the container comes to it. Either way the reaper thread collects them as they die, so that none
+     * stays a zombie. Whether the daemon is a subreaper.
      */
     private static boolean becomeSubreaper() {
         boolean subreaper = Subreaper.enable();
         if (!subreaper) {
             LOG.warning("cannot become a child subreaper (prctl refused): orphans of the server's tree go to init,"
                     + " found through their environment marker only, and their exit statuses are unknown");
+        }
+        if (Subreaper.isPid1()) {
+            LOG.info("running as PID 1 of a PID namespace (a container's entrypoint): reaping every orphan of it");
+        }
+        if (subreaper || Subreaper.isPid1()) {
+            Subreaper.start();
         }
         return subreaper;
     }
