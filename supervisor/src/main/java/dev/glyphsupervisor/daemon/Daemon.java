@@ -184,6 +184,10 @@ public final class Daemon {
         }
         if (Subreaper.isPid1()) {
             LOG.info("running as PID 1 of a PID namespace (a container's entrypoint): reaping every orphan of it");
+            if (!dev.glyphsupervisor.runtime.Signals.caught(dev.glyphsupervisor.runtime.Signals.SIGTERM)) {
+                LOG.warning("running as PID 1 without a SIGTERM handler (java -Xrs?): the kernel drops SIGTERM for"
+                        + " PID 1, so docker stop will wait its timeout and SIGKILL the container, servers and all");
+            }
         }
         if (subreaper || Subreaper.isPid1()) {
             Subreaper.start();
