@@ -26,7 +26,10 @@ import java.util.OptionalInt;
  * and nothing runs while no child dies. That is SIGCHLD without a signal handler: a JVM offers none for SIGCHLD
  * (a signalfd would need the signal blocked in every thread, the JVM's own included), and a periodic scan of /proc
  * would cost a scan per period whether or not anything died. With no child at all, waitid(2) fails at once (ECHILD)
- * and the thread looks again every {@link #NO_CHILD_MILLIS}: a child comes from a launch, or as an orphan.
+ * and the thread waits for the next launch (the launcher wakes it): a subreaper gets orphans only from its own
+ * descendants, so none can come before. PID 1 gets them from anywhere in its namespace, and looks again every
+ * {@link #NO_CHILD_MILLIS} as well; a subreaper every {@link #NO_CHILD_SUBREAPER_MILLIS}, for a child the JVM started
+ * outside the launcher.
  *
  * <p>Never {@code waitpid(-1)}: Java's own reaper thread waits by pid for each child the JVM started, and would be told
  * exit 0 if we took its status (the server's exit status in the audit would be wrong). A zombie is collected by its
@@ -63,6 +66,8 @@ public final class Subreaper {
     private static final int REMEMBERED = 256;
     /** With no child at all, how often the reaper thread looks for one: well within a second of an orphan's death. */
     static final long NO_CHILD_MILLIS = 200;
+    /** The same for a subreaper that is not PID 1: its orphans come from its children, which come from launches. */
+    static final long NO_CHILD_SUBREAPER_MILLIS = 5_000;
     /** The longest wait while the first zombie is Java's (it collects its own in microseconds). */
     private static final long JAVAS_MAX_MILLIS = 200;
     private static final long SELF = ProcessHandle.current().pid();
@@ -132,7 +137,7 @@ public final class Subreaper {
                 Libc.waitid(P_ALL, 0, info, WEXITED | WNOWAIT);
             } catch (LastErrorException e) {
                 if (e.getErrorCode() != EINTR) {
-                    sleep(NO_CHILD_MILLIS); // ECHILD: no child at all, yet
+                    awaitAChild(); // ECHILD: no child at all, yet
                 }
                 continue;
             }
@@ -148,6 +153,25 @@ public final class Subreaper {
                 Thread current = Thread.currentThread();
                 current.getUncaughtExceptionHandler().uncaughtException(current, e);
                 sleep(NO_CHILD_MILLIS);
+            }
+        }
+    }
+
+    /** With no child: until a launch (the launcher notifies {@link RuntimeLauncher#SPAWN}) or a while has passed. */
+    private static void awaitAChild() {
+        synchronized (RuntimeLauncher.SPAWN) {
+            INFO.clear();
+            try {
+                // Again under the lock: a launch that came after our ECHILD is seen here, not missed by the wait.
+                Libc.waitid(P_ALL, 0, INFO, WEXITED | WNOHANG | WNOWAIT);
+                return;
+            } catch (LastErrorException e) {
+                // still none
+            }
+            try {
+                RuntimeLauncher.SPAWN.wait(isPid1() ? NO_CHILD_MILLIS : NO_CHILD_SUBREAPER_MILLIS);
+            } catch (InterruptedException ignored) {
+                // keep reaping
             }
         }
     }
