@@ -16,6 +16,7 @@ import dev.glyphsupervisor.metrics.SupervisorMetrics;
 import dev.glyphsupervisor.probes.gpu.Nvml;
 import dev.glyphsupervisor.runtime.LaunchException;
 import dev.glyphsupervisor.runtime.PortCheck;
+import dev.glyphsupervisor.runtime.Signals;
 import dev.glyphsupervisor.runtime.Subreaper;
 import dev.glyphsupervisor.systemd.ServiceNotifier;
 import dev.glyphsupervisor.systemd.WatchdogTicker;
@@ -184,7 +185,7 @@ public final class Daemon {
         }
         if (Subreaper.isPid1()) {
             LOG.info("running as PID 1 of a PID namespace (a container's entrypoint): reaping every orphan of it");
-            if (!dev.glyphsupervisor.runtime.Signals.caught(dev.glyphsupervisor.runtime.Signals.SIGTERM)) {
+            if (!Signals.caught(Signals.SIGTERM)) {
                 LOG.warning("running as PID 1 without a SIGTERM handler (java -Xrs?): the kernel drops SIGTERM for"
                         + " PID 1, so docker stop will wait its timeout and SIGKILL the container, servers and all");
             }

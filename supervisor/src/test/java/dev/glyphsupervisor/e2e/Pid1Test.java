@@ -161,6 +161,29 @@ class Pid1Test {
         stop(d, init, 2, 130);
     }
 
+    /**
+     * The failure this guards against: a JVM run with -Xrs installs no handlers, and the kernel drops SIGTERM for a
+     * PID 1 without one (docker stop would wait its timeout, then SIGKILL everything). The daemon says so at start.
+     */
+    @Test
+    void asPid1WithoutSignalHandlersTheDaemonWarns() throws Exception {
+        config = new ConfigFile(dir, port, "[\"python3\", \"" + TestServer.SCRIPT + "\", \"--port\", \"" + port
+                + "\", \"--workers\", \"0\"]").set("schedule", "30s");
+        DaemonProcess d = DaemonProcess.startThroughScript(config.write(), config.audit(), NAMESPACE,
+                env -> env.put("GLYPH_JAVA_OPTS", "-Xrs"));
+        daemons.add(d);
+        long init = namespaceInit(d);
+        d.awaitHealthy(1, T);
+        long caught = Long.parseUnsignedLong(statusField(init, "SigCgt:"), 16);
+        assertEquals(0, caught & (1L << (Signals.SIGTERM - 1)), "-Xrs: no SIGTERM handler");
+        assertTrue(d.output().contains("running as PID 1 without a SIGTERM handler"), d.output());
+
+        Signals.kill(init, Signals.SIGTERM);
+        Thread.sleep(500);
+        assertTrue(d.process().isAlive(), "SIGTERM dropped by the kernel for a PID 1 without a handler");
+        d.process().destroyForcibly().waitFor(); // unshare --kill-child: SIGKILL to PID 1 ends the namespace
+    }
+
     // --- helpers ----------------------------------------------------------------------------------
 
     /** Five children that outlive the script's exec into the server by ~2 s, then exit: orphans, then zombies. */
