@@ -92,6 +92,7 @@ public final class Daemon {
                 open.push("server " + server.name(), unit.supervisor()::close);
                 units.add(unit);
             }
+            procOfThisNamespace();
             boolean subreaper = becomeSubreaper();
             selfTest(units.get(0).runtime());
             Stack stack = stack(units);
@@ -194,6 +195,26 @@ public final class Daemon {
             Subreaper.start();
         }
         return subreaper;
+    }
+
+    /**
+     * Every pid the daemon reads in /proc it may also signal: a /proc of another PID namespace (a PID namespace made
+     * without mounting its own /proc, {@code unshare --pid --fork} without {@code --mount-proc}) would have it read
+     * one process and signal another. Container runtimes mount the container's own /proc.
+     */
+    private static void procOfThisNamespace() throws StartFailure {
+        long self = ProcessHandle.current().pid();
+        String seen;
+        try {
+            seen = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self")).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return; // no /proc to judge: the self test below fails with its own message
+        }
+        if (!seen.equals(String.valueOf(self))) {
+            throw new StartFailure("/proc belongs to another PID namespace (this process is pid " + self
+                    + " here, pid " + seen + " in /proc): mount this namespace's own /proc (unshare --mount-proc;"
+                    + " container runtimes do), or the daemon would signal the wrong processes", null);
+        }
     }
 
     private static void selfTest(ProcessRuntimeControl runtime) throws StartFailure {

@@ -184,6 +184,16 @@ class Pid1Test {
         d.process().destroyForcibly().waitFor(); // unshare --kill-child: SIGKILL to PID 1 ends the namespace
     }
 
+    /** A PID namespace without its own /proc: pids read there are not the namespace's, so the daemon refuses to start. */
+    @Test
+    void aPidNamespaceWithoutItsOwnProcIsRefused() throws Exception {
+        config = new ConfigFile(dir, port, "[\"sleep\", \"600\"]").set("http", "null");
+        DaemonProcess d = start(List.of("unshare", "--pid", "--fork", "--kill-child"), config);
+        assertEquals(1, d.awaitExit(T), d.describe());
+        assertTrue(d.output().contains("/proc belongs to another PID namespace"), d.output());
+        assertTrue(d.all("runtime_launched").isEmpty(), d.describe());
+    }
+
     // --- helpers ----------------------------------------------------------------------------------
 
     /** Five children that outlive the script's exec into the server by ~2 s, then exit: orphans, then zombies. */
