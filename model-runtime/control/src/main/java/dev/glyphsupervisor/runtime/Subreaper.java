@@ -43,7 +43,8 @@ import java.util.OptionalInt;
  *       this JVM starts (a library's helper command) keeps the JVM's session, and Java waits for it too, collecting
  *       it the moment it dies; an orphan of a server tree is in the server's session (the launcher makes one with
  *       setsid), and an orphan from outside the tree is in a session the JVM did not make. A zombie of our session
- *       that Java has left for seconds is the orphan of such a helper: nobody else will collect it.</li>
+ *       that Java has left for seconds is the orphan of such a helper: nobody else will collect it. So a child of
+ *       the daemon that leaves the session itself (runs setsid) must be started through the launcher.</li>
  * </ul>
  * waitid(2) reports the zombie at the front of the children list; when that one may be Java's, every zombie child is
  * found by a scan of /proc and judged by the rules above, and the thread waits a little (1 ms, doubling up to
