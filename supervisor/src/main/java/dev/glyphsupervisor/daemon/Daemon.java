@@ -16,6 +16,7 @@ import dev.glyphsupervisor.metrics.SupervisorMetrics;
 import dev.glyphsupervisor.probes.gpu.Nvml;
 import dev.glyphsupervisor.runtime.LaunchException;
 import dev.glyphsupervisor.runtime.PortCheck;
+import dev.glyphsupervisor.runtime.Signals;
 import dev.glyphsupervisor.runtime.Subreaper;
 import dev.glyphsupervisor.systemd.ServiceNotifier;
 import dev.glyphsupervisor.systemd.WatchdogTicker;
@@ -91,6 +92,7 @@ public final class Daemon {
                 open.push("server " + server.name(), unit.supervisor()::close);
                 units.add(unit);
             }
+            procOfThisNamespace();
             boolean subreaper = becomeSubreaper();
             selfTest(units.get(0).runtime());
             Stack stack = stack(units);
@@ -172,7 +174,9 @@ public final class Daemon {
     /**
      * Processes of the server's tree that lose their parent (the server a launch script started in the background,
      * a worker that called setsid()) are re-parented to the daemon instead of init: they stay its descendants, and
-     * their exit statuses come to it. Whether that could be arranged.
+     * their exit statuses come to it. As a container's entrypoint the daemon is PID 1 of its namespace, and every
+     * orphan of the container comes to it. Either way the reaper thread collects them as they die, so that none
+     * stays a zombie. Whether the daemon is a subreaper.
      */
     private static boolean becomeSubreaper() {
         boolean subreaper = Subreaper.enable();
@@ -180,7 +184,37 @@ public final class Daemon {
             LOG.warning("cannot become a child subreaper (prctl refused): orphans of the server's tree go to init,"
                     + " found through their environment marker only, and their exit statuses are unknown");
         }
+        if (Subreaper.isPid1()) {
+            LOG.info("running as PID 1 of a PID namespace (a container's entrypoint): reaping every orphan of it");
+            if (!Signals.caught(Signals.SIGTERM)) {
+                LOG.warning("running as PID 1 without a SIGTERM handler (java -Xrs?): the kernel drops SIGTERM for"
+                        + " PID 1, so docker stop will wait its timeout and SIGKILL the container, servers and all");
+            }
+        }
+        if (subreaper || Subreaper.isPid1()) {
+            Subreaper.start();
+        }
         return subreaper;
+    }
+
+    /**
+     * Every pid the daemon reads in /proc it may also signal: a /proc of another PID namespace (a PID namespace made
+     * without mounting its own /proc, {@code unshare --pid --fork} without {@code --mount-proc}) would have it read
+     * one process and signal another. Container runtimes mount the container's own /proc.
+     */
+    private static void procOfThisNamespace() throws StartFailure {
+        long self = ProcessHandle.current().pid();
+        String seen;
+        try {
+            seen = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self")).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return; // no /proc to judge: the self test below fails with its own message
+        }
+        if (!seen.equals(String.valueOf(self))) {
+            throw new StartFailure("/proc belongs to another PID namespace (this process is pid " + self
+                    + " here, pid " + seen + " in /proc): mount this namespace's own /proc (unshare --mount-proc;"
+                    + " container runtimes do), or the daemon would signal the wrong processes", null);
+        }
     }
 
     private static void selfTest(ProcessRuntimeControl runtime) throws StartFailure {

@@ -65,7 +65,10 @@ public final class RuntimeLauncher {
      * {@link #SPAWN} is released, removed once the exit is known.
      */
     private static final Set<Long> STARTED = ConcurrentHashMap.newKeySet();
-    /** Held while a child is started and until its pid is in {@link #STARTED}, and while orphans are reaped. */
+    /**
+     * Held while a child is started and until its pid is in {@link #STARTED}, and while orphans are reaped; notified
+     * after each start (the reaper thread waits on it while the JVM has no child).
+     */
     static final Object SPAWN = new Object();
     /**
      * Launches by this JVM whose root has become a session leader: a process table scanned before the last of them
@@ -107,6 +110,7 @@ public final class RuntimeLauncher {
                 throw new LaunchException("cannot start " + spec.command() + ": " + e.getMessage(), e);
             }
             STARTED.add(process.pid());
+            SPAWN.notifyAll(); // the reaper thread, if it waits for a first child
         }
         closeStreams(process);
         watchExit(process, listener);
