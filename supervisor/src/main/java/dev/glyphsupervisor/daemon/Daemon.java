@@ -10,6 +10,7 @@ import dev.glyphsupervisor.core.FailureCauses;
 import dev.glyphsupervisor.io.IoMessages;
 import dev.glyphsupervisor.lock.LockHeldException;
 import dev.glyphsupervisor.lock.StateDirLock;
+import dev.glyphsupervisor.metrics.HealthEndpoints;
 import dev.glyphsupervisor.metrics.MetricsServer;
 import dev.glyphsupervisor.metrics.MetricsSink;
 import dev.glyphsupervisor.metrics.SupervisorMetrics;
@@ -71,7 +72,12 @@ public final class Daemon {
         try {
             // The metrics port before the lock: binding it creates no file, so a port in use leaves nothing behind
             // (no state_dir, no lock file, no audit record of a start that did not happen).
-            serveMetrics(prometheus).ifPresent(server -> open.push("the metrics listener", server));
+            // The kubelet's /livez and /readyz on the same listener: 503 until the stack is attached below.
+            HealthEndpoints health = new HealthEndpoints();
+            serveMetrics(prometheus).ifPresent(server -> {
+                open.push("the metrics listener", server);
+                server.serveHealth(health);
+            });
             open.pushLast("the state_dir lock", lock());
             makeServerStateDirs();
             ServiceNotifier notifier = ServiceNotifier.fromEnvironment(System.getenv());
@@ -96,6 +102,7 @@ public final class Daemon {
             boolean subreaper = becomeSubreaper();
             selfTest(units.get(0).runtime());
             Stack stack = stack(units);
+            health.attach(new StackHealth(stack));
             QuartzProbeScheduler schedule = schedule(units);
             open.push("the probe schedule", schedule);
             open.push("the control socket", serveControl(units, stack, schedule));

@@ -9,7 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
 
@@ -191,14 +195,29 @@ final class Stack {
 
     /** The watchdog's question, for every server's loop at once: does each run a heartbeat within {@code timeout}? */
     boolean loopsAnswer(Duration timeout) {
+        return stuckLoops(timeout).isEmpty();
+    }
+
+    /**
+     * The same question, naming who fails it: a heartbeat goes to every loop at once, and the servers whose loop has
+     * not run it within {@code timeout} (one deadline for all) are returned in start order. Never waits longer.
+     */
+    List<String> stuckLoops(Duration timeout) {
+        Map<String, CompletableFuture<Void>> beats = new LinkedHashMap<>();
+        servers.forEach((name, s) -> beats.put(name, s.heartbeat()));
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (Supervisor s : servers.values()) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || !s.loopAnswers(Duration.ofNanos(left))) {
-                return false;
+        List<String> stuck = new ArrayList<>();
+        for (Map.Entry<String, CompletableFuture<Void>> beat : beats.entrySet()) {
+            try {
+                beat.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException | TimeoutException | CancellationException e) {
+                stuck.add(beat.getKey()); // closed, or stuck: the heartbeat stays queued and runs if the loop comes back
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stuck.add(beat.getKey());
             }
         }
-        return true;
+        return stuck;
     }
 
     /** Waits until every one of {@code names} satisfies {@code done}, or the timeout passes; whether they all did. */

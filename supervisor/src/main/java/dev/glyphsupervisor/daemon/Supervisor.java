@@ -157,14 +157,26 @@ final class Supervisor {
      */
     public boolean loopAnswers(Duration timeout) {
         try {
-            loop.submit(() -> { }).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            heartbeat().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             return true;
-        } catch (java.util.concurrent.RejectedExecutionException | java.util.concurrent.ExecutionException
+        } catch (java.util.concurrent.ExecutionException
                  | java.util.concurrent.TimeoutException e) {
             return false; // closed, or stuck: the heartbeat stays queued and runs if the loop ever comes back
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /**
+     * A heartbeat queued on the event loop now: completes when the loop has run it, at once exceptionally when the
+     * loop is closed. {@link #loopAnswers} and the kubelet's {@code /livez} ({@link StackHealth}) wait on it.
+     */
+    CompletableFuture<Void> heartbeat() {
+        try {
+            return CompletableFuture.runAsync(() -> { }, loop);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(e);
         }
     }
 
