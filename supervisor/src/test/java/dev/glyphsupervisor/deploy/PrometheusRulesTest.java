@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
@@ -91,21 +90,8 @@ class PrometheusRulesTest {
         assertEquals(List.of(), missing, "in " + PrometheusTools.RULE_TESTS);
     }
 
-    static List<JsonNode> alerts() {
-        try {
-            List<JsonNode> alerts = new ArrayList<>();
-            for (JsonNode group : YAML.readTree(PrometheusTools.RULES.toFile()).path("groups")) {
-                for (JsonNode rule : group.path("rules")) {
-                    if (rule.has("alert")) {
-                        alerts.add(rule);
-                    }
-                }
-            }
-            assertFalse(alerts.isEmpty(), "alerts in " + PrometheusTools.RULES);
-            return alerts;
-        } catch (IOException e) {
-            throw new AssertionError("cannot read " + PrometheusTools.RULES, e);
-        }
+    private static List<JsonNode> alerts() {
+        return PrometheusTools.alertRules();
     }
 
     private static List<Path> testFiles() throws IOException {
@@ -114,12 +100,5 @@ class PrometheusRulesTest {
             assertFalse(list.isEmpty(), "unit tests in " + PrometheusTools.RULE_TESTS);
             return list;
         }
-    }
-
-    /** The alert names, for other tests. */
-    static Set<String> alertNames() {
-        Set<String> names = new LinkedHashSet<>();
-        alerts().forEach(rule -> names.add(rule.path("alert").asText()));
-        return names;
     }
 }

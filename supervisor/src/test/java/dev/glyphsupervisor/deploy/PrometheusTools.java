@@ -1,11 +1,16 @@
 package dev.glyphsupervisor.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -25,6 +30,26 @@ public final class PrometheusTools {
     public static final Path DASHBOARD = REPO.resolve("deploy/grafana/glyph-supervisor.json");
 
     private PrometheusTools() {
+    }
+
+    /** The alerting rules of {@link #RULES}, as parsed YAML ({@code alert}, {@code expr}, {@code for}, ...). */
+    public static List<JsonNode> alertRules() {
+        try {
+            List<JsonNode> alerts = new ArrayList<>();
+            for (JsonNode group : new ObjectMapper(new YAMLFactory()).readTree(RULES.toFile()).path("groups")) {
+                for (JsonNode rule : group.path("rules")) {
+                    if (rule.has("alert")) {
+                        alerts.add(rule);
+                    }
+                }
+            }
+            if (alerts.isEmpty()) {
+                throw new AssertionError("no alert in " + RULES);
+            }
+            return alerts;
+        } catch (IOException e) {
+            throw new AssertionError("cannot read " + RULES, e);
+        }
     }
 
     public static Path promtool() {
