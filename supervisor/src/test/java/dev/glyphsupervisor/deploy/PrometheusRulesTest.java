@@ -90,6 +90,21 @@ class PrometheusRulesTest {
         assertEquals(List.of(), missing, "in " + PrometheusTools.RULE_TESTS);
     }
 
+    /** docs/metrics.md lists the alerts by name (the expressions live only in the rule file): the same set. */
+    @Test
+    void docsMetricsNamesEveryAlertAndNoOther() throws IOException {
+        String docs = Files.readString(PrometheusTools.REPO.resolve("docs/metrics.md"));
+        Set<String> documented = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("`(GlyphSupervisor\\w+)`").matcher(docs);
+        while (m.find()) {
+            documented.add(m.group(1));
+        }
+        Set<String> shipped = new java.util.TreeSet<>();
+        alerts().forEach(rule -> shipped.add(rule.path("alert").asText()));
+        assertEquals(shipped, documented);
+        assertFalse(docs.contains("expr:"), "docs/metrics.md points at the rule file instead of copying rules");
+    }
+
     private static List<JsonNode> alerts() {
         return PrometheusTools.alertRules();
     }
