@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * deploy/prometheus: the rule file passes {@code promtool check rules}, its unit tests pass {@code promtool test rules},
- * and every alert has a unit test in which it fires and one in which it stays quiet.
+ * every alert has a unit test in which it fires and one in which it stays quiet, the example config passes
+ * {@code promtool check config}, and docs/metrics.md names the same alerts.
  */
 class PrometheusRulesTest {
 
@@ -35,6 +36,16 @@ class PrometheusRulesTest {
                 List.of(PrometheusTools.promtool().toString(), "check", "rules", PrometheusTools.RULES.toString()));
         assertEquals(0, check.exit(), check.output());
         assertTrue(check.output().contains("SUCCESS: " + alerts().size() + " rules found"), check.output());
+    }
+
+    /** deploy/prometheus/prometheus.yml, the example fleet config, loads the rule file beside it. */
+    @Test
+    void promtoolAcceptsTheExampleConfig() {
+        Path config = PrometheusTools.RULES.resolveSibling("prometheus.yml");
+        PrometheusTools.Result check = PrometheusTools.run(PrometheusTools.REPO, T,
+                List.of(PrometheusTools.promtool().toString(), "check", "config", config.toString()));
+        assertEquals(0, check.exit(), check.output());
+        assertTrue(check.output().contains("SUCCESS: 1 rule files found"), check.output());
     }
 
     @Test

@@ -83,9 +83,9 @@ class PrometheusFleetTest {
                 + "      stop_grace: 2s\n"
                 + "    probes:\n"
                 + "      schedule: \"1s\"\n"
-                + "      failure_threshold: 2\n"
+                + "      failure_threshold: 3\n"   // slow answers on a busy machine restart nothing here
                 + "      startup_interval: 100ms\n"
-                + "      http: {url: \"http://127.0.0.1:" + port + "/health\", timeout: 1s, expect_status: 200}\n"
+                + "      http: {url: \"http://127.0.0.1:" + port + "/health\", timeout: 2s, expect_status: 200}\n"
                 + "    restart:\n"
                 + "      backoff_initial: 200ms\n"
                 + "      backoff_max: 2s\n"
