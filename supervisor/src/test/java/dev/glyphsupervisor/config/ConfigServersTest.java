@@ -247,7 +247,7 @@ class ConfigServersTest {
                 """,
                 "3:31: defaults.probes.failure_threshold: must be 1..100, got 0",
                 "3:34: defaults.probes.tcp_timout: unknown key 'tcp_timout'; did you mean 'tcp_timeout'? allowed keys here:"
-                        + " schedule, failure_threshold, startup_interval, tcp_timeout, http, gpu, host, trend_window, early_restart",
+                        + " schedule, failure_threshold, startup_interval, tcp_timeout, http, gpu, host, trend_window, early_restart, progress, inference",
                 "4:12: defaults.restart: expected a mapping with the keys backoff_initial, backoff_max, backoff_reset,"
                         + " kill_timeout, release_timeout, crash_loop, maintenance, maintenance_skip_within, causes, hopeless_after,"
                         + " got the number 5",

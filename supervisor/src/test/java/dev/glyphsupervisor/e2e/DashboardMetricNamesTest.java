@@ -73,11 +73,13 @@ class DashboardMetricNamesTest {
         ConfigFile config = new ConfigFile(dir, port, TestServer.command(port, 0, 0, dir.resolve("control")));
         gpu = new FakeGpu(dir, config.stateDir(), 2 * FakeGpu.GIB);
         // The progress and inference gauges exist once those probes have read something: the test server has no
-        // /metrics, so the progress probe reads the daemon's own (its probe-cycle counter moves every cycle) and the
+        // /metrics, so the progress probe reads the daemon's own, with a counter that stays flat (restarts: the inference
+        // probe is skipped while the counter moves) under pending work (uptime) and a stall limit far away; the
         // inference probe asks the server's /health.
         config.set("memory", "  gpu: " + FakeGpu.config("max_process_memory: 4GiB") + "\n  host: {max_rss: 16GiB}\n"
                         + "  progress: {url: \"http://127.0.0.1:" + metricsPort + "/metrics\","
-                        + " pending: [glyph_supervisor_runtime_uptime_seconds], progress: glyph_supervisor_probe_cycles_total}\n"
+                        + " pending: [glyph_supervisor_runtime_uptime_seconds], progress: glyph_supervisor_restarts_total,"
+                        + " stall_after: 1h}\n"
                         + "  inference: {url: \"http://127.0.0.1:" + port + "/health\", schedule: 1s}\n")
                 .set("extra", "metrics: {listen: \"127.0.0.1:" + metricsPort + "\"}\n");
         daemon = DaemonProcess.start(config.write(), config.audit(), gpu.env());
