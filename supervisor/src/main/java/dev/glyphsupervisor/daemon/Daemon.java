@@ -74,10 +74,7 @@ public final class Daemon {
             // (no state_dir, no lock file, no audit record of a start that did not happen).
             // The kubelet's /livez and /readyz on the same listener: 503 until the stack is attached below.
             HealthEndpoints health = new HealthEndpoints();
-            serveMetrics(prometheus).ifPresent(server -> {
-                open.push("the metrics listener", server);
-                server.serveHealth(health);
-            });
+            serveMetrics(prometheus, health).ifPresent(server -> open.push("the metrics listener", server));
             open.pushLast("the state_dir lock", lock());
             makeServerStateDirs();
             ServiceNotifier notifier = ServiceNotifier.fromEnvironment(System.getenv());
@@ -316,13 +313,13 @@ public final class Daemon {
      * The /metrics listener when metrics.listen is set. A port in use names its holder when the
      * kernel's socket table shows it (another supervisor on the same config shows up here as that daemon).
      */
-    private Optional<MetricsServer> serveMetrics(SupervisorMetrics metrics) throws StartFailure {
+    private Optional<MetricsServer> serveMetrics(SupervisorMetrics metrics, HealthEndpoints health) throws StartFailure {
         if (config.metrics().isEmpty()) {
             return Optional.empty();
         }
         MetricsConfig listen = config.metrics().get();
         try {
-            return Optional.of(metrics.serve(listen.host(), listen.port()));
+            return Optional.of(metrics.serve(listen.host(), listen.port(), health));
         } catch (IOException e) {
             String where = config.locations().problem("metrics.listen", listen.host() + ":" + listen.port());
             Throwable cause = e.getCause() != null ? e.getCause() : e;

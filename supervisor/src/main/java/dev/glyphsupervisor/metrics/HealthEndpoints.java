@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
  */
 public final class HealthEndpoints implements HttpHandler {
 
-    /** The paths served; the metrics listener gives each its own context. */
+    /** The paths answered; the metrics listener hands every path but /metrics here (its default handler). */
     public static final List<String> PATHS = List.of("/livez", "/readyz");
 
     /** An answer: the status and the line of text (without its newline). */
@@ -67,7 +67,7 @@ public final class HealthEndpoints implements HttpHandler {
         }
     }
 
-    /** The answer for {@code path} (a context matches by prefix: anything but the two exact paths is 404). */
+    /** The answer for {@code path}: anything but the two exact paths is 404. */
     Answer answer(String path, String rawQuery) {
         Health h = health;
         if (!PATHS.contains(path)) {

@@ -213,8 +213,21 @@ public final class SupervisorMetrics {
      * @throws IOException naming the address, when it cannot be bound (in use, not a local address)
      */
     public MetricsServer serve(String host, int port) throws IOException {
+        return serve(host, port, null);
+    }
+
+    /**
+     * The same, with {@code other} answering every path but {@code /metrics} (the kubelet's {@code /livez} and
+     * {@code /readyz}, {@link HealthEndpoints}): the exporter's default handler, in place of its catch-all page, which
+     * answered 200 to any path. Null: the exporter's own page.
+     */
+    public MetricsServer serve(String host, int port, com.sun.net.httpserver.HttpHandler other) throws IOException {
         try {
-            return new MetricsServer(HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart());
+            HTTPServer.Builder builder = HTTPServer.builder().hostname(host).port(port).registry(registry);
+            if (other != null) {
+                builder.defaultHandler(other);
+            }
+            return new MetricsServer(builder.buildAndStart());
         } catch (IOException e) {
             throw new IOException("cannot serve metrics on " + host + ":" + port + ": " + e.getMessage(), e);
         }

@@ -59,8 +59,7 @@ class HealthEndpointsTest {
     private HttpResponse<String> send(String method, String pathAndQuery) throws Exception {
         if (server == null) {
             registry.forServer("vllm");
-            server = registry.serve("127.0.0.1", 0);
-            server.serveHealth(endpoints);
+            server = registry.serve("127.0.0.1", 0, endpoints);
         }
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + pathAndQuery))
                 .timeout(Duration.ofSeconds(5)).method(method, HttpRequest.BodyPublishers.noBody()).build();
