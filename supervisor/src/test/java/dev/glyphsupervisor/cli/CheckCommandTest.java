@@ -64,7 +64,7 @@ class CheckCommandTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"glyph.yaml", "vllm.yaml", "llama-cpp.yaml", "glyph-stack.yaml", "vllm-8gpu.yaml", "two-gpu.yaml",
-            "reference-stack.yaml"})
+            "reference-stack.yaml", "sglang.yaml"})
     void theExamplesAreValid(String example) {
         Path file = Path.of(System.getProperty("basedir", "."), "..", "conf", "examples", example);
         assertEquals(0, run("check", "--syntax-only", "--config", file.toString()), err.toString());

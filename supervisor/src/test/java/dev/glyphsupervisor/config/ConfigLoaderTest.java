@@ -164,7 +164,7 @@ class ConfigLoaderTest {
     @Test
     void loadsEachExampleConfig() throws ConfigException {
         for (String example : List.of("glyph.yaml", "vllm.yaml", "llama-cpp.yaml", "glyph-stack.yaml", "vllm-8gpu.yaml",
-                "two-gpu.yaml", "reference-stack.yaml")) {
+                "two-gpu.yaml", "reference-stack.yaml", "sglang.yaml")) {
             // Surefire runs in the module directory; the examples live at the repository root.
             SupervisorConfig config = ConfigLoader.load(Path.of("..", "conf", "examples", example));
             assertFalse(config.servers().isEmpty(), example);
