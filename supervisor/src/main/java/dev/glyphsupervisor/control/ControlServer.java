@@ -59,8 +59,11 @@ public final class ControlServer implements Closeable {
     private final Path path;
     private final ServerSocketChannel server;
     private final Handler handler;
-    private final ExecutorService handlers = Executors.newFixedThreadPool(HANDLERS, r -> daemonThread(r, "glyph-control"));
-    private final ExecutorService readers = Executors.newCachedThreadPool(r -> daemonThread(r, "glyph-control-read"));
+    /** At most {@link #HANDLERS} at once; an idle one ends after a few seconds (a daemon mostly waits). */
+    private final ExecutorService handlers = idleEnding(HANDLERS, "glyph-control");
+    private final ExecutorService readers = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 5,
+            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
+            r -> daemonThread(r, "glyph-control-read"));
     private final Thread acceptor;
     private volatile boolean closed;
 
@@ -242,6 +245,14 @@ public final class ControlServer implements Closeable {
             }
         }
         return set;
+    }
+
+    private static ExecutorService idleEnding(int threads, String name) {
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(threads, threads,
+                5, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+                r -> daemonThread(r, name));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     private static Thread daemonThread(Runnable r, String name) {

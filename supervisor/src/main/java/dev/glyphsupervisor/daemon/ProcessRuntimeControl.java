@@ -181,7 +181,16 @@ final class ProcessRuntimeControl implements RuntimeControl {
         java.util.concurrent.CompletableFuture<Integer> exited = new java.util.concurrent.CompletableFuture<>();
         LaunchedProcess p = launcher.launch(new LaunchSpec(java.util.List.of("/bin/sh", "-c", ":"), config.workdir(),
                 java.util.Map.of(), config.log(), config.logMaxBytes(), null), exited::complete);
-        int code = exited.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+        int code;
+        try {
+            // get with a timeout, not orTimeout: that starts CompletableFuture's delay thread, kept for the JVM's life.
+            code = exited.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new LaunchException("a test launch of /bin/sh -c : in a new session did not exit within 10 s: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LaunchException("interrupted while a test launch of /bin/sh -c : ran", e);
+        }
         StopReport report = stopper.stop(p, java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1));
         if (code != 0 || !report.converged()) {
             throw new LaunchException("a test launch of /bin/sh -c : in a new session exited " + code
