@@ -28,7 +28,10 @@ final class AuditCheck {
             "gpu_memory", List.of("metric", "value", "limit"),
             "operator", List.of("by", "requested_reason"),
             "startup_timeout", List.of("startup_timeout_ms", "last_probe"),
-            "maintenance", List.of("uptime_ms"));
+            "maintenance", List.of("uptime_ms"),
+            "stalled", List.of("pending", "counter", "stalled_for_s", "stall_after_s"),
+            "inference_failed", List.of("failures", "threshold", "detail", "latency_ms"),
+            "inference_slow", List.of("failures", "threshold", "detail", "latency_ms"));
 
     record Result(long lines, long records, int runs, List<String> unparsable, List<String> problems,
                   Map<String, Integer> restartReasons, Map<String, Integer> events) {
@@ -37,6 +40,82 @@ final class AuditCheck {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private AuditCheck() {
+    }
+
+    /**
+     * Issue 16's invariants on a lane's whole audit log, against the faults injected into it: every {@code stalled}
+     * restart is the detection of an injected engine hang (no false positive under traffic, a SIGKILL, a SIGSTOP,
+     * inference errors or slow answers), every {@code inference_failed} restart the detection of injected inference
+     * errors, no {@code inference_slow} restart ever (restart_on_slow is off) and every {@code inference_slow}
+     * record says it does not count toward one. Returns the problems; {@code counts} gets the figures.
+     */
+    static List<String> servingProblems(Path audit, List<FaultRecord> faults, Map<String, Integer> counts)
+            throws IOException {
+        List<String> problems = new ArrayList<>();
+        java.util.Set<Long> hangs = new java.util.HashSet<>();
+        java.util.Set<Long> errors = new java.util.HashSet<>();
+        for (FaultRecord f : faults) {
+            if (f.kind() == FaultKind.ENGINE_HANG && f.detected()) {
+                hangs.add(f.detectedAt());
+            } else if (f.kind() == FaultKind.INFERENCE_ERRORS && f.detected()) {
+                errors.add(f.detectedAt());
+            }
+        }
+        for (Path file : files(audit)) {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                JsonNode e;
+                try {
+                    e = JSON.readTree(line);
+                } catch (IOException torn) {
+                    continue; // counted by check()
+                }
+                if (e == null || !e.isObject()) {
+                    continue;
+                }
+                String event = e.path("event").asText();
+                if (event.startsWith("inference_") || event.startsWith("progress_")) {
+                    counts.merge(event, 1, Integer::sum);
+                }
+                if (event.equals("inference_slow") && e.path("restart").asBoolean(true)) {
+                    problems.add("an inference_slow record counting toward a restart (restart_on_slow is off): " + e);
+                }
+                if (!event.equals("restart_decided")) {
+                    continue;
+                }
+                String reason = e.path("reason").asText();
+                long ts = java.time.Instant.parse(e.path("ts").asText()).toEpochMilli();
+                switch (reason) {
+                    case "stalled" -> {
+                        counts.merge("restart_decided(stalled)", 1, Integer::sum);
+                        if (!hangs.contains(ts)) {
+                            problems.add("a stalled restart with no engine hang injected (a false positive): " + e);
+                        }
+                    }
+                    case "inference_failed" -> {
+                        counts.merge("restart_decided(inference_failed)", 1, Integer::sum);
+                        if (!errors.contains(ts)) {
+                            problems.add("an inference_failed restart with no inference errors injected: " + e);
+                        }
+                    }
+                    case "inference_slow" -> problems.add("an inference_slow restart (restart_on_slow is off): " + e);
+                    default -> {
+                    }
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static List<Path> files(Path audit) {
+        List<Path> files = new ArrayList<>();
+        for (int i = 100; i >= 1; i--) {
+            Path rotated = audit.resolveSibling(audit.getFileName() + "." + i);
+            if (Files.exists(rotated)) {
+                files.add(rotated);
+            }
+        }
+        files.add(audit);
+        return files;
     }
 
     static Result check(Path audit, int daemonKills) throws IOException {

@@ -16,12 +16,12 @@ import java.time.Duration;
  * @param checkFlat  whether the daemon's RSS, threads and descriptors must be flat after warm-up: a short
  *                   run ends inside warm-up (JIT, and thread pools of the control socket and the metrics
  *                   server still filling up to their fixed sizes), so there they are only reported
- * @param lanes      which lanes run: {@code forking}, {@code reference}, {@code stack} (all by default)
+ * @param lanes      which lanes run: {@code forking}, {@code reference}, {@code stack}, {@code inference} (all by default)
  */
 record ChaosSettings(long seed, int faults, long cycles, Duration maxTime, boolean launcher, long slackMs,
                      long headroom, boolean checkFlat, java.util.List<String> lanes) {
 
-    static final java.util.List<String> ALL_LANES = java.util.List.of("forking", "reference", "stack");
+    static final java.util.List<String> ALL_LANES = java.util.List.of("forking", "reference", "stack", "inference");
 
     /**
      * From -Dchaos.seed, -Dchaos.faults, -Dchaos.cycles, -Dchaos.minutes and -Dchaos.lanes (comma-separated;

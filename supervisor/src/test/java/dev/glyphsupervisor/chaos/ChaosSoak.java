@@ -17,8 +17,9 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The chaos soak: three lanes (the worker-forking test server, the reference runtime, and a stack of three
- * forking servers, two requiring one), each under its own real daemon, get faults drawn from a seeded random
+ * The chaos soak: four lanes (the worker-forking test server, the reference runtime, a stack of three
+ * forking servers, two requiring one, and the reference runtime with its engine fault endpoints under client
+ * traffic, watched by the progress and inference probes), each under its own real daemon, get faults drawn from a seeded random
  * stream, one after another, until the fault and probe-cycle targets are met; meanwhile a monitor checks that
  * no server ever has two trees, and (the stack) that no dependent outlives what it requires by more than its
  * stop ({@link StackMonitor}). At the
@@ -80,6 +81,10 @@ final class ChaosSoak {
                 cacheMechanism = reference.cacheBlock().mechanism().name();
                 System.out.println("reference runtime max_rss " + reference.maxRss() + " bytes; cache fault by " + cacheMechanism);
             }
+            if (settings.lanes().contains("inference")) {
+                lanes.add(Lane.inference(base.resolve("inference"), randoms.get("inference"), settings.launcher(),
+                        recorder, settings.slackMs()));
+            }
             Lane stack = null;
             if (settings.lanes().contains("stack")) {
                 stack = Lane.stack(base.resolve("stack"), randoms.get("stack"), settings.launcher(), recorder,
@@ -94,6 +99,7 @@ final class ChaosSoak {
                 }
                 for (Lane lane : lanes) {
                     lane.startDaemon();
+                    lane.startTraffic();
                 }
                 if (stack != null) {
                     Map<String, Path> dirs = new LinkedHashMap<>();
@@ -121,6 +127,12 @@ final class ChaosSoak {
                 }
                 for (Thread t : threads) {
                     t.join();
+                }
+                for (Lane lane : lanes) {
+                    String traffic = lane.stopTraffic();
+                    if (!traffic.isEmpty()) {
+                        System.out.println(lane.name() + " lane traffic: " + traffic);
+                    }
                 }
                 lanes.forEach(l -> l.probes().scrape());
                 for (Lane lane : lanes) {
@@ -174,6 +186,12 @@ final class ChaosSoak {
                 AuditCheck.Result r = AuditCheck.check(lane.auditPath(), kills, servers);
                 audits.put(lane.name(), r);
                 r.problems().forEach(p -> violations.add(lane.name() + " audit: " + p));
+                Map<String, Integer> counts = new java.util.TreeMap<>();
+                AuditCheck.servingProblems(lane.auditPath(), recorder.records().stream().filter(f -> ofLane(f, lane))
+                        .toList(), counts).forEach(p -> violations.add(lane.name() + " audit: " + p));
+                if (lane.target() == Lane.Target.INFERENCE) {
+                    System.out.println("inference lane, from the audit: " + counts);
+                }
             }
         } finally {
             done.set(true);
@@ -273,6 +291,7 @@ final class ChaosSoak {
     private static void cleanUp(List<Lane> lanes, Path base) {
         for (Lane lane : lanes) {
             try {
+                lane.stopTraffic();
                 if (lane.cacheBlock() != null) {
                     lane.cacheBlock().clear();
                 }

@@ -4,7 +4,7 @@ package dev.glyphsupervisor.chaos;
  * The full chaos soak, a command that prints its figures (not a test):
  *
  * <pre>./mvnw -B -q -Pchaos -pl supervisor -am verify -DskipTests [-Dchaos.seed=N] [-Dchaos.faults=520]
- *     [-Dchaos.cycles=4320] [-Dchaos.minutes=40] [-Dchaos.lanes=forking,reference,stack]</pre>
+ *     [-Dchaos.cycles=4320] [-Dchaos.minutes=40] [-Dchaos.lanes=forking,reference,stack,inference]</pre>
  *
  * <p>Daemons and glyphctl run through bin/glyphctl and the shaded jar, as a user runs them. Exits 1 when
  * an invariant was violated or a target was not met.

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * through the same harness as the full run (-Pchaos; docs/reliability.md), on the test classpath (the
  * shaded jar is not packaged yet when tests run). It asserts every invariant the full run does except
  * the daemon's flatness after warm-up, which a two-minute run cannot reach: those figures are printed.
- * All three lanes run (forking, reference, and the stack of three servers), unless -Dchaos.lanes names some.
+ * All four lanes run (forking, reference, the stack of three servers, and the inference lane: the reference runtime
+ * with its engine faults under client traffic), unless -Dchaos.lanes names some.
  * Rerun a failure with -Dchaos.seed=N.
  */
 class ChaosSoakTest {

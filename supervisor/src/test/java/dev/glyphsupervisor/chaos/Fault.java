@@ -17,6 +17,9 @@ interface Fault {
             case CACHE_UNWRITABLE -> new CacheUnwritable();
             case DAEMON_SIGKILL -> new DaemonKill();
             case OPERATOR_CONCURRENT -> new OperatorConcurrent();
+            case ENGINE_HANG -> new EngineHang();
+            case INFERENCE_ERRORS -> new InferenceErrors();
+            case SLOW_ANSWERS -> new SlowAnswers();
         };
     }
 }

@@ -24,5 +24,17 @@ enum FaultKind {
     /** SIGKILL of the daemon, then a new daemon on the same state directory (as systemd would). */
     DAEMON_SIGKILL,
     /** glyphctl restart / stop / start issued while another fault is in progress. */
-    OPERATOR_CONCURRENT
+    OPERATOR_CONCURRENT,
+    /**
+     * The reference runtime's engine hangs (POST /admin/fault/hang) while clients send requests: the port open,
+     * /health 200; detected by restart_decided(stalled) from the progress probe.
+     */
+    ENGINE_HANG,
+    /** Inference answers 500 (POST /admin/fault/error); detected by restart_decided(inference_failed). */
+    INFERENCE_ERRORS,
+    /**
+     * Every engine step slower (POST /admin/fault/slow) for a while, past the inference probe's slow_after but under
+     * its timeout, then cleared: detected by inference_slow records; never a restart (restart_on_slow is off).
+     */
+    SLOW_ANSWERS
 }

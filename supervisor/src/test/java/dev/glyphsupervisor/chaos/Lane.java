@@ -28,7 +28,7 @@ import java.util.function.Predicate;
  */
 final class Lane {
 
-    enum Target { FORKING, REFERENCE, STACK }
+    enum Target { FORKING, REFERENCE, STACK, INFERENCE }
 
     /** The stack lane's servers: the first is required by the others. */
     static final String REQUIRED = "base";
@@ -45,6 +45,21 @@ final class Lane {
     static final List<FaultKind> STACK_KINDS = List.of(FaultKind.SERVER_SIGKILL, FaultKind.PARENT_SIGKILL,
             FaultKind.GROUP_SIGSTOP, FaultKind.HEALTH_500, FaultKind.PORT_GRAB, FaultKind.OPERATOR_CONCURRENT,
             FaultKind.DAEMON_SIGKILL);
+
+    /**
+     * The inference lane's kinds (issue 16): the engine faults of the reference runtime's fault endpoints, and a
+     * SIGKILL and a SIGSTOP under the same client traffic (no false `stalled` from them, and a new generation's
+     * progress starts from a new baseline).
+     */
+    static final List<FaultKind> INFERENCE_KINDS = List.of(FaultKind.ENGINE_HANG, FaultKind.INFERENCE_ERRORS,
+            FaultKind.SLOW_ANSWERS, FaultKind.SERVER_SIGKILL, FaultKind.GROUP_SIGSTOP);
+    /** The inference lane's progress probe: work pending on a flat step counter this long is a hang. */
+    static final long STALL_AFTER_MS = 4000;
+    /** The inference lane's inference probe: schedule, threshold, timeout and slow_after. */
+    static final long INFERENCE_INTERVAL_MS = 1000;
+    static final int INFERENCE_THRESHOLD = 2;
+    static final long INFERENCE_TIMEOUT_MS = 5000;
+    static final long SLOW_AFTER_MS = 1000;
 
     /** The daemon of a lane, shared by a stack's server views. */
     private static final class DaemonRef {
@@ -73,6 +88,8 @@ final class Lane {
     private final CacheBlock cacheBlock;
     private final DaemonRef daemon;
     private final List<Lane> servers = new ArrayList<>();
+    /** The inference lane's clients, while they run. */
+    private volatile Traffic traffic;
 
     private Lane(String name, Target target, Path dir, int port, int metricsPort, ConfigFile config, Bounds bounds,
                  Random random, boolean launcher, LatencyRecorder recorder, long maxRss, CacheBlock cacheBlock) {
@@ -208,12 +225,67 @@ final class Lane {
                 recorder, maxRss, block);
     }
 
+    /**
+     * The reference runtime with its fault endpoints (issue 16), under light client traffic, probed every 250 ms,
+     * with a progress probe ({@code engine: reference}, stall_after 4 s) and an inference probe (a one-word
+     * embedding every 1 s, timeout 5 s, slow_after 1 s, failure_threshold 2, restart_on_slow off). The
+     * inference probe's timeout is long enough that a hang is the progress probe's (two timeouts outlast
+     * stall_after + its slack), so each restart reason has one cause.
+     */
+    static Lane inference(Path dir, Random random, boolean launcher, LatencyRecorder recorder, long slackMs)
+            throws IOException {
+        Files.createDirectories(dir);
+        int port = TestServer.freePort();
+        int metricsPort = TestServer.freePort();
+        String probes = "  progress: {engine: reference, stall_after: " + STALL_AFTER_MS + "ms, timeout: 1s}\n"
+                + "  inference: {url: \"http://127.0.0.1:" + port + "/v1/embeddings\", body: '{\"input\": [\"ping\"]}',"
+                + " expect_json: {pointer: /data/0/embedding/0}, timeout: " + INFERENCE_TIMEOUT_MS + "ms,"
+                + " slow_after: " + SLOW_AFTER_MS + "ms, schedule: " + INFERENCE_INTERVAL_MS + "ms,"
+                + " failure_threshold: " + INFERENCE_THRESHOLD + "}\n";
+        ConfigFile config = new ConfigFile(dir, port, ReferenceRuntime.yaml(ReferenceRuntime.faultCommand(port)))
+                .set("schedule", "250ms").set("failure_threshold", "2").set("startup_interval", "100ms")
+                .set("http", "{url: \"http://127.0.0.1:" + port + "/health\", timeout: 1s, expect_status: 200}")
+                .set("stop_grace", "5s").set("startup_timeout", "60s")
+                .set("backoff_initial", "200ms").set("backoff_max", "2s").set("backoff_reset", "1s")
+                .set("max_restarts", "1000").set("window", "1m")
+                .set("memory", probes)
+                .set("extra", "metrics: {listen: \"127.0.0.1:" + metricsPort + "\"}\n");
+        Bounds bounds = new Bounds(250, 2, 1000, 5000, 5000, 5000, 2000, 60_000, slackMs, STALL_AFTER_MS,
+                INFERENCE_INTERVAL_MS, INFERENCE_THRESHOLD, INFERENCE_TIMEOUT_MS, SLOW_AFTER_MS);
+        return new Lane("inference", Target.INFERENCE, dir, port, metricsPort, config, bounds, random, launcher,
+                recorder, -1, null);
+    }
+
     List<FaultKind> kinds() {
         return switch (target) {
             case FORKING -> FORKING_KINDS;
             case REFERENCE -> REFERENCE_KINDS;
             case STACK -> STACK_KINDS;
+            case INFERENCE -> INFERENCE_KINDS;
         };
+    }
+
+    /** Starts the inference lane's clients (two, 200 ms between requests); nothing for the other lanes. */
+    void startTraffic() {
+        if (target == Target.INFERENCE && traffic == null) {
+            traffic = new Traffic(port, 2, 200);
+        }
+    }
+
+    /** The clients, or null (not the inference lane, or stopped). */
+    Traffic traffic() {
+        return traffic;
+    }
+
+    /** Stops the clients; what they did, or empty. */
+    String stopTraffic() throws InterruptedException {
+        Traffic t = traffic;
+        traffic = null;
+        if (t == null) {
+            return "";
+        }
+        t.close();
+        return t.toString();
     }
 
     /** Starts (or, after a SIGKILL, starts again) the daemon on this lane's config, as systemd would. */

@@ -56,6 +56,35 @@ final class ReferenceRuntime {
                 "--threads", "2");
     }
 
+    /**
+     * The runtime as the inference lane runs it (issue 16): its fault endpoints on, two engine workers, no disk
+     * cache and no history (every request one forward pass per input; nothing grows).
+     */
+    static List<String> faultCommand(int port) {
+        if (!Files.exists(JAR)) {
+            throw new IllegalStateException("the reference runtime is not built: " + JAR);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return List.of(java, "-XX:+UseSerialGC", "-Xmx256m", "-jar", JAR.toString(), "--port", Integer.toString(port),
+                "--fault-endpoints", "--engine-threads", "2", "--threads", "4");
+    }
+
+    /** One client request: a one-sentence embedding; the HTTP status. */
+    static int sentence(int port, Duration timeout) throws IOException, InterruptedException {
+        String body = "{\"input\": [\"a client's sentence " + System.nanoTime() + "\"]}";
+        return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/embeddings"))
+                        .timeout(timeout).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    /** {@code POST /admin/fault/WHAT} (e.g. {@code hang}, {@code slow?step_ms=1500}); the HTTP status. */
+    static int fault(int port, String what) throws IOException, InterruptedException {
+        return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/admin/fault/" + what))
+                        .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
     /** YAML flow list of {@link #command}. */
     static String yaml(List<String> command) {
         List<String> quoted = new ArrayList<>();
