@@ -152,6 +152,8 @@ public final class HangBenchmark {
                 clients.stop();
                 System.out.println("restart_decided records: " + d.all("restart_decided").size() + " for " + rounds
                         + " hangs; by reason: " + reasons(d.all("restart_decided")));
+                System.out.println("audit records by event (probe_failed would be the HTTP health probe failing: the"
+                        + " hung engine's /health stays 200): " + events(d.events()));
                 System.out.println("requests served by the clients over the rounds: " + clients.ok.get() + " (failed or"
                         + " cut by a restart: " + clients.failed.get() + ")");
                 System.out.println("glyphctl status after the last round:\n" + status(dir));
