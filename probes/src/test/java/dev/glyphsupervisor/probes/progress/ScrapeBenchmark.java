@@ -22,6 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *     -Dexec.mainClass=dev.glyphsupervisor.probes.progress.ScrapeBenchmark [-Dexec.args="ENGINES WARMUP SCRAPES"]
  * </pre>
  *
+ * The hang benchmark of issue 16 runs it too ({@code ./mvnw -B -q -Phang-bench -pl supervisor -am verify -DskipTests},
+ * the profile in this module's pom; figures in docs/performance.md, "Hang detection (issue 16)").
+ *
  * Prints the exposition's size and series count, the scraping thread's CPU per scrape (mean, p50,
  * p99, max; ThreadMXBean, so the server's side is not in it), its allocation per scrape, the whole
  * process's CPU per scrape (server, GC and JIT included), and the parse alone.
