@@ -98,6 +98,13 @@ public final class ProgressWatch {
         }
     }
 
+    /**
+     * How much earlier than stall_after a flat reading may already count: readings taken on a schedule come back a few
+     * milliseconds early or late, and a stall_after of exactly N probe periods then read 9.998 s of "10 s" and waited
+     * one more period (detection stall_after + two periods instead of one; the hang benchmark saw it in most rounds).
+     */
+    static final Duration TOLERANCE = Duration.ofMillis(200);
+
     private final Duration stallAfter;
     private final boolean scrapeTimeoutIsStuck;
 
@@ -193,7 +200,7 @@ public final class ProgressWatch {
 
     private Reading flat(String what, double pending, double counter, OptionalDouble rate, Instant now) {
         Duration stalled = Duration.between(pendingFlatSince, now);
-        if (stalled.compareTo(stallAfter) >= 0) {
+        if (stalled.compareTo(stallAfter.minus(TOLERANCE)) >= 0) {
             return reading(Status.STALLED, what + ", no progress for " + seconds(stalled) + " (stall_after "
                     + seconds(stallAfter) + ")", pending, counter, rate, now);
         }

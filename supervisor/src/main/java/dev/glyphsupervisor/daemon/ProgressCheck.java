@@ -27,12 +27,14 @@ final class ProgressCheck {
 
     /** Scrapes once and judges it as a reading of {@code generation}. */
     ProgressWatch.Reading check(long generation) {
+        // The reading's time is when the scrape was asked for, on the schedule, not when its answer came back.
+        java.time.Instant asked = clock.instant();
         Scrape scrape = scraper.scrape();
         ProgressWatch.Observation observation = scrape instanceof Scrape.Sample sample
                 ? new ProgressWatch.Observation.Sample(sample.pending(), sample.progress())
                 : new ProgressWatch.Observation.Failed(((Scrape.Failed) scrape).failure() == Scrape.Failure.TIMEOUT,
                 ((Scrape.Failed) scrape).detail());
-        ProgressWatch.Reading reading = watch.observe(generation, observation, clock.instant());
+        ProgressWatch.Reading reading = watch.observe(generation, observation, asked);
         last = reading;
         return reading;
     }

@@ -171,6 +171,21 @@ class ProgressWatchTest {
     }
 
     @Test
+    void readingsAFewMillisecondsEarlyOnAScheduleOfExactlyStallAfterStillStallThen() {
+        read(2, 10);
+        now = now.plusMillis(1000);
+        read(2, 20); // the last step: flat from here
+        for (int i = 1; i <= 9; i++) {
+            now = now.plusMillis(999); // a schedule's readings, each a millisecond early
+            assertEquals(Status.FLAT, read(2, 20).status(), "reading " + i);
+        }
+        now = now.plusMillis(999);
+        ProgressWatch.Reading r = read(2, 20);
+        assertEquals(Status.STALLED, r.status(), "9.99 s of a 10 s stall_after is the tenth period: " + r.detail());
+        assertEquals(Status.FLAT, new ProgressWatch(STALL_AFTER, false).observe(1, new Sample(2, 20), now).status());
+    }
+
+    @Test
     void stallAfterMustBePositive() {
         assertThrows(IllegalArgumentException.class, () -> new ProgressWatch(Duration.ZERO, false));
     }

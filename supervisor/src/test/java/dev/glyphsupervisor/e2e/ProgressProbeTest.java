@@ -83,8 +83,10 @@ class ProgressProbeTest {
         assertEquals("stalled", decided.get("reason").asText(), daemon.describe());
         assertTrue(decided.get("pending").asDouble() >= 1, decided.toString());
         assertTrue(decided.get("stalled_for_s").asDouble() >= 5, decided.toString());
-        // At least stall_after (never earlier), at most stall_after + one probe period, with slack for a loaded machine.
-        assertTrue(detection.compareTo(Duration.ofSeconds(5)) >= 0, "detected after " + detection);
+        // Not before the counter has been flat for stall_after: its last move was seen at most one probe period before
+        // the hang (the clock starts at that reading), so no sooner than stall_after - 1 s after the POST; and at most
+        // stall_after + one probe period after it, with slack for a loaded machine.
+        assertTrue(detection.compareTo(Duration.ofSeconds(5 - 1)) >= 0, "detected after " + detection);
         assertTrue(detection.compareTo(Duration.ofSeconds(5 + 1 + 3)) <= 0, "detected after " + detection);
         daemon.awaitHealthy(2, T);
         Await.until(T, "generation 2 serving the clients", () -> metric(port, "reference_engine_steps_total") > 0);
