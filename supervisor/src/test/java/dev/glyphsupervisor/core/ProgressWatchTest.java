@@ -182,7 +182,15 @@ class ProgressWatchTest {
         now = now.plusMillis(999);
         ProgressWatch.Reading r = read(2, 20);
         assertEquals(Status.STALLED, r.status(), "9.99 s of a 10 s stall_after is the tenth period: " + r.detail());
-        assertEquals(Status.FLAT, new ProgressWatch(STALL_AFTER, false).observe(1, new Sample(2, 20), now).status());
+    }
+
+    @Test
+    void aFlatReadingMoreThanTheToleranceShortOfStallAfterIsNotYetStalled() {
+        read(2, 20);
+        now = now.plus(STALL_AFTER).minus(ProgressWatch.TOLERANCE).minusMillis(1);
+        assertEquals(Status.FLAT, read(2, 20).status());
+        now = now.plusMillis(1);
+        assertEquals(Status.STALLED, read(2, 20).status());
     }
 
     @Test
