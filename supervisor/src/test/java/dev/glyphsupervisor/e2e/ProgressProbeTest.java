@@ -105,7 +105,7 @@ class ProgressProbeTest {
         // Busy: clients keep the engine stepping for twice stall_after.
         traffic(port, 2);
         observe(Duration.ofSeconds(8));
-        trafficOn.set(false);
+        stopTraffic(); // every client's last request answered before the request-end total is read below
 
         // One long request: 40 inputs at 250 ms a step, 10 s, while the request-end totals stay flat.
         post(port, "/admin/fault/slow?step_ms=250");
@@ -224,6 +224,14 @@ class ProgressProbeTest {
     private void observe(Duration window) throws InterruptedException {
         Thread.sleep(window.toMillis());
         assertEquals(List.of(), daemon.all("restart_decided"), daemon.describe());
+    }
+
+    private void stopTraffic() throws InterruptedException {
+        trafficOn.set(false);
+        for (Thread t : clients) {
+            t.join(Duration.ofSeconds(35).toMillis());
+        }
+        clients.clear();
     }
 
     /** {@code n} clients sending one-sentence embeddings back to back until the test ends (errors ignored). */
