@@ -103,7 +103,7 @@ public final class ProgressWatch {
      * milliseconds early or late, and a stall_after of exactly N probe periods then read 9.998 s of "10 s" and waited
      * one more period (detection stall_after + two periods instead of one; the hang benchmark saw it in most rounds).
      */
-    static final Duration TOLERANCE = Duration.ofMillis(200);
+    public static final Duration TOLERANCE = Duration.ofMillis(200);
 
     private final Duration stallAfter;
     private final boolean scrapeTimeoutIsStuck;

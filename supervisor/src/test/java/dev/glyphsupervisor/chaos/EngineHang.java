@@ -1,5 +1,7 @@
 package dev.glyphsupervisor.chaos;
 
+import dev.glyphsupervisor.core.ProgressWatch;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.Optional;
@@ -14,9 +16,6 @@ import java.util.Optional;
  * started well before the hang would be a false judgement); then a healthy later generation.
  */
 final class EngineHang implements Fault {
-
-    /** ProgressWatch counts a flat reading within 200 ms of stall_after (readings on a schedule come back early). */
-    private static final long STALL_TOLERANCE_MS = 200;
 
     /** How much sooner than stall_after a stall may be decided: a reading or two of a loaded machine. */
     static final long EARLY_MS = 1000;
@@ -47,7 +46,7 @@ final class EngineHang implements Fault {
                 lane.violation("ENGINE_HANG decided with reason " + reason + " (the open port and /health 200 hide "
                         + "the hang from every other probe): " + d);
             } else if (d.path("pending").asDouble() < 1
-                    || d.path("stalled_for_s").asDouble() * 1000 < b.stallAfterMs() - STALL_TOLERANCE_MS) {
+                    || d.path("stalled_for_s").asDouble() * 1000 < b.stallAfterMs() - ProgressWatch.TOLERANCE.toMillis()) {
                 lane.violation("ENGINE_HANG: a stalled restart without the values behind it: " + d);
             } else if (detection < b.stallAfterMs() - EARLY_MS) {
                 lane.violation("ENGINE_HANG: stalled " + detection + " ms after the hang, sooner than stall_after "

@@ -1,6 +1,7 @@
 package dev.glyphsupervisor.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.glyphsupervisor.core.ProgressWatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,7 +83,7 @@ class ProgressProbeTest {
 
         assertEquals("stalled", decided.get("reason").asText(), daemon.describe());
         assertTrue(decided.get("pending").asDouble() >= 1, decided.toString());
-        assertTrue(decided.get("stalled_for_s").asDouble() >= 5 - 0.2, decided.toString()); // ProgressWatch.TOLERANCE
+        assertTrue(decided.get("stalled_for_s").asDouble() * 1000 >= 5000 - ProgressWatch.TOLERANCE.toMillis(), decided.toString());
         // Not before the counter has been flat for stall_after: its last move was seen at most one probe period before
         // the hang (the clock starts at that reading), so no sooner than stall_after - 1 s after the POST; and at most
         // stall_after + one probe period after it, with slack for a loaded machine.
