@@ -3,6 +3,7 @@ package dev.glyphsupervisor.probes;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.Proxy;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -41,7 +42,9 @@ public final class TcpPortProbe implements Probe {
     public ProbeResult check() {
         String target = host + ":" + port;
         long start = System.nanoTime();
-        try (Socket socket = new Socket()) {
+        // NO_PROXY: a plain socket. The default one goes through the JDK's SOCKS layer, which asks the proxy selector
+        // about a "socket://host:port" URI built for every connect (a port probe never goes through a proxy).
+        try (Socket socket = new Socket(Proxy.NO_PROXY)) {
             socket.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
             return ProbeResult.success(name(), "connected to " + target, Durations.since(start));
         } catch (ConnectException e) {

@@ -15,7 +15,10 @@ import org.quartz.SimpleScheduleBuilder;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
 import org.quartz.TriggerKey;
-import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.impl.DirectSchedulerFactory;
+import org.quartz.simpl.RAMJobStore;
+import org.quartz.spi.ThreadExecutor;
+import org.quartz.spi.ThreadPool;
 
 import java.io.Closeable;
 import java.time.Instant;
@@ -26,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TimeZone;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,11 +40,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link Supervisor#maintenanceDue()}). A schedule that misfires (the daemon was busy or suspended, or the
  * server's previous cycle still runs) skips to the next time rather than bursting.
  *
- * <p>A server's probe job never overlaps itself: the job class is {@link DisallowConcurrentExecution}, which Quartz
- * applies per job key, and each server's jobs have their own keys (group = the server's name), so a slow cycle of one
- * server delays that server's next cycle only. Probes of different servers run concurrently.
+ * <p>Probes of different servers run concurrently; a slow cycle of one server delays that server's next cycle only.
  *
- * <p>Quartz's own pool has one thread: a job only hands its call to {@link #cycles}, a pool of threads that exist
+ * <p>Quartz runs the jobs on its scheduler thread ({@link JobsOnSchedulerThread}, no worker pool): a job only hands
+ * its call to {@link #cycles}, a pool of threads that exist
  * while there is work (an idle one ends after {@link #CYCLE_THREAD_IDLE}), so a probe that blocks for its whole
  * timeout (a hung health endpoint) holds up that server's cycle only, never the schedule or another server's probes,
  * and sixteen servers probed every second keep about as many threads as cycles overlap (one or two), not sixteen.
@@ -98,6 +99,9 @@ final class QuartzProbeScheduler implements Closeable {
         }
     }
 
+    /** A firing later than this (the daemon was busy or suspended) is a misfire: skipped, not run late. */
+    static final java.time.Duration MISFIRE_THRESHOLD = java.time.Duration.ofSeconds(1);
+
     /** How long a cycle thread waits for the next cycle before it ends. */
     static final java.time.Duration CYCLE_THREAD_IDLE = java.time.Duration.ofSeconds(10);
 
@@ -144,17 +148,16 @@ final class QuartzProbeScheduler implements Closeable {
 
     private static Scheduler schedule(List<ServerSchedule> servers, java.util.concurrent.Executor cycles)
             throws SchedulerException {
-        Properties props = new Properties();
         int instance = INSTANCES.incrementAndGet();
-        props.setProperty("org.quartz.scheduler.instanceName",
-                instance == 1 ? "glyph-supervisor" : "glyph-supervisor-" + instance);
-        props.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-        props.setProperty("org.quartz.threadPool.threadCount", "1"); // a job only hands over or posts an event
-        props.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
-        props.setProperty("org.quartz.scheduler.makeSchedulerThreadDaemon", "true");
-        props.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
-        props.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
-        Scheduler scheduler = new StdSchedulerFactory(props).getScheduler();
+        String name = instance == 1 ? "glyph-supervisor" : "glyph-supervisor-" + instance;
+        // Built directly rather than by StdSchedulerFactory from properties: that one sets its parts up through
+        // java.beans introspection (~80 more classes loaded for good) and always starts a worker pool.
+        RAMJobStore store = new RAMJobStore();
+        store.setMisfireThreshold(MISFIRE_THRESHOLD.toMillis());
+        DirectSchedulerFactory factory = DirectSchedulerFactory.getInstance();
+        factory.createScheduler(name, name, new JobsOnSchedulerThread(), new DaemonThreadExecutor(), store,
+                Map.of(), null, 0, -1, -1, false, null);
+        Scheduler scheduler = factory.getScheduler(name);
         // Every job is the same thin class; its key (name: probes or maintenance, group: the server) says which call.
         Map<JobKey, ProbeJob> jobs = new HashMap<>();
         scheduler.setJobFactory((bundle, s) -> jobs.get(bundle.getJobDetail().getKey()));
@@ -321,6 +324,58 @@ final class QuartzProbeScheduler implements Closeable {
             } catch (java.util.concurrent.RejectedExecutionException closed) {
                 running.set(false); // the scheduler is closing
             }
+        }
+    }
+
+    /**
+     * Quartz's "thread pool" that runs each job on the scheduler thread itself. Every job here only hands a cycle to
+     * {@link #cycles} or posts an event, so a worker thread would only add a thread and a wake-up to every firing
+     * (sixteen firings a second with sixteen servers). Public, as Quartz sets its names through reflection.
+     */
+    public static final class JobsOnSchedulerThread implements ThreadPool {
+        @Override
+        public boolean runInThread(Runnable job) {
+            job.run();
+            return true;
+        }
+
+        @Override
+        public int blockForAvailableThreads() {
+            return 1;
+        }
+
+        @Override
+        public void initialize() {
+        }
+
+        @Override
+        public void shutdown(boolean waitForJobsToComplete) {
+        }
+
+        @Override
+        public int getPoolSize() {
+            return 1;
+        }
+
+        @Override
+        public void setInstanceId(String id) {
+        }
+
+        @Override
+        public void setInstanceName(String name) {
+        }
+    }
+
+    /** Starts Quartz's scheduler thread as a daemon thread: it must never keep the JVM alive. */
+    public static final class DaemonThreadExecutor implements ThreadExecutor {
+        @Override
+        public void initialize() {
+        }
+
+        @Override
+        public void execute(Thread thread) {
+            thread.setDaemon(true);
+            thread.start();
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>./mvnw -B -q -Pstack-bench -pl supervisor -am verify -DskipTests
  *     [-Dstack.sizes=1,4,16] [-Dstack.window=60] [-Dstack.kills=20] [-Dstack.statusRuns=22] [-Dstack.host=true]
+ *     [-Dstack.steady=0]                    # seconds after the first window before a second one (0: none)
  *     [-Dstack.env=NAME=VALUE;NAME=VALUE]   # for a diagnosis only: more environment for the daemon, e.g.
  *                                          # GLYPH_JAVA_OPTS=-XX:NativeMemoryTracking=summary (then jcmd's summary is printed)</pre>
  *
@@ -34,6 +35,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>daemon CPU (utime+stime, /proc/PID/stat) over a fixed window, as a share of a core, and per probe cycle of
  *       one server: the ticks divided by the HTTP health requests all servers logged in the window (one per
  *       server per cycle);</li>
+ *   <li>with {@code -Dstack.steady=S}: S seconds later, the same again (RSS, then a CPU window as long as the first):
+ *       the daemon after the first minute's class loading and JIT compilation, as it runs for days;</li>
  *   <li>{@code glyphctl status --config F} wall time (spawn to exit), the first 2 calls dropped;</li>
  *   <li>death → relaunch of one server while the others go on being probed: SIGKILL of its main process, then the
  *       time to the audit's {@code runtime_launched} of the next generation (and to {@code runtime_exited}).</li>
@@ -48,7 +51,12 @@ public final class StackBenchmark {
 
     record Row(int servers, long rssKb, long rssAnonKb, long threads, double cpuPercent, long ticks, long cycles,
                double msPerCycle, long statusP50, long statusP95, long statusMax, List<Long> relaunch,
-               List<Long> noticed, List<Long> warmUp, long rssAfterKb) {
+               List<Long> noticed, List<Long> warmUp, long rssAfterKb, long steadyRssKb, Cpu steadyCpu) {
+    }
+
+    /** Daemon CPU over one window: ticks, the HTTP probe cycles all servers ran in it, and the two as rates. */
+    record Cpu(long ticks, long cycles, double percent, double msPerCycle) {
+        static final Cpu NONE = new Cpu(0, 0, Double.NaN, Double.NaN);
     }
 
     public static void main(String[] args) throws Exception {
@@ -57,6 +65,7 @@ public final class StackBenchmark {
             sizes.add(Integer.parseInt(s.trim()));
         }
         int window = Integer.getInteger("stack.window", 60);
+        int steady = Integer.getInteger("stack.steady", 0);
         int kills = Integer.getInteger("stack.kills", 20);
         int statusRuns = Integer.getInteger("stack.statusRuns", 22);
         boolean host = Boolean.parseBoolean(System.getProperty("stack.host", "true"));
@@ -69,7 +78,7 @@ public final class StackBenchmark {
                 + "; window " + window + " s; " + kills + " kills after " + WARM_UP_KILLS + " warm-up kills");
         List<Row> rows = new ArrayList<>();
         for (int n : sizes) {
-            rows.add(run(dir.resolve("stack-" + n), n, window, kills, statusRuns, host));
+            rows.add(run(dir.resolve("stack-" + n), n, window, steady, kills, statusRuns, host));
         }
         System.out.println();
         System.out.println("load average at end: " + loadAverage());
@@ -83,9 +92,20 @@ public final class StackBenchmark {
                     Stats.percentile(r.relaunch(), 50), Stats.percentile(r.relaunch(), 99),
                     Stats.percentile(r.noticed(), 50), Stats.percentile(r.noticed(), 99), r.rssAfterKb() / 1024.0);
         }
+        if (steady > 0) {
+            System.out.println();
+            System.out.println("| servers | steady (" + steady + " s after the first window): daemon RSS MB | daemon CPU % of a core"
+                    + " | probe-cycle CPU ms per server |");
+            System.out.println("| --- | --- | --- | --- |");
+            for (Row r : rows) {
+                System.out.printf("| %d | %.1f | %.2f %% (%d ticks / %d s) | %.2f (%d cycles) |%n", r.servers(),
+                        r.steadyRssKb() / 1024.0, r.steadyCpu().percent(), r.steadyCpu().ticks(), window,
+                        r.steadyCpu().msPerCycle(), r.steadyCpu().cycles());
+            }
+        }
     }
 
-    private static Row run(Path dir, int n, int window, int kills, int statusRuns, boolean host) throws Exception {
+    private static Row run(Path dir, int n, int window, int steady, int kills, int statusRuns, boolean host) throws Exception {
         Files.createDirectories(dir);
         System.out.println();
         System.out.println("== " + n + " server" + (n == 1 ? "" : "s") + " (load average " + loadAverage() + ")");
@@ -97,7 +117,7 @@ public final class StackBenchmark {
         Path audit = dir.resolve("log/audit.jsonl");
         try (DaemonProcess d = DaemonProcess.startWithLauncher(config, audit, env())) {
             try {
-                return measure(d, dir, config, ports, n, window, kills, statusRuns);
+                return measure(d, dir, config, ports, n, window, steady, kills, statusRuns);
             } finally {
                 d.closeWithServers();
             }
@@ -105,7 +125,7 @@ public final class StackBenchmark {
     }
 
     private static Row measure(DaemonProcess d, Path dir, Path config, Map<String, Integer> ports, int n, int window,
-                               int kills, int statusRuns) throws Exception {
+                               int steady, int kills, int statusRuns) throws Exception {
         for (String name : ports.keySet()) {
             healthy(d, name, 1);
         }
@@ -124,19 +144,16 @@ public final class StackBenchmark {
         System.out.printf("idle, all healthy, %d s after: RSS %.1f MB (RssAnon %.1f, RssFile %.1f), %d threads%n", SETTLE_SECONDS,
                 rss / 1024.0, rssAnon / 1024.0, ProcStat.statusKb(pid, "RssFile") / 1024.0, threads);
 
-        long requestsBefore = healthRequests(dir, ports);
-        long ticksBefore = ProcStat.cpuTicks(pid);
-        Map<String, Long> threadsBefore = ProcStat.threadTicks(pid);
-        long start = System.nanoTime();
-        Thread.sleep(window * 1000L); // the measurement window itself, not a wait for a condition
-        long ticks = ProcStat.cpuTicks(pid) - ticksBefore;
-        double wall = (System.nanoTime() - start) / 1e9;
-        long cycles = healthRequests(dir, ports) - requestsBefore;
-        System.out.println("CPU ticks by thread in the window:" + ProcStat.busiestThreads(threadsBefore, ProcStat.threadTicks(pid)));
-        double cpuPercent = 100.0 * (ticks * ProcStat.TICK_MS / 1000.0) / wall;
-        double msPerCycle = cycles == 0 ? Double.NaN : ticks * ProcStat.TICK_MS / cycles;
-        System.out.printf("window %.1f s: daemon CPU %d ticks = %.2f %% of a core; %d HTTP probe cycles (%.1f per server per s):"
-                + " %.2f ms CPU per server per cycle%n", wall, ticks, cpuPercent, cycles, cycles / wall / n, msPerCycle);
+        Cpu cpu = cpuWindow(pid, dir, ports, n, window);
+        long steadyRss = 0;
+        Cpu steadyCpu = Cpu.NONE;
+        if (steady > 0) {
+            Thread.sleep(steady * 1000L); // the daemon running on, not a wait for a condition
+            steadyRss = ProcStat.rssKb(pid);
+            System.out.printf("steady, %d s later: RSS %.1f MB (RssAnon %.1f), %d threads%n", steady, steadyRss / 1024.0,
+                    ProcStat.statusKb(pid, "RssAnon") / 1024.0, ProcStat.threads(pid));
+            steadyCpu = cpuWindow(pid, dir, ports, n, window);
+        }
 
         List<Long> status = new ArrayList<>();
         for (int i = 0; i < statusRuns; i++) {
@@ -186,9 +203,28 @@ public final class StackBenchmark {
         System.out.println("restarts of the " + others.size() + " other servers meanwhile: " + otherRestarts);
         long rssAfter = ProcStat.rssKb(pid);
         System.out.printf("RSS after the kills: %.1f MB%n", rssAfter / 1024.0);
-        return new Row(n, rss, rssAnon, threads, cpuPercent, ticks, cycles, msPerCycle, Stats.percentile(status, 50),
-                Stats.percentile(status, 95), status.stream().mapToLong(Long::longValue).max().orElseThrow(),
-                relaunch, noticed, warmUp, rssAfter);
+        return new Row(n, rss, rssAnon, threads, cpu.percent(), cpu.ticks(), cpu.cycles(), cpu.msPerCycle(),
+                Stats.percentile(status, 50), Stats.percentile(status, 95),
+                status.stream().mapToLong(Long::longValue).max().orElseThrow(), relaunch, noticed, warmUp, rssAfter,
+                steadyRss, steadyCpu);
+    }
+
+    /** The daemon's CPU over {@code window} seconds, by thread on stdout, and per probe cycle of one server. */
+    private static Cpu cpuWindow(long pid, Path dir, Map<String, Integer> ports, int n, int window) throws Exception {
+        long requestsBefore = healthRequests(dir, ports);
+        long ticksBefore = ProcStat.cpuTicks(pid);
+        Map<String, Long> threadsBefore = ProcStat.threadTicks(pid);
+        long start = System.nanoTime();
+        Thread.sleep(window * 1000L); // the measurement window itself, not a wait for a condition
+        long ticks = ProcStat.cpuTicks(pid) - ticksBefore;
+        double wall = (System.nanoTime() - start) / 1e9;
+        long cycles = healthRequests(dir, ports) - requestsBefore;
+        System.out.println("CPU ticks by thread in the window:" + ProcStat.busiestThreads(threadsBefore, ProcStat.threadTicks(pid)));
+        double cpuPercent = 100.0 * (ticks * ProcStat.TICK_MS / 1000.0) / wall;
+        double msPerCycle = cycles == 0 ? Double.NaN : ticks * ProcStat.TICK_MS / cycles;
+        System.out.printf("window %.1f s: daemon CPU %d ticks = %.2f %% of a core; %d HTTP probe cycles (%.1f per server per s):"
+                + " %.2f ms CPU per server per cycle%n", wall, ticks, cpuPercent, cycles, cycles / wall / n, msPerCycle);
+        return new Cpu(ticks, cycles, cpuPercent, msPerCycle);
     }
 
     private static Path writeConfig(Path dir, Map<String, Integer> ports, boolean host) throws IOException {

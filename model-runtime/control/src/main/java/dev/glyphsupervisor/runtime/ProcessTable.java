@@ -61,7 +61,7 @@ public final class ProcessTable {
             while (length < buffer.length && (n = in.read(buffer, length, buffer.length - length)) > 0) {
                 length += n;
             }
-            return parseStat(new String(buffer, 0, length, StandardCharsets.ISO_8859_1));
+            return parseStat(buffer, length);
         } catch (IOException e) {
             // FileNotFoundException, or ESRCH when it exits while we read: either way it is gone.
             return null;
@@ -93,11 +93,19 @@ public final class ProcessTable {
      * empty, which tells nothing: a kernel thread, a zombie, or a process caught between the two images of an exec.
      */
     static Optional<byte[]> environ(long pid) {
+        byte[] raw = environBytes(pid);
+        return raw == null || raw.length == 0 ? Optional.empty() : Optional.of(raw);
+    }
+
+    /**
+     * The raw {@code /proc/<pid>/environ}, empty when it reads empty, or null when it cannot be read at all: another
+     * user's process (or one made non-dumpable) when the daemon is not root, or one that is gone.
+     */
+    static byte[] environBytes(long pid) {
         try (FileInputStream in = new FileInputStream("/proc/" + pid + "/environ")) {
-            byte[] raw = in.readAllBytes();
-            return raw.length == 0 ? Optional.empty() : Optional.of(raw);
+            return in.readAllBytes();
         } catch (IOException e) {
-            return Optional.empty();
+            return null;
         }
     }
 
@@ -130,20 +138,84 @@ public final class ProcessTable {
      * spaces and parentheses, so the fixed fields are read after the last {@code ')'}.
      */
     static ProcInfo parseStat(String line) {
-        int open = line.indexOf('(');
-        int close = line.lastIndexOf(')');
+        byte[] bytes = line.getBytes(StandardCharsets.ISO_8859_1);
+        return parseStat(bytes, bytes.length);
+    }
+
+    /**
+     * {@link #parseStat(String)} straight from the bytes read: a scan parses every process of the machine each
+     * second, and going through a String and {@code split} made ~50 strings of every line.
+     */
+    static ProcInfo parseStat(byte[] line, int length) {
+        int open = indexOf(line, length, (byte) '(');
+        int close = lastIndexOf(line, length, (byte) ')');
         if (open < 0 || close < open) {
-            throw new IllegalArgumentException("not a /proc stat line: " + line);
+            throw new IllegalArgumentException("not a /proc stat line: " + new String(line, 0, length, StandardCharsets.ISO_8859_1));
         }
-        long pid = Long.parseLong(line.substring(0, open).strip());
-        String comm = line.substring(open + 1, close);
-        // fields[0] is field 3 of proc(5) (state), so field N is fields[N - 3].
-        String[] fields = line.substring(close + 1).strip().split(" ");
-        if (fields.length < 20) {
-            throw new IllegalArgumentException("short /proc stat line: " + line);
+        long pid = number(line, 0, open, length);
+        String comm = new String(line, open + 1, close - open - 1, StandardCharsets.ISO_8859_1);
+        // After the ')': " state ppid pgrp session ..." ; field N of proc(5) is the (N - 2)th after it.
+        long[] fields = new long[20]; // fields 3 .. 22 (field 3, the state, is a letter: kept as its byte)
+        int field = 0;
+        int i = close + 1;
+        while (field < fields.length) {
+            while (i < length && line[i] == ' ') {
+                i++;
+            }
+            if (i >= length || line[i] == '\n') {
+                throw new IllegalArgumentException("short /proc stat line: " + new String(line, 0, length, StandardCharsets.ISO_8859_1));
+            }
+            int end = i;
+            while (end < length && line[end] != ' ' && line[end] != '\n') {
+                end++;
+            }
+            fields[field] = field == 0 ? line[i] : number(line, i, end, length);
+            field++;
+            i = end;
         }
-        return new ProcInfo(pid, Long.parseLong(fields[1]), Long.parseLong(fields[2]), Long.parseLong(fields[3]),
-                fields[0].charAt(0), Long.parseLong(fields[19]), comm);
+        return new ProcInfo(pid, fields[1], fields[2], fields[3], (char) fields[0], fields[19], comm);
+    }
+
+    /** The decimal number in {@code line[from, to)}, trimmed of spaces; a bad one is a bad line. */
+    private static long number(byte[] line, int from, int to, int length) {
+        while (from < to && line[from] == ' ') {
+            from++;
+        }
+        while (to > from && line[to - 1] == ' ') {
+            to--;
+        }
+        boolean negative = from < to && line[from] == '-';
+        int i = negative ? from + 1 : from;
+        if (i >= to) {
+            throw new IllegalArgumentException("not a number in /proc stat line: " + new String(line, 0, length, StandardCharsets.ISO_8859_1));
+        }
+        long value = 0;
+        for (; i < to; i++) {
+            int digit = line[i] - '0';
+            if (digit < 0 || digit > 9) {
+                throw new IllegalArgumentException("not a number in /proc stat line: " + new String(line, 0, length, StandardCharsets.ISO_8859_1));
+            }
+            value = value * 10 + digit;
+        }
+        return negative ? -value : value;
+    }
+
+    private static int indexOf(byte[] line, int length, byte b) {
+        for (int i = 0; i < length; i++) {
+            if (line[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int lastIndexOf(byte[] line, int length, byte b) {
+        for (int i = length - 1; i >= 0; i--) {
+            if (line[i] == b) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static long parsePid(String name) {

@@ -62,8 +62,8 @@ public final class ProcessTree {
      * this package a tree comes from a fresh scan, or from the cache that says it is for memory readings.
      */
     static List<ProcInfo> members(LaunchedProcess root, Table table) {
-        Predicate<ProcInfo> marked = root.marker() == null ? p -> false : markedBy(root.marker(), table.processes);
-        return members(root, table.processes, marked.or(orphanOfOursSince(root, table.self, table.launchedHere)));
+        Predicate<ProcInfo> marked = root.marker() == null ? p -> false : markedBy(root.marker(), table.self);
+        return members(root, table.index, marked.or(orphanOfOursSince(root, table.self, table.launchedHere)));
     }
 
     /**
@@ -77,11 +77,15 @@ public final class ProcessTree {
         /** {@link RuntimeLauncher#launches()} before the scan: a launch completed since may be missing from it. */
         private final long launches;
 
+        /** The processes by pid and by parent, made once: every tree searched in this table uses them. */
+        private final Index index;
+
         Table(List<ProcInfo> processes, Set<Long> launchedHere, long self, long launches) {
             this.processes = List.copyOf(processes);
             this.launchedHere = Set.copyOf(launchedHere);
             this.self = self;
             this.launches = launches;
+            this.index = new Index(this.processes);
         }
 
         /** Scans {@code /proc} now. */
@@ -95,6 +99,7 @@ public final class ProcessTree {
                 List<ProcInfo> table = ProcessTable.snapshot();
                 Set<Long> launchedHere = table.stream().filter(p -> p.ppid() == self).map(ProcInfo::pid)
                         .filter(RuntimeLauncher::startedHere).collect(Collectors.toSet());
+                forgetMarksNotIn(table);
                 return new Table(table, launchedHere, self, launches);
             }
         }
@@ -114,12 +119,28 @@ public final class ProcessTree {
      *             same (marked, or re-parented to us); they and their descendants are members
      */
     static List<ProcInfo> members(LaunchedProcess root, List<ProcInfo> table, Predicate<ProcInfo> ours) {
-        Map<Long, ProcInfo> byPid = new HashMap<>();
-        Map<Long, List<ProcInfo>> children = new HashMap<>();
-        for (ProcInfo p : table) {
-            byPid.put(p.pid(), p);
-            children.computeIfAbsent(p.ppid(), k -> new ArrayList<>()).add(p);
+        return members(root, new Index(table), ours);
+    }
+
+    /** A table's processes by pid and by parent, in the table's order. */
+    private static final class Index {
+        final List<ProcInfo> table;
+        final Map<Long, ProcInfo> byPid = new HashMap<>();
+        final Map<Long, List<ProcInfo>> children = new HashMap<>();
+
+        Index(List<ProcInfo> table) {
+            this.table = table;
+            for (ProcInfo p : table) {
+                byPid.put(p.pid(), p);
+                children.computeIfAbsent(p.ppid(), k -> new ArrayList<>()).add(p);
+            }
         }
+    }
+
+    private static List<ProcInfo> members(LaunchedProcess root, Index index, Predicate<ProcInfo> ours) {
+        List<ProcInfo> table = index.table;
+        Map<Long, ProcInfo> byPid = index.byPid;
+        Map<Long, List<ProcInfo>> children = index.children;
         // The kernel does not hand out a pid while a session or group of that id still has a member, so a new
         // process under the root's pid means that nothing is left in the root's session or group; what shares the
         // pid's session now is someone else's. Marked processes that left them may still be alive.
@@ -151,13 +172,22 @@ public final class ProcessTree {
         }
     }
 
-    /** Whether a process carries {@code value} as its marker; forgets the processes no longer in {@code table}. */
-    private static Predicate<ProcInfo> markedBy(String value, List<ProcInfo> table) {
+    /** Whether the marker of the process {@code pid} (started at {@code startTicks}) is remembered; for tests. */
+    static boolean markRemembered(long pid, long startTicks) {
+        Mark mark = MARKS.get(pid);
+        return mark != null && mark.startTicks() == startTicks;
+    }
+
+    /** Whether a process other than {@code self} (this JVM) carries {@code value} as its marker. */
+    private static Predicate<ProcInfo> markedBy(String value, long self) {
+        return p -> p.pid() != self && carries(p, value);
+    }
+
+    /** Forgets the marks of the processes no longer in {@code table} (a scan of the whole of /proc). */
+    private static void forgetMarksNotIn(List<ProcInfo> table) {
         Set<Long> live = new HashSet<>();
         table.forEach(p -> live.add(p.pid()));
         MARKS.keySet().retainAll(live);
-        long self = ProcessHandle.current().pid();
-        return p -> p.pid() != self && carries(p, value);
     }
 
     /** Whether {@code p} carries {@code value} as its marker (read once per process, see {@link #MARKS}). */
@@ -167,11 +197,13 @@ public final class ProcessTree {
         }
         Mark mark = MARKS.get(p.pid());
         if (mark == null || mark.startTicks() != p.startTicks()) {
-            Optional<byte[]> environ = ProcessTable.environ(p.pid());
-            if (environ.isEmpty()) {
+            byte[] environ = ProcessTable.environBytes(p.pid());
+            if (environ != null && environ.length == 0) {
                 return false; // tells nothing: read again next time
             }
-            mark = new Mark(p.startTicks(), ProcessTable.valueOf(environ.get(), MARKER).orElse(""));
+            // One that cannot be read is remembered as unmarked too: it is not ours to read (another user's, when
+            // the daemon is not root), and would otherwise be tried again by every server on every probe cycle.
+            mark = new Mark(p.startTicks(), environ == null ? "" : ProcessTable.valueOf(environ, MARKER).orElse(""));
             MARKS.put(p.pid(), mark);
         }
         return mark.value().equals(value);

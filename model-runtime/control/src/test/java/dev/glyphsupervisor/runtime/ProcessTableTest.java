@@ -31,6 +31,18 @@ class ProcessTableTest {
     void refusesWhatIsNotAStatLine() {
         assertThrows(IllegalArgumentException.class, () -> ProcessTable.parseStat("no parens here"));
         assertThrows(IllegalArgumentException.class, () -> ProcessTable.parseStat("1 (x) S 0 1"));
+        assertThrows(IllegalArgumentException.class, () -> ProcessTable.parseStat("1 (x) S 0 1 x 0 -1 4194560 1 0 0 0 3 4 0 0 "
+                + "20 0 1 0 987654 1000\n"));
+    }
+
+    @Test
+    void parsesOnlyTheBytesReadOfABuffer() {
+        byte[] buffer = new byte[1024];
+        java.util.Arrays.fill(buffer, (byte) '9');
+        byte[] line = ("77 (py) S 1 77 77 0 -1 4194560 1 0 0 0 3 4 0 0 -2 0 1 0 5555 1000 200\n")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        System.arraycopy(line, 0, buffer, 0, line.length);
+        assertEquals(new ProcInfo(77, 1, 77, 77, 'S', 5555, "py"), ProcessTable.parseStat(buffer, line.length));
     }
 
     @Test

@@ -146,6 +146,19 @@ class ProcessTreeTest {
         }
     }
 
+    /**
+     * An environment that cannot be opened (another user's process, when the daemon is not root) is remembered as
+     * unmarked: it was read again by every server on every probe cycle, an exception each time.
+     */
+    @Test
+    void anEnvironmentThatCannotBeOpenedIsReadOnce() {
+        long beyondPidMax = 4_194_400; // pid_max is at most 2^22: no such process, so /proc/PID/environ cannot be opened
+        ProcInfo unreadable = new ProcInfo(beyondPidMax, 1, beyondPidMax, beyondPidMax, 'S', 42, "theirs");
+        assertFalse(ProcessTree.markRemembered(beyondPidMax, 42));
+        assertFalse(ProcessTree.carries(unreadable, spawner.dir().toString()));
+        assertTrue(ProcessTree.markRemembered(beyondPidMax, 42), "remembered as unmarked, not read again next cycle");
+    }
+
     @Test
     void zombiesAreNotMembersButTheirChildrenAre() {
         LaunchedProcess root = launchedAt100(null);
