@@ -100,7 +100,7 @@ public final class Daemon {
             selfTest(units.get(0).runtime());
             Stack stack = stack(units);
             health.attach(new StackHealth(stack));
-            QuartzProbeScheduler schedule = schedule(units);
+            ProbeScheduler schedule = schedule(units);
             open.push("the probe schedule", schedule);
             open.push("the control socket", serveControl(units, stack, schedule));
             // Only now, with every listener bound, is the start real enough to record: a start that failed above
@@ -229,17 +229,17 @@ public final class Daemon {
         }
     }
 
-    private static QuartzProbeScheduler schedule(List<ServerUnit> units) throws StartFailure {
-        List<QuartzProbeScheduler.ServerSchedule> schedules = new ArrayList<>();
+    private static ProbeScheduler schedule(List<ServerUnit> units) throws StartFailure {
+        List<ProbeScheduler.ServerSchedule> schedules = new ArrayList<>();
         for (ServerUnit unit : units) {
-            schedules.add(new QuartzProbeScheduler.ServerSchedule(unit.name(), unit.config().probes().schedule(),
+            schedules.add(new ProbeScheduler.ServerSchedule(unit.name(), unit.config().probes().schedule(),
                     unit.supervisor()::scheduledProbe, unit.config().restart().maintenance(),
                     unit.supervisor()::maintenanceDue,
                     unit.config().probes().inference().map(dev.glyphsupervisor.config.InferenceProbeConfig::schedule),
                     unit.supervisor()::inferenceDue));
         }
         try {
-            return new QuartzProbeScheduler(schedules);
+            return new ProbeScheduler(schedules);
         } catch (ProbeScheduleException e) {
             throw new StartFailure("cannot set up the probe schedule " + units.stream()
                     .map(u -> u.config().probes().schedule().describe()).distinct()
@@ -247,14 +247,14 @@ public final class Daemon {
         }
     }
 
-    private ControlServer serveControl(List<ServerUnit> units, Stack stack, QuartzProbeScheduler quartz)
+    private ControlServer serveControl(List<ServerUnit> units, Stack stack, ProbeScheduler scheduler)
             throws StartFailure {
         java.time.Instant started = Clock.systemUTC().instant();
         List<DaemonControl> controls = new ArrayList<>();
         for (ServerUnit unit : units) {
             controls.add(new DaemonControl(unit.supervisor(), config, unit.config(), Clock.systemUTC(), started,
-                    unit.watch(), unit.reader(), () -> quartz.nextFireTime(unit.name()),
-                    () -> quartz.nextMaintenanceTime(unit.name()), () -> quartz.nextInferenceTime(unit.name())));
+                    unit.watch(), unit.reader(), () -> scheduler.nextFireTime(unit.name()),
+                    () -> scheduler.nextMaintenanceTime(unit.name()), () -> scheduler.nextInferenceTime(unit.name())));
         }
         try {
             return ControlServer.start(config.control().socket(), config.control().mode(), config.control().group(),

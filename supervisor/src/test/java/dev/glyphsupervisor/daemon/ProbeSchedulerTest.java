@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.glyphsupervisor.config.CronProbeSchedule;
 import dev.glyphsupervisor.config.IntervalProbeSchedule;
-import dev.glyphsupervisor.daemon.QuartzProbeScheduler.ServerSchedule;
+import dev.glyphsupervisor.daemon.ProbeScheduler.ServerSchedule;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,21 +22,21 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Real Quartz, short intervals, latches with deadlines: several servers' probe jobs on one scheduler. */
+/** Real timers and real Quartz (cron), short intervals, latches with deadlines: several servers' calls on one scheduler. */
 @Timeout(60)
-class QuartzProbeSchedulerTest {
+class ProbeSchedulerTest {
 
     private static final long DEADLINE_S = 20;
 
-    private final List<QuartzProbeScheduler> opened = Collections.synchronizedList(new ArrayList<>());
+    private final List<ProbeScheduler> opened = Collections.synchronizedList(new ArrayList<>());
 
     @AfterEach
     void close() {
-        opened.forEach(QuartzProbeScheduler::close);
+        opened.forEach(ProbeScheduler::close);
     }
 
-    private QuartzProbeScheduler start(ServerSchedule... servers) throws Exception {
-        QuartzProbeScheduler scheduler = new QuartzProbeScheduler(List.of(servers));
+    private ProbeScheduler start(ServerSchedule... servers) throws Exception {
+        ProbeScheduler scheduler = new ProbeScheduler(List.of(servers));
         opened.add(scheduler);
         scheduler.start();
         return scheduler;
@@ -125,7 +125,7 @@ class QuartzProbeSchedulerTest {
     @Test
     void nextTimesPerServer() throws Exception {
         Instant before = Instant.now();
-        QuartzProbeScheduler scheduler = new QuartzProbeScheduler(List.of(
+        ProbeScheduler scheduler = new ProbeScheduler(List.of(
                 new ServerSchedule("vllm", new IntervalProbeSchedule(Duration.ofHours(1)), () -> { },
                         Optional.of(new CronProbeSchedule("0 0 3 * * ?")), () -> { }),
                 new ServerSchedule("ui", new IntervalProbeSchedule(Duration.ofHours(1)), () -> { }, Optional.empty(), () -> { }),
@@ -148,11 +148,11 @@ class QuartzProbeSchedulerTest {
     @Test
     void theSingleServerConstructorIsServerDefault() throws Exception {
         CountDownLatch fired = new CountDownLatch(2);
-        QuartzProbeScheduler scheduler = new QuartzProbeScheduler(new IntervalProbeSchedule(Duration.ofMillis(30)),
+        ProbeScheduler scheduler = new ProbeScheduler(new IntervalProbeSchedule(Duration.ofMillis(30)),
                 fired::countDown, Optional.empty(), () -> { });
         opened.add(scheduler);
-        assertEquals(List.of(QuartzProbeScheduler.DEFAULT_SERVER), scheduler.servers());
-        assertEquals(scheduler.nextFireTime(QuartzProbeScheduler.DEFAULT_SERVER), scheduler.nextFireTime());
+        assertEquals(List.of(ProbeScheduler.DEFAULT_SERVER), scheduler.servers());
+        assertEquals(scheduler.nextFireTime(ProbeScheduler.DEFAULT_SERVER), scheduler.nextFireTime());
         assertEquals(Optional.empty(), scheduler.nextMaintenanceTime());
         scheduler.start();
         await(fired, "two cycles of the one server");
@@ -162,7 +162,7 @@ class QuartzProbeSchedulerTest {
     void twoSchedulersInOneJvmAreIndependent() throws Exception {
         CountDownLatch first = new CountDownLatch(2);
         CountDownLatch second = new CountDownLatch(2);
-        QuartzProbeScheduler one = start(every("vllm", 30, first::countDown));
+        ProbeScheduler one = start(every("vllm", 30, first::countDown));
         start(every("vllm", 30, second::countDown));
         await(first, "the first scheduler");
         await(second, "the second scheduler");
@@ -193,9 +193,28 @@ class QuartzProbeSchedulerTest {
     }
 
     @Test
+    void intervalsAloneNeedNoQuartz() throws Exception {
+        ProbeScheduler intervals = start(every("vllm", 1000, () -> { }), every("ui", 1000, () -> { }));
+        assertFalse(intervals.usesQuartz(), "interval schedules run on the JDK's timer");
+        ProbeScheduler withCron = start(every("vllm", 1000, () -> { }), new ServerSchedule("ui",
+                new CronProbeSchedule("0 * * * * ?"), () -> { }, Optional.empty(), () -> { }));
+        assertTrue(withCron.usesQuartz(), "a cron schedule runs on Quartz");
+    }
+
+    @Test
+    void aMissedSlotIsSkippedNotBurst() {
+        assertEquals(10, ProbeScheduler.nextSlot(0, 10, 5), "on time: the next slot");
+        assertEquals(10, ProbeScheduler.nextSlot(0, 10, 10), "the next slot is now: it fires now");
+        assertEquals(40, ProbeScheduler.nextSlot(0, 10, 35), "slots 10, 20 and 30 passed while busy: the next ahead");
+        long second = Duration.ofSeconds(1).toNanos();
+        assertTrue(ProbeScheduler.onTime(0, second), "late by the misfire threshold: still run");
+        assertFalse(ProbeScheduler.onTime(0, second + 1), "later: a misfire, skipped");
+    }
+
+    @Test
     void noServerOrTwoOfOneNameAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new QuartzProbeScheduler(List.of()));
-        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> new QuartzProbeScheduler(
+        assertThrows(IllegalArgumentException.class, () -> new ProbeScheduler(List.of()));
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> new ProbeScheduler(
                 List.of(every("vllm", 1000, () -> { }), every("vllm", 2000, () -> { }))));
         assertTrue(twice.getMessage().contains("'vllm'"), twice.getMessage());
         assertThrows(IllegalArgumentException.class, () -> every(" ", 1000, () -> { }));
