@@ -95,7 +95,7 @@ final class ProbeScheduler implements Closeable {
     private final ScheduledThreadPoolExecutor timer;
     /** The interval schedules, by (name, server). */
     private final Map<String, Interval> intervals = new HashMap<>();
-    /** The cron schedules, or null when no server has one (then Quartz is never loaded). */
+    /** The cron schedules, or null when no server has one (then no Quartz scheduler is made). */
     private final QuartzCronJobs cron;
 
     /** The single-server daemon's schedule: one server, named {@value #DEFAULT_SERVER}. */
