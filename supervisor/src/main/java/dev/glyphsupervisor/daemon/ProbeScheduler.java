@@ -298,7 +298,7 @@ final class ProbeScheduler implements Closeable {
 
         private void setDue(long slot) {
             due = slot;
-            dueAt = Instant.now().plusNanos(slot - System.nanoTime());
+            dueAt = Instant.now().plusNanos(slot - System.nanoTime()).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         }
 
         void schedule() {

@@ -136,6 +136,7 @@ class ProbeSchedulerTest {
         Instant ui = scheduler.nextFireTime("ui").orElseThrow();
         assertFalse(vllm.isBefore(before.plus(Duration.ofHours(1)).minusMillis(1)), vllm.toString());
         assertNotEquals(vllm, ui, "interval schedules are spread over the interval");
+        assertEquals(0, vllm.getNano() % 1_000_000, "whole milliseconds, as status shows them: " + vllm);
         assertTrue(ui.isAfter(vllm) && ui.isBefore(vllm.plus(Duration.ofHours(1))), vllm + " then " + ui);
         assertEquals(0, scheduler.nextFireTime("gpu0").orElseThrow().getEpochSecond() % 60, "cron: the top of a minute");
         assertTrue(scheduler.nextMaintenanceTime("vllm").orElseThrow().isAfter(before));
