@@ -17,7 +17,11 @@ final class ProgressCheck {
     private final ProgressScraper scraper;
     private final ProgressWatch watch;
     private final Clock clock;
-    private volatile ProgressWatch.Reading last;
+    /** The last reading and the generation it was taken of, published together. */
+    private volatile Last last;
+
+    private record Last(long generation, ProgressWatch.Reading reading) {
+    }
 
     ProgressCheck(ProgressScraper scraper, ProgressWatch watch, Clock clock) {
         this.scraper = scraper;
@@ -35,18 +39,22 @@ final class ProgressCheck {
                 : new ProgressWatch.Observation.Failed(((Scrape.Failed) scrape).failure() == Scrape.Failure.TIMEOUT,
                 ((Scrape.Failed) scrape).detail());
         ProgressWatch.Reading reading = watch.observe(generation, observation, asked);
-        last = reading;
+        last = new Last(generation, reading);
         return reading;
     }
 
-    /** The last reading, or null before the first. */
-    ProgressWatch.Reading last() {
-        return last;
+    /**
+     * The last reading of {@code generation}, or null before its first: after a relaunch, the previous generation's
+     * reading (its pending work, its rate) says nothing of the new process.
+     */
+    ProgressWatch.Reading last(long generation) {
+        Last l = last;
+        return l == null || l.generation() != generation ? null : l.reading();
     }
 
     /** The progress counter as last read, when it was. */
     OptionalDouble counter() {
-        ProgressWatch.Reading r = last;
-        return r == null ? OptionalDouble.empty() : r.counter();
+        Last l = last;
+        return l == null ? OptionalDouble.empty() : l.reading().counter();
     }
 }

@@ -362,9 +362,10 @@ final class Supervisor {
         }
     }
 
-    /** The progress probe's last reading, or null (none configured, or not read yet). */
+    /** The progress probe's last reading of the current generation, or null (none configured, or not read yet). */
     public dev.glyphsupervisor.core.ProgressWatch.Reading lastProgress() {
-        return progress.map(ProgressCheck::last).orElse(null);
+        long generation = snapshot.generation();
+        return progress.map(p -> p.last(generation)).orElse(null);
     }
 
     /** The inference probe's last answer and skip, when one is configured. */
