@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.glyphsupervisor.core.CoreSettings;
-import dev.glyphsupervisor.core.RuntimeControl;
 import dev.glyphsupervisor.core.SupervisorStateMachine;
 import dev.glyphsupervisor.metrics.MetricsSink;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,32 +24,6 @@ class LoopHeartbeatTest {
 
     private static final CoreSettings SETTINGS = new CoreSettings(Duration.ofMinutes(1), 2, Duration.ofSeconds(1),
             Duration.ofSeconds(10), Duration.ofMinutes(1), 5, Duration.ofMinutes(10));
-
-    /** A server whose launch blocks the calling thread (the event loop) until released. */
-    private static final class StuckLaunch implements RuntimeControl {
-        final CountDownLatch entered = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-
-        @Override
-        public long launch(long generation, Listener listener) {
-            entered.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return 4242;
-        }
-
-        @Override
-        public StopOutcome stop(long generation, String reason) {
-            return new StopOutcome(true, "");
-        }
-
-        @Override
-        public void clearCaches(long generation) {
-        }
-    }
 
     @TempDir
     Path dir;

@@ -17,7 +17,6 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,32 +29,6 @@ class StackHealthTest {
 
     private static final CoreSettings SETTINGS = new CoreSettings(Duration.ofMinutes(1), 2, Duration.ofSeconds(1),
             Duration.ofSeconds(10), Duration.ofMinutes(1), 5, Duration.ofMinutes(10));
-
-    /** A server whose launch blocks the event loop until released. */
-    private static final class StuckLaunch implements RuntimeControl {
-        final CountDownLatch entered = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-
-        @Override
-        public long launch(long generation, Listener listener) {
-            entered.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return 4242;
-        }
-
-        @Override
-        public StopOutcome stop(long generation, String reason) {
-            return new StopOutcome(true, "");
-        }
-
-        @Override
-        public void clearCaches(long generation) {
-        }
-    }
 
     @TempDir
     Path dir;

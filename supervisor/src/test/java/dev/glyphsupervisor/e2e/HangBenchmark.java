@@ -84,7 +84,7 @@ public final class HangBenchmark {
         System.out.println("glyph-supervisor hang benchmark (issue 16)");
         System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cpus (" + cpuModel() + "), java "
                 + System.getProperty("java.version") + ", " + System.getProperty("os.name") + " "
-                + System.getProperty("os.version") + "; load average at start: " + loadAverage());
+                + System.getProperty("os.version") + "; load average at start: " + ProcStat.loadAverage());
         System.out.println("config: probes.schedule " + schedule + ", http /health (timeout 1s, failure_threshold 2), "
                 + "probes.progress {engine: reference, stall_after: " + stallAfterS + "s, timeout: 2s}; "
                 + "reference runtime --engine-threads 2 --fault-endpoints; started " + Instant.now());
@@ -96,7 +96,7 @@ public final class HangBenchmark {
             bench.healthyRun(dir.resolve("healthy"), minutes, idleS);
         }
         System.out.println();
-        System.out.println("load average at end: " + loadAverage() + "; ended " + Instant.now());
+        System.out.println("load average at end: " + ProcStat.loadAverage() + "; ended " + Instant.now());
         System.exit(0); // client threads blocked on a hung engine must not keep this JVM
     }
 
@@ -106,7 +106,7 @@ public final class HangBenchmark {
         Files.createDirectories(dir);
         System.out.println();
         System.out.println("== detection of a hung engine (/health stays 200): " + rounds + " rounds, 2 clients (load average "
-                + loadAverage() + ")");
+                + ProcStat.loadAverage() + ")");
         int port = TestServer.freePort();
         ConfigFile config = config(dir, port);
         Clients clients = new Clients(port);
@@ -120,10 +120,10 @@ public final class HangBenchmark {
                     long gen = i;
                     JsonNode healthy = d.awaitHealthy(gen, T);
                     Instant healthyAt = Instant.parse(healthy.get("ts").asText());
-                    double steps0 = metric(port, "reference_engine_steps_total");
+                    double steps0 = ReferenceMetrics.value(port, "reference_engine_steps_total");
                     Await.until(T, "generation " + gen + " serving the clients for " + TRAFFIC_BEFORE_HANG.toSeconds() + " s",
                             () -> Instant.now().isAfter(healthyAt.plus(TRAFFIC_BEFORE_HANG))
-                                    && metric(port, "reference_engine_steps_total") >= steps0 + 5);
+                                    && ReferenceMetrics.value(port, "reference_engine_steps_total") >= steps0 + 5);
                     long served = clients.ok.get();
                     Instant hungAt = Instant.now();
                     String answer = post(port, "/admin/fault/hang");
@@ -188,7 +188,7 @@ public final class HangBenchmark {
         Files.createDirectories(dir);
         System.out.println();
         System.out.println("== " + minutes + " min of healthy traffic: short bursts, long requests (> stall_after), idle gaps of "
-                + idleS + " s (load average " + loadAverage() + ")");
+                + idleS + " s (load average " + ProcStat.loadAverage() + ")");
         int port = TestServer.freePort();
         ConfigFile config = config(dir, port);
         Clients clients = new Clients(port);
@@ -210,7 +210,7 @@ public final class HangBenchmark {
                     int stepMs = fine ? 400 : 2500;
                     int inputs = fine ? 45 : 7;
                     post(port, "/admin/fault/slow?step_ms=" + stepMs);
-                    double totals0 = metric(port, "reference_requests_total");
+                    double totals0 = ReferenceMetrics.value(port, "reference_requests_total");
                     AtomicLong longMs = new AtomicLong(-1);
                     Thread longRequest = new Thread(() -> {
                         long t0 = System.nanoTime();
@@ -220,7 +220,7 @@ public final class HangBenchmark {
                     longRequest.start();
                     Thread.sleep(12_000); // alone for longer than stall_after
                     flatChecks++;
-                    double totals1 = metric(port, "reference_requests_total");
+                    double totals1 = ReferenceMetrics.value(port, "reference_requests_total");
                     boolean flat = totals1 == totals0 && longRequest.isAlive();
                     if (flat) {
                         flatHeld++;
@@ -372,25 +372,6 @@ public final class HangBenchmark {
         return i < 0 ? answer : answer.substring(i, Math.min(answer.length(), answer.indexOf(',', i) < 0 ? answer.length() : answer.indexOf(',', i)));
     }
 
-    /** One series of the reference runtime's /metrics (-1 when it cannot be read). */
-    private static double metric(int port, String name) {
-        try {
-            String text = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-            for (String line : text.split("\n")) {
-                if (line.startsWith(name + " ")) {
-                    return Double.parseDouble(line.substring(name.length() + 1).trim());
-                }
-            }
-            return -1;
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-    }
-
     /** {@code bin/glyphctl status --config F} as a user runs it: its output. */
     private static String status(Path dir) throws Exception {
         Path out = dir.resolve("status.out");
@@ -423,17 +404,8 @@ public final class HangBenchmark {
         return s;
     }
 
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
     private static String loadAverage1() {
-        String all = loadAverage();
+        String all = ProcStat.loadAverage();
         int space = all.indexOf(' ');
         return space < 0 ? all : all.substring(0, space);
     }

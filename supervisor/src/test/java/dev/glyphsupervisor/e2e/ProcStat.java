@@ -70,4 +70,14 @@ final class ProcStat {
     static long threads(long pid) throws IOException {
         return statusKb(pid, "Threads");
     }
+
+    /** The 1, 5 and 15 minute load averages of /proc/loadavg, for a benchmark's header ("unknown" when unread). */
+    static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
 }

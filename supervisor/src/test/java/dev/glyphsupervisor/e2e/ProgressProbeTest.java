@@ -73,8 +73,8 @@ class ProgressProbeTest {
         daemon = DaemonProcess.start(reference(port, "1s", progress("5s")).write(), dir.resolve("log/audit.jsonl"));
         daemon.awaitHealthy(1, T);
         traffic(port, 2);
-        double before = metric(port, "reference_engine_steps_total");
-        Await.until(T, "the clients' requests being served", () -> metric(port, "reference_engine_steps_total") >= before + 5);
+        double before = ReferenceMetrics.value(port, "reference_engine_steps_total");
+        Await.until(T, "the clients' requests being served", () -> ReferenceMetrics.value(port, "reference_engine_steps_total") >= before + 5);
 
         Instant hang = Instant.now();
         post(port, "/admin/fault/hang");
@@ -90,7 +90,7 @@ class ProgressProbeTest {
         assertTrue(detection.compareTo(Duration.ofSeconds(5 - 1)) >= 0, "detected after " + detection);
         assertTrue(detection.compareTo(Duration.ofSeconds(5 + 1 + 3)) <= 0, "detected after " + detection);
         daemon.awaitHealthy(2, T);
-        Await.until(T, "generation 2 serving the clients", () -> metric(port, "reference_engine_steps_total") > 0);
+        Await.until(T, "generation 2 serving the clients", () -> ReferenceMetrics.value(port, "reference_engine_steps_total") > 0);
         assertEquals(1, daemon.all("restart_decided").size(), daemon.describe());
     }
 
@@ -110,16 +110,16 @@ class ProgressProbeTest {
 
         // One long request: 40 inputs at 250 ms a step, 10 s, while the request-end totals stay flat.
         post(port, "/admin/fault/slow?step_ms=250");
-        double requestsBefore = metric(port, "reference_requests_total");
+        double requestsBefore = ReferenceMetrics.value(port, "reference_requests_total");
         Instant start = Instant.now();
         Thread slow = new Thread(() -> embed(port, 40, Duration.ofSeconds(60)));
         slow.start();
         Await.until(T, "the long request running for 6 s", () -> Duration.between(start, Instant.now()).compareTo(Duration.ofSeconds(6)) >= 0
-                && metric(port, "reference_requests_running") >= 1);
-        assertEquals(requestsBefore, metric(port, "reference_requests_total"),
+                && ReferenceMetrics.value(port, "reference_requests_running") >= 1);
+        assertEquals(requestsBefore, ReferenceMetrics.value(port, "reference_requests_total"),
                 "a request-end total sat still for longer than stall_after through a healthy request");
         slow.join(Duration.ofSeconds(60).toMillis());
-        assertTrue(metric(port, "reference_requests_total") > requestsBefore, "the long request completed");
+        assertTrue(ReferenceMetrics.value(port, "reference_requests_total") > requestsBefore, "the long request completed");
 
         assertEquals(List.of(), daemon.all("restart_decided"), daemon.describe());
     }
@@ -273,24 +273,5 @@ class ProgressProbeTest {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), path + ": " + r.body());
-    }
-
-    /** One series of the reference runtime's /metrics (-1 when it cannot be read). */
-    private static double metric(int port, String name) {
-        try {
-            String text = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-            for (String line : text.split("\n")) {
-                if (line.startsWith(name + " ")) {
-                    return Double.parseDouble(line.substring(name.length() + 1).trim());
-                }
-            }
-            return -1;
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
     }
 }

@@ -73,7 +73,7 @@ public final class StackBenchmark {
         System.out.println("glyph-supervisor stack benchmark (issue 15)");
         System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cpus, java "
                 + System.getProperty("java.version") + ", " + System.getProperty("os.name") + " "
-                + System.getProperty("os.version") + "; load average at start: " + loadAverage());
+                + System.getProperty("os.version") + "; load average at start: " + ProcStat.loadAverage());
         System.out.println("probes every 1 s per server: process + TCP + HTTP" + (host ? " + host memory (tree RSS, MemAvailable)" : "")
                 + "; window " + window + " s; " + kills + " kills after " + WARM_UP_KILLS + " warm-up kills");
         List<Row> rows = new ArrayList<>();
@@ -81,7 +81,7 @@ public final class StackBenchmark {
             rows.add(run(dir.resolve("stack-" + n), n, window, steady, kills, statusRuns, host));
         }
         System.out.println();
-        System.out.println("load average at end: " + loadAverage());
+        System.out.println("load average at end: " + ProcStat.loadAverage());
         System.out.println("| servers | daemon RSS MB (RssAnon) idle | threads | daemon CPU % of a core | probe-cycle CPU ms per server"
                 + " | `glyphctl status` p50 / p95 / max ms | death → relaunch p50 / p99 ms | death → noticed p50 / p99 ms | RSS MB after kills |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
@@ -108,7 +108,7 @@ public final class StackBenchmark {
     private static Row run(Path dir, int n, int window, int steady, int kills, int statusRuns, boolean host) throws Exception {
         Files.createDirectories(dir);
         System.out.println();
-        System.out.println("== " + n + " server" + (n == 1 ? "" : "s") + " (load average " + loadAverage() + ")");
+        System.out.println("== " + n + " server" + (n == 1 ? "" : "s") + " (load average " + ProcStat.loadAverage() + ")");
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (int i = 1; i <= n; i++) {
             ports.put(String.format("s%02d", i), TestServer.freePort());
@@ -303,15 +303,6 @@ public final class StackBenchmark {
             }
         }
         return env;
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 
     private StackBenchmark() {
